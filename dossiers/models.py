@@ -1,0 +1,417 @@
+"""The one-stop register: procedure catalogue, working-day calendar overrides, dossiers and their
+history (events, hand-overs to other agencies, supplement pauses, apology letters, ratings).
+
+The dossier row carries every fact the indicators count (ward, field, channel, received_at, the
+pause-adjusted due_date, resolved_at/resolved_on, status, outcome, flags); the workflow functions in
+``dossiers/workflow.py`` keep them current in the same transaction that appends the event row.
+No aggregate ever replays the events.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from parindex.models import Ward
+
+
+class Field(models.Model):
+    """Lĩnh vực: the report's row (Tư pháp - Hộ tịch, Chứng thực, Đất đai, ...)."""
+
+    code = models.CharField(_("mã"), max_length=30, unique=True)
+    name = models.CharField(_("tên lĩnh vực"), max_length=200)
+    sort_order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="dossier_fields",
+        verbose_name=_("cán bộ phụ trách"),
+        help_text=_("Cán bộ phụ trách lĩnh vực; người khác xem hồ sơ sẽ được ghi nhật ký."),
+    )
+
+    class Meta:
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    """An agency a dossier may pass through (e.g. the city land registration office)."""
+
+    code = models.CharField(_("mã"), max_length=30, unique=True)
+    name = models.CharField(_("tên cơ quan"), max_length=200)
+
+    class Meta:
+        verbose_name = _("cơ quan")
+        verbose_name_plural = _("cơ quan")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OnlineLevel(models.TextChoices):
+    FULL = "full", _("Toàn trình")
+    PARTIAL = "partial", _("Một phần")
+    NONE = "none", _("Không trực tuyến")
+
+
+class ProcedureQuerySet(models.QuerySet):
+    def in_force_on(self, day) -> ProcedureQuerySet:
+        return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+class Procedure(models.Model):
+    """One version of an administrative procedure (thủ tục hành chính), in force from valid_from."""
+
+    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("lĩnh vực"))
+    code = models.CharField(_("mã TTHC"), max_length=30, help_text=_("Mã thủ tục quốc gia, ví dụ 1.001193."))
+    name = models.CharField(_("tên thủ tục"), max_length=400)
+    valid_from = models.DateField(_("áp dụng từ ngày"))
+    valid_to = models.DateField(_("áp dụng đến ngày"), null=True, blank=True)
+    same_day = models.BooleanField(
+        _("giải quyết trong ngày"),
+        default=False,
+        help_text=_("Nhận sau 15:00 thì hẹn trả ngày làm việc tiếp theo."),
+    )
+    processing_days = models.PositiveSmallIntegerField(_("thời hạn (ngày làm việc)"), default=0)
+    verification_days = models.PositiveSmallIntegerField(_("gia hạn xác minh (ngày làm việc)"), default=0)
+    fee = models.DecimalField(_("phí, lệ phí (đồng)"), max_digits=12, decimal_places=0, default=0)
+    online_level = models.CharField(
+        _("mức độ trực tuyến"), max_length=10, choices=OnlineLevel.choices, default=OnlineLevel.NONE
+    )
+    lead_agency = models.CharField(_("cơ quan chủ trì"), max_length=200, blank=True)
+    coordinating_agencies = models.CharField(_("cơ quan phối hợp"), max_length=400, blank=True)
+
+    objects = ProcedureQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")
+        ordering = ["field__sort_order", "code", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "valid_from"], name="procedure_version_unique"),
+            models.CheckConstraint(
+                name="procedure_time_given",
+                condition=Q(same_day=True) | Q(processing_days__gt=0),
+                violation_error_message=_("Thủ tục phải giải quyết trong ngày hoặc có thời hạn lớn hơn 0."),
+            ),
+            models.CheckConstraint(
+                name="procedure_validity_ordered",
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                violation_error_message=_("Ngày hết hiệu lực phải sau ngày áp dụng."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} - {self.name}"
+
+
+class CalendarDay(models.Model):
+    """An administrator's override of the `holidays` VN calendar for one date."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "off", _("Ngày nghỉ")
+        WORKING = "work", _("Ngày làm việc bù")
+
+    date = models.DateField(_("ngày"), unique=True)
+    kind = models.CharField(_("loại"), max_length=4, choices=Kind.choices)
+    note = models.CharField(_("căn cứ, ghi chú"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ngày nghỉ, ngày làm bù")
+        verbose_name_plural = _("ngày nghỉ, ngày làm bù")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"
+
+
+class Channel(models.TextChoices):
+    IN_PERSON = "in_person", _("Trực tiếp")
+    ONLINE = "online", _("Trực tuyến")
+    POST = "post", _("Bưu chính công ích")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Đã tiếp nhận")
+    IN_PROGRESS = "in_progress", _("Đang giải quyết")
+    SUPPLEMENT = "supplement", _("Chờ bổ sung")
+    AT_AGENCY = "at_agency", _("Đang ở cơ quan khác")
+    RESOLVED = "resolved", _("Đã có kết quả")
+    RETURNED = "returned", _("Đã trả kết quả")
+    REJECTED = "rejected", _("Từ chối tiếp nhận")
+    WITHDRAWN = "withdrawn", _("Công dân rút hồ sơ")
+    STOPPED = "stopped", _("Dừng giải quyết")
+
+
+# Statuses in which the clock still runs or is paused: the dossier is "in progress".
+OPEN_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS, Status.SUPPLEMENT, Status.AT_AGENCY)
+# Statuses that count as "resolved" in Biểu 06 (resolved_at is set for all of them).
+CLOSED_STATUSES = (Status.RESOLVED, Status.RETURNED, Status.WITHDRAWN, Status.STOPPED)
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("Chấp thuận")
+    REFUSED = "refused", _("Từ chối giải quyết")
+    WITHDRAWN = "withdrawn", _("Rút hồ sơ")
+    STOPPED = "stopped", _("Dừng giải quyết")
+
+
+class DossierQuerySet(models.QuerySet):
+    def for_user(self, user) -> DossierQuerySet:
+        from parindex.access import visible_ward_ids
+
+        return self.filter(ward_id__in=visible_ward_ids(user))
+
+    def for_ward(self, ward) -> DossierQuerySet:
+        return self.filter(ward=ward)
+
+    def accepted(self) -> DossierQuerySet:
+        """Dossiers taken in for handling (refused at the counter never were)."""
+        return self.exclude(status=Status.REJECTED)
+
+    def open_at(self, moment) -> DossierQuerySet:
+        """Received before ``moment`` and not closed before it."""
+        return self.accepted().filter(received_at__lt=moment).filter(
+            Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment)
+        )
+
+
+class Dossier(models.Model):
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("phường"))
+    code = models.CharField(_("mã hồ sơ"), max_length=40)
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("thủ tục")
+    )
+    # Denormalised from the procedure so the report groups without a join.
+    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("lĩnh vực"))
+    channel = models.CharField(_("hình thức nộp"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    outcome = models.CharField(_("kết quả"), max_length=10, choices=Outcome.choices, blank=True)
+
+    received_at = models.DateTimeField(_("thời điểm tiếp nhận"))
+    backdate_reason = models.CharField(_("lý do nhập lùi ngày"), max_length=300, blank=True)
+    # Appointment date (local calendar date), moved forward by supplement pauses.
+    due_date = models.DateField(_("ngày hẹn trả"), null=True, blank=True)
+    original_due_date = models.DateField(_("ngày hẹn trả ban đầu"), null=True, blank=True)
+    paused_working_days = models.PositiveSmallIntegerField(_("số ngày làm việc tạm dừng"), default=0)
+    # Set when the dossier is closed (resolved, withdrawn, stopped): the "resolved" columns count it.
+    resolved_at = models.DateTimeField(_("thời điểm có kết quả"), null=True, blank=True)
+    resolved_on = models.DateField(_("ngày có kết quả"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
+
+    applicant_name = models.CharField(_("họ tên người nộp"), max_length=200)
+    applicant_id_number = models.CharField(_("số CCCD / mã số thuế"), max_length=20, blank=True)
+    applicant_phone = models.CharField(_("số điện thoại"), max_length=15, blank=True)
+    applicant_email = models.EmailField(_("thư điện tử"), blank=True)
+    applicant_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    documents = models.TextField(_("thành phần hồ sơ"), blank=True, help_text=_("Mỗi giấy tờ một dòng."))
+    sets = models.PositiveSmallIntegerField(_("số bộ hồ sơ"), default=1)
+    fee = models.DecimalField(_("phí, lệ phí (đồng)"), max_digits=12, decimal_places=0, default=0)
+    paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
+    digitised_at_reception = models.BooleanField(_("số hóa khi tiếp nhận"), default=False)
+    e_circulated = models.BooleanField(_("luân chuyển điện tử"), default=False)
+    electronic_result = models.BooleanField(_("trả kết quả điện tử"), default=False)
+    cancel_reason = models.CharField(_("lý do hủy, dừng, từ chối"), max_length=300, blank=True)
+
+    # Accent-free, lower-case copy of code, name, phone and ID for search ("nguyen van a").
+    search_text = models.CharField(max_length=600, blank=True, editable=False)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="dossiers_created",
+        verbose_name=_("người tiếp nhận"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers_assigned",
+        verbose_name=_("cán bộ xử lý"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DossierQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "code"], name="dossier_code_unique_per_ward"),
+            models.CheckConstraint(
+                name="dossier_resolved_after_received",
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("received_at")),
+                violation_error_message=_("Thời điểm có kết quả không được trước thời điểm tiếp nhận."),
+            ),
+            models.CheckConstraint(
+                name="dossier_closed_has_resolved_at",
+                condition=~Q(status__in=["resolved", "returned", "withdrawn", "stopped"])
+                | Q(resolved_at__isnull=False, resolved_on__isnull=False),
+                violation_error_message=_("Hồ sơ đã kết thúc phải có thời điểm có kết quả."),
+            ),
+            models.CheckConstraint(
+                name="dossier_sets_positive",
+                condition=Q(sets__gte=1),
+                violation_error_message=_("Số bộ hồ sơ phải từ 1 trở lên."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ward", "received_at"], name="dossier_ward_received"),
+            models.Index(fields=["ward", "resolved_at"], name="dossier_ward_resolved"),
+            models.Index(fields=["ward", "status", "due_date"], name="dossier_ward_status_due"),
+            models.Index(fields=["ward", "search_text"], name="dossier_ward_search"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} - {self.applicant_name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class DossierEvent(models.Model):
+    """One move of the workflow: the dossier's timeline and audit."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("thao tác"), max_length=30)
+    from_status = models.CharField(_("từ trạng thái"), max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("sang trạng thái"), max_length=12, choices=Status.choices)
+    at = models.DateTimeField(_("thời điểm"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("người thực hiện"))
+    note = models.TextField(_("ghi chú"), blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sự kiện hồ sơ")
+        verbose_name_plural = _("sự kiện hồ sơ")
+        ordering = ["at", "id"]
+
+
+class Hop(models.Model):
+    """A hand-over to another agency and back (process control slip row, form 05)."""
+
+    class Result(models.TextChoices):
+        BEFORE = "before", _("Trước hạn")
+        ON_TIME = "on_time", _("Đúng hạn")
+        LATE = "late", _("Quá hạn")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="hops")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="hops", verbose_name=_("cơ quan"))
+    sent_at = models.DateTimeField(_("thời điểm chuyển"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người giao")
+    )
+    receiver = models.CharField(_("người nhận"), max_length=200, blank=True)
+    # This agency's own share of the time, as a due date for its step.
+    due_date = models.DateField(_("hạn của bước"))
+    returned_at = models.DateTimeField(_("thời điểm trả về"), null=True, blank=True)
+    result = models.CharField(_("kết quả bước"), max_length=10, choices=Result.choices, blank=True)
+    electronic = models.BooleanField(_("chuyển điện tử"), default=True)
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("bước luân chuyển")
+        verbose_name_plural = _("bước luân chuyển")
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="hop_returned_after_sent",
+                condition=Q(returned_at__isnull=True) | Q(returned_at__gte=F("sent_at")),
+                violation_error_message=_("Thời điểm trả về không được trước thời điểm chuyển."),
+            ),
+        ]
+
+
+class SupplementRequest(models.Model):
+    """A request to supplement the dossier (form 02): the clock pauses until it is resumed."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="supplements")
+    requested_at = models.DateTimeField(_("thời điểm yêu cầu"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(_("giai đoạn"), max_length=100, blank=True)
+    items = models.TextField(_("nội dung cần bổ sung"))
+    legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=300, blank=True)
+    resumed_at = models.DateTimeField(_("thời điểm nhận đủ bổ sung"), null=True, blank=True)
+    paused_working_days = models.PositiveSmallIntegerField(_("số ngày làm việc tạm dừng"), default=0)
+
+    class Meta:
+        verbose_name = _("yêu cầu bổ sung")
+        verbose_name_plural = _("yêu cầu bổ sung")
+        ordering = ["requested_at", "id"]
+
+
+class ApologyLetter(models.Model):
+    """Thư xin lỗi (form 04): reason, agency at fault and a new appointment date."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="apologies")
+    # Denormalised for counting per ward, field and period without joins.
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="+")
+    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("ngày phát hành"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("lý do chậm"))
+    agency_at_fault = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("cơ quan để chậm")
+    )
+    new_due_date = models.DateField(_("ngày hẹn trả mới"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("thư xin lỗi")
+        verbose_name_plural = _("thư xin lỗi")
+        ordering = ["issued_at", "id"]
+        indexes = [models.Index(fields=["ward", "issued_at"], name="apology_ward_issued")]
+
+
+class Rating(models.Model):
+    """The applicant's satisfaction with one dossier (one rating per dossier)."""
+
+    class Value(models.TextChoices):
+        VERY_SATISFIED = "very", _("Rất hài lòng")
+        SATISFIED = "yes", _("Hài lòng")
+        NOT_SATISFIED = "no", _("Không hài lòng")
+
+    class Source(models.TextChoices):
+        OFFICER = "officer", _("Cán bộ ghi nhận")
+        PUBLIC = "public", _("Công dân tự đánh giá")
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.PROTECT, related_name="rating")
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="+")
+    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="+")
+    value = models.CharField(_("mức độ hài lòng"), max_length=4, choices=Value.choices)
+    source = models.CharField(_("nguồn"), max_length=8, choices=Source.choices)
+    comment = models.CharField(_("góp ý"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(_("thời điểm đánh giá"))
+
+    class Meta:
+        verbose_name = _("đánh giá")
+        verbose_name_plural = _("đánh giá")
+        indexes = [models.Index(fields=["ward", "rated_at"], name="rating_ward_rated")]
+
+
+class CodeCounter(models.Model):
+    """Next sequence number of dossier codes per ward and year (row-locked when incremented)."""
+
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ward", "year"], name="code_counter_unique")]

@@ -1,0 +1,149 @@
+"""Who may see and do what, in one place.
+
+Rules (issue 2):
+- officer: reads and handles the dossiers of their own ward, updates their own tasks;
+- leader (chairperson / vice-chairperson): everything of their ward, dashboards, exports, approvals;
+- city viewer: read-only over the wards of their city;
+- administrator: catalogues, calendars, targets, users; reads the wards of their city (all wards
+  when no city is set).
+
+Every queryset a view shows goes through ``visible_ward_ids`` (via ``for_user`` managers), so an
+object of another ward is simply not found (404), never "forbidden" (which would confirm it exists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from parindex.models import Membership, Role, Ward
+
+
+def membership_of(user) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_membership_cache", False)
+    if cached is not False:
+        return cached
+    try:
+        member = Membership.objects.select_related("ward__city", "city").get(user=user)
+    except Membership.DoesNotExist:
+        member = None
+    user._membership_cache = member
+    return member
+
+
+def role_of(user) -> str | None:
+    member = membership_of(user)
+    return member.role if member else None
+
+
+def visible_ward_ids(user) -> list[int]:
+    """Ids of the wards this user may read. Cached on the user object for the request."""
+    cached = getattr(user, "_visible_ward_ids", None)
+    if cached is not None:
+        return cached
+    member = membership_of(user)
+    if member is None:
+        ids: list[int] = []
+    elif member.role in (Role.OFFICER, Role.LEADER):
+        ids = [member.ward_id]
+    elif member.role == Role.CITY_VIEWER:
+        ids = list(Ward.objects.filter(city_id=member.city_id).values_list("id", flat=True))
+    elif member.role == Role.ADMIN:
+        qs = Ward.objects.all()
+        if member.city_id:
+            qs = qs.filter(city_id=member.city_id)
+        ids = list(qs.values_list("id", flat=True))
+    else:  # pragma: no cover - choices are closed
+        ids = []
+    user._visible_ward_ids = ids
+    return ids
+
+
+def can_read_ward(user, ward: Ward | int) -> bool:
+    ward_id = ward if isinstance(ward, int) else ward.id
+    return ward_id in visible_ward_ids(user)
+
+
+def can_handle_dossiers(user, ward: Ward | int) -> bool:
+    """Log and move dossiers: officers and leaders of that ward."""
+    member = membership_of(user)
+    ward_id = ward if isinstance(ward, int) else ward.id
+    return bool(member and member.role in (Role.OFFICER, Role.LEADER) and member.ward_id == ward_id)
+
+
+def can_lead(user, ward: Ward | int) -> bool:
+    """Approve, edit plans, staffing and targets of a ward: its leaders, and administrators over it."""
+    member = membership_of(user)
+    if member is None:
+        return False
+    ward_id = ward if isinstance(ward, int) else ward.id
+    if member.role == Role.LEADER:
+        return member.ward_id == ward_id
+    if member.role == Role.ADMIN:
+        return ward_id in visible_ward_ids(user)
+    return False
+
+
+def is_admin(user) -> bool:
+    member = membership_of(user)
+    return bool(member and member.role == Role.ADMIN) or bool(getattr(user, "is_superuser", False))
+
+
+def is_leader_or_admin(user) -> bool:
+    return role_of(user) in (Role.LEADER, Role.ADMIN)
+
+
+def home_ward(user) -> Ward | None:
+    member = membership_of(user)
+    return member.ward if member else None
+
+
+def get_visible_ward(user, code: str) -> Ward:
+    """The ward with this code if the user may read it; 404 otherwise."""
+    try:
+        return Ward.objects.select_related("city").get(code=code, id__in=visible_ward_ids(user))
+    except Ward.DoesNotExist:
+        raise Http404("ward") from None
+
+
+def current_ward(request: HttpRequest) -> Ward | None:
+    """The ward the request is about: ?ward=CODE if visible, else the session's choice, else home.
+
+    Officers and leaders always get their own ward. City viewers and administrators pick one with
+    the ward switcher; the choice is kept in the session.
+    """
+    user = request.user
+    member = membership_of(user)
+    if member is None:
+        return None
+    if member.role in (Role.OFFICER, Role.LEADER):
+        return member.ward
+    code = request.GET.get("ward") or request.session.get("ward_code")
+    if code:
+        ward = Ward.objects.select_related("city").filter(code=code, id__in=visible_ward_ids(user)).first()
+        if ward is not None:
+            request.session["ward_code"] = ward.code
+            return ward
+    return Ward.objects.select_related("city").filter(id__in=visible_ward_ids(user)).first()
+
+
+def role_required(*roles: str) -> Callable:
+    """View decorator: the user's role must be one of ``roles`` (403 otherwise)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if role_of(request.user) not in roles and not (
+                Role.ADMIN in roles and getattr(request.user, "is_superuser", False)
+            ):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,14 @@
+from django.http import HttpRequest
+
+from parindex.access import current_ward, membership_of
+
+
+def portal(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    member = membership_of(user)
+    return {
+        "membership": member,
+        "current_ward": current_ward(request),
+    }

@@ -1,0 +1,145 @@
+"""Organisation and access: cities, wards, and each account's role in them.
+
+Staffing, year targets and sent reports live in their own modules and are imported here so that
+Django finds them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class City(models.Model):
+    """The parent unit of wards: a city, or since 07/2025 directly a province."""
+
+    code = models.CharField(_("mã"), max_length=20, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    province = models.CharField(_("tỉnh/thành phố"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("thành phố")
+        verbose_name_plural = _("thành phố")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WardQuerySet(models.QuerySet):
+    def for_user(self, user) -> WardQuerySet:
+        from parindex.access import visible_ward_ids
+
+        return self.filter(id__in=visible_ward_ids(user))
+
+
+class Ward(models.Model):
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="wards", verbose_name=_("thành phố"))
+    code = models.CharField(_("mã"), max_length=20, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
+
+    objects = WardQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("phường")
+        verbose_name_plural = _("phường")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("Cán bộ, công chức")
+    LEADER = "leader", _("Lãnh đạo UBND phường")
+    CITY_VIEWER = "city_viewer", _("Người xem cấp thành phố")
+    ADMIN = "admin", _("Quản trị viên")
+
+
+class Membership(models.Model):
+    """One account's place in the organisation: its role and the ward (or city) it serves."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("tài khoản")
+    )
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+    ward = models.ForeignKey(
+        Ward, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("phường")
+    )
+    city = models.ForeignKey(
+        City,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("thành phố"),
+        help_text=_("Với người xem cấp thành phố và quản trị viên: phạm vi các phường được xem."),
+    )
+    title = models.CharField(_("chức danh"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("thành viên")
+        verbose_name_plural = _("thành viên")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_ward_roles_have_ward",
+                condition=~Q(role__in=["officer", "leader"]) | Q(ward__isnull=False),
+                violation_error_message=_("Cán bộ và lãnh đạo phải thuộc một phường."),
+            ),
+            models.CheckConstraint(
+                name="membership_city_viewer_has_city",
+                condition=~Q(role="city_viewer") | Q(city__isnull=False),
+                violation_error_message=_("Người xem cấp thành phố phải gắn với một thành phố."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role == Role.OFFICER
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role == Role.LEADER
+
+    @property
+    def is_city_viewer(self) -> bool:
+        return self.role == Role.CITY_VIEWER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class AccessLog(models.Model):
+    """Reads worth auditing (personal data seen outside one's field, evidence downloads).
+
+    Changes are audited by django-simple-history on each model; this table records who *looked*.
+    """
+
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("người xem"))
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("phường"))
+    object_type = models.CharField(_("loại"), max_length=50)
+    object_id = models.CharField(_("mã đối tượng"), max_length=50)
+    action = models.CharField(_("hành động"), max_length=50)
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("nhật ký truy cập")
+        verbose_name_plural = _("nhật ký truy cập")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.user} {self.action} {self.object_type} {self.object_id}"
