@@ -1,0 +1,140 @@
+"""Reporting periods: calendar (month, quarter, year-to-date, year, custom) and the official
+periods of Nghị định 09/2019 art. 12 (month = 15th of the previous month to the 14th; quarter,
+6 months, 9 months and year likewise start on the 15th of the month before).
+
+A period covers whole local days ``start``..``end`` (inclusive). Queries use the half-open
+datetime range ``[start_at, end_at)`` built in Asia/Ho_Chi_Minh, so a dossier received at 23:59 on
+the 14th belongs to the official month that ends on the 14th.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+KINDS = {
+    "month": _("Tháng (dương lịch)"),
+    "quarter": _("Quý (dương lịch)"),
+    "ytd": _("Từ đầu năm đến nay"),
+    "year": _("Năm (dương lịch)"),
+    "official_month": _("Kỳ báo cáo tháng (15 - 14)"),
+    "official_quarter": _("Kỳ báo cáo quý"),
+    "official_half": _("Kỳ báo cáo 6 tháng"),
+    "official_nine": _("Kỳ báo cáo 9 tháng"),
+    "official_year": _("Kỳ báo cáo năm"),
+    "custom": _("Tùy chọn"),
+}
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=local_zone())
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    kind: str = "custom"
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ValueError("period end before start")
+
+    @property
+    def start_at(self) -> datetime:
+        return start_of_day(self.start)
+
+    @property
+    def end_at(self) -> datetime:
+        """Exclusive upper bound: midnight after the last day."""
+        return start_of_day(self.end + timedelta(days=1))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def label(self) -> str:
+        return "{} - {}".format(self.start.strftime("%d/%m/%Y"), self.end.strftime("%d/%m/%Y"))
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def as_query(self) -> str:
+        return "from={}&to={}".format(self.start.isoformat(), self.end.isoformat())
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1
+
+
+def month(year: int, month_: int) -> Period:
+    return Period(date(year, month_, 1), _month_end(year, month_), "month")
+
+
+def quarter(year: int, q: int) -> Period:
+    first = 3 * (q - 1) + 1
+    return Period(date(year, first, 1), _month_end(year, first + 2), "quarter")
+
+
+def year(year_: int) -> Period:
+    return Period(date(year_, 1, 1), date(year_, 12, 31), "year")
+
+
+def year_to_date(today: date) -> Period:
+    return Period(date(today.year, 1, 1), today, "ytd")
+
+
+def custom(start: date, end: date) -> Period:
+    return Period(start, end, "custom")
+
+
+def _official(year_: int, last_month: int, months: int, kind: str) -> Period:
+    """Official period ending on the 14th of ``last_month`` and spanning ``months`` months."""
+    sy, sm = _shift_month(year_, last_month, -months)
+    return Period(date(sy, sm, 15), date(year_, last_month, 14), kind)
+
+
+def official_month(year_: int, month_: int) -> Period:
+    return _official(year_, month_, 1, "official_month")
+
+
+def official_quarter(year_: int, q: int) -> Period:
+    return _official(year_, 3 * q, 3, "official_quarter")
+
+
+def official_half(year_: int) -> Period:
+    return _official(year_, 6, 6, "official_half")
+
+
+def official_nine_months(year_: int) -> Period:
+    return _official(year_, 9, 9, "official_nine")
+
+
+def official_year(year_: int) -> Period:
+    return _official(year_, 12, 12, "official_year")
+
+
+def months_of(period: Period) -> list[Period]:
+    """Calendar months overlapping ``period``, clipped to it (for monthly trends)."""
+    result = []
+    y, m = period.start.year, period.start.month
+    while date(y, m, 1) <= period.end:
+        p = month(y, m)
+        result.append(Period(max(p.start, period.start), min(p.end, period.end), "month"))
+        y, m = _shift_month(y, m, 1)
+    return result
