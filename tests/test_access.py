@@ -1,0 +1,165 @@
+"""Every URL needs a login except the public ones; roles see what they should; wards are isolated."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from freezegun import freeze_time
+
+from parindex.access import visible_ward_ids
+
+# URL names anyone may open without logging in.
+PUBLIC = {"login", "set_language", "healthz", "dossiers:public_rating"}
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+_DUMMY = {"int": "999999", "str": "zz", "slug": "zz", "path": "zz", "uuid": "00000000-0000-0000-0000-000000000000"}
+
+
+def walk(patterns=None, prefix: str = "", namespace: str = ""):
+    """(name, path) of every route-style URL pattern, with dummy values for its arguments."""
+    patterns = get_resolver().url_patterns if patterns is None else patterns
+    for p in patterns:
+        route = getattr(p.pattern, "_route", None)
+        if route is None:  # regex patterns (the admin's catch-alls) are covered by the admin itself
+            continue
+        path = prefix + _CONVERTER.sub(lambda m: _DUMMY.get(m.group(1) or "str", "zz"), route)
+        if isinstance(p, URLResolver):
+            ns = namespace
+            if p.namespace:
+                ns = f"{namespace}{p.namespace}:"
+            yield from walk(p.url_patterns, path, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{namespace}{p.name}", "/" + path
+
+
+ALL_URLS = sorted(set(walk()))
+PRIVATE_URLS = [(n, u) for n, u in ALL_URLS if n not in PUBLIC and not n.startswith("admin:")]
+
+
+def test_the_walk_finds_the_portal_urls():
+    names = {name for name, _ in ALL_URLS}
+    assert {"home", "login", "dashboard", "dossiers:index", "tasks:index", "staffing:index"} <= names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name,url", PRIVATE_URLS)
+def test_anonymous_is_sent_to_login(client, name, url):
+    response = client.get(url)
+    assert response.status_code == 302, name
+    assert response["Location"].startswith("/accounts/login/?next="), name
+
+
+@pytest.mark.django_db
+def test_public_pages_open_without_login(client):
+    assert client.get("/accounts/login/").status_code == 200
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+ROLES = ["chairperson", "officer_tuphap", "city_viewer", "administrator"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_without_arguments_answers_each_role_without_error(client, request, role, ward, other_ward):
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    for name, url in ALL_URLS:
+        if "999999" in url or "/zz" in url or name.startswith("admin:") or name in {"logout", "set_language"}:
+            continue
+        response = client.get(url)
+        assert response.status_code in {200, 302, 403, 405}, (role, name, response.status_code)
+
+
+@pytest.mark.django_db
+def test_home_greets_each_role(client, chairperson, officer_tuphap, city_viewer, administrator):
+    for user, role_label in (
+        (chairperson, "Lãnh đạo UBND phường"),
+        (officer_tuphap, "Cán bộ, công chức"),
+        (city_viewer, "Người xem cấp thành phố"),
+        (administrator, "Quản trị viên"),
+    ):
+        client.force_login(user)
+        body = client.get("/").content.decode()
+        assert role_label in body
+
+
+@pytest.mark.django_db
+def test_ward_scopes_follow_roles(chairperson, officer_tuphap, officer_other_ward, city_viewer, administrator,
+                                  ward, other_ward, far_ward, make_user):
+    assert visible_ward_ids(officer_tuphap) == [ward.id]
+    assert visible_ward_ids(chairperson) == [ward.id]
+    assert visible_ward_ids(officer_other_ward) == [other_ward.id]
+    assert sorted(visible_ward_ids(city_viewer)) == sorted([ward.id, other_ward.id])
+    assert far_ward.id not in visible_ward_ids(administrator)
+    global_admin = make_user("admin_all", role="admin")
+    assert sorted(visible_ward_ids(global_admin)) == sorted([ward.id, other_ward.id, far_ward.id])
+
+
+@pytest.mark.django_db
+def test_city_viewer_switches_only_to_wards_of_their_city(client, city_viewer, ward, other_ward, far_ward):
+    client.force_login(city_viewer)
+    client.post("/ward/switch/", {"ward": other_ward.code})
+    assert client.session["ward_code"] == other_ward.code
+    client.post("/ward/switch/", {"ward": far_ward.code})
+    assert client.session["ward_code"] == other_ward.code
+    assert "Phường Phú Thủy" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_switch_refuses_offsite_redirect(client, city_viewer, ward):
+    client.force_login(city_viewer)
+    response = client.post("/ward/switch/", {"ward": ward.code, "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_session_expires_after_inactivity(client, officer_tuphap, settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    with freeze_time("2026-03-02 08:00:00") as frozen:
+        client.force_login(officer_tuphap)
+        assert client.get("/").status_code == 200
+        frozen.tick(timedelta(minutes=25))
+        assert client.get("/").status_code == 200  # activity renews the session
+        frozen.tick(timedelta(minutes=31))
+        response = client.get("/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_failed_logins_are_throttled(client, officer_tuphap):
+    for _ in range(4):
+        response = client.post("/accounts/login/", {"username": "tuphap", "password": "sai-mat-khau"})
+        assert response.status_code == 200
+        assert "Tên đăng nhập và mật khẩu chính xác" in response.content.decode()
+    # The fifth failure locks the account out; even the right password is refused during the cool-off.
+    assert client.post("/accounts/login/", {"username": "tuphap", "password": "sai"}).status_code == 429
+    response = client.post("/accounts/login/", {"username": "tuphap", "password": "matkhau-demo-2026"})
+    assert response.status_code == 429
+    assert "Tạm khóa đăng nhập" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_correct_login_then_logout(client, officer_tuphap):
+    response = client.post("/accounts/login/", {"username": "tuphap", "password": "matkhau-demo-2026"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
+    client.post("/accounts/logout/")
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_password_change(client, officer_tuphap):
+    client.force_login(officer_tuphap)
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": "matkhau-demo-2026", "new_password1": "Mat-khau-moi-2026!", "new_password2": "Mat-khau-moi-2026!"},
+    )
+    assert response.status_code == 302
+    officer_tuphap.refresh_from_db()
+    assert officer_tuphap.check_password("Mat-khau-moi-2026!")
+    assert timezone.now()  # the session survives the change (update_session_auth_hash)
+    assert client.get("/").status_code == 200
