@@ -47,7 +47,9 @@ def changes(obj: models.Model, *, limit: int = 200) -> list[AuditEntry]:
     Two queries whatever the history length: the records (with their users) and nothing else;
     the differences are computed in Python between neighbouring records.
     """
-    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    records = list(
+        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
     model = obj._meta.model
     labels = {f.attname: str(f.verbose_name) for f in model._meta.concrete_fields}
     skip = {"id", "version", "search_text", "updated_at"}
@@ -78,7 +80,9 @@ def changes(obj: models.Model, *, limit: int = 200) -> list[AuditEntry]:
     return entries
 
 
-def log_access(*, user, obj: models.Model, action: str, ward: Ward | None = None, note: str = "") -> AccessLog:
+def log_access(
+    *, user, obj: models.Model, action: str, ward: Ward | None = None, note: str = ""
+) -> AccessLog:
     return AccessLog.objects.create(
         user=user,
         ward=ward,

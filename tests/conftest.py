@@ -42,12 +42,23 @@ def far_ward(other_city) -> Ward:
 
 @pytest.fixture
 def make_user(db):
-    def make(username: str, *, role: str, ward: Ward | None = None, city: City | None = None,
-             full_name: str = "", title: str = "", is_staff: bool = False) -> User:
+    def make(
+        username: str,
+        *,
+        role: str,
+        ward: Ward | None = None,
+        city: City | None = None,
+        full_name: str = "",
+        title: str = "",
+        is_staff: bool = False,
+    ) -> User:
         first, _, last = full_name.rpartition(" ")
         user = User.objects.create_user(
-            username=username, password="matkhau-demo-2026", first_name=last or username,
-            last_name=first, is_staff=is_staff,
+            username=username,
+            password="matkhau-demo-2026",
+            first_name=last or username,
+            last_name=first,
+            is_staff=is_staff,
         )
         Membership.objects.create(user=user, role=role, ward=ward, city=city, title=title)
         return user
@@ -57,20 +68,31 @@ def make_user(db):
 
 @pytest.fixture
 def chairperson(make_user, ward) -> User:
-    return make_user("chutich", role=Role.LEADER, ward=ward, full_name="Trần Văn Hùng",
-                     title="Chủ tịch UBND phường")
+    return make_user(
+        "chutich", role=Role.LEADER, ward=ward, full_name="Trần Văn Hùng", title="Chủ tịch UBND phường"
+    )
 
 
 @pytest.fixture
 def officer_tuphap(make_user, ward) -> User:
-    return make_user("tuphap", role=Role.OFFICER, ward=ward, full_name="Nguyễn Thị Lan",
-                     title="Công chức Tư pháp - Hộ tịch")
+    return make_user(
+        "tuphap",
+        role=Role.OFFICER,
+        ward=ward,
+        full_name="Nguyễn Thị Lan",
+        title="Công chức Tư pháp - Hộ tịch",
+    )
 
 
 @pytest.fixture
 def officer_datdai(make_user, ward) -> User:
-    return make_user("diachinh", role=Role.OFFICER, ward=ward, full_name="Lê Văn Minh",
-                     title="Công chức Địa chính - Xây dựng")
+    return make_user(
+        "diachinh",
+        role=Role.OFFICER,
+        ward=ward,
+        full_name="Lê Văn Minh",
+        title="Công chức Địa chính - Xây dựng",
+    )
 
 
 @pytest.fixture
@@ -80,8 +102,9 @@ def officer_other_ward(make_user, other_ward) -> User:
 
 @pytest.fixture
 def city_viewer(make_user, city) -> User:
-    return make_user("thanhpho", role=Role.CITY_VIEWER, city=city, full_name="Võ Thị Hoa",
-                     title="Chuyên viên Sở Nội vụ")
+    return make_user(
+        "thanhpho", role=Role.CITY_VIEWER, city=city, full_name="Võ Thị Hoa", title="Chuyên viên Sở Nội vụ"
+    )
 
 
 @pytest.fixture

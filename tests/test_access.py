@@ -15,7 +15,13 @@ from parindex.access import visible_ward_ids
 # URL names anyone may open without logging in.
 PUBLIC = {"login", "set_language", "healthz", "dossiers:public_rating"}
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
-_DUMMY = {"int": "999999", "str": "zz", "slug": "zz", "path": "zz", "uuid": "00000000-0000-0000-0000-000000000000"}
+_DUMMY = {
+    "int": "999999",
+    "str": "zz",
+    "slug": "zz",
+    "path": "zz",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
 
 
 def walk(patterns=None, prefix: str = "", namespace: str = ""):
@@ -63,7 +69,9 @@ ROLES = ["chairperson", "officer_tuphap", "city_viewer", "administrator"]
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_without_arguments_answers_each_role_without_error(client, request, role, ward, other_ward):
+def test_every_page_without_arguments_answers_each_role_without_error(
+    client, request, role, ward, other_ward
+):
     user = request.getfixturevalue(role)
     client.force_login(user)
     for name, url in ALL_URLS:
@@ -87,8 +95,17 @@ def test_home_greets_each_role(client, chairperson, officer_tuphap, city_viewer,
 
 
 @pytest.mark.django_db
-def test_ward_scopes_follow_roles(chairperson, officer_tuphap, officer_other_ward, city_viewer, administrator,
-                                  ward, other_ward, far_ward, make_user):
+def test_ward_scopes_follow_roles(
+    chairperson,
+    officer_tuphap,
+    officer_other_ward,
+    city_viewer,
+    administrator,
+    ward,
+    other_ward,
+    far_ward,
+    make_user,
+):
     assert visible_ward_ids(officer_tuphap) == [ward.id]
     assert visible_ward_ids(chairperson) == [ward.id]
     assert visible_ward_ids(officer_other_ward) == [other_ward.id]
@@ -156,10 +173,30 @@ def test_password_change(client, officer_tuphap):
     client.force_login(officer_tuphap)
     response = client.post(
         "/accounts/password/",
-        {"old_password": "matkhau-demo-2026", "new_password1": "Mat-khau-moi-2026!", "new_password2": "Mat-khau-moi-2026!"},
+        {
+            "old_password": "matkhau-demo-2026",
+            "new_password1": "Mat-khau-moi-2026!",
+            "new_password2": "Mat-khau-moi-2026!",
+        },
     )
     assert response.status_code == 302
     officer_tuphap.refresh_from_db()
     assert officer_tuphap.check_password("Mat-khau-moi-2026!")
     assert timezone.now()  # the session survives the change (update_session_auth_hash)
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_administrator_manages_catalogues_in_admin_but_cannot_edit_dossiers(
+    client, administrator, officer_tuphap
+):
+    administrator.refresh_from_db()
+    assert administrator.is_staff
+    assert administrator.has_perm("dossiers.change_procedure")
+    assert administrator.has_perm("dossiers.add_calendarday")
+    assert administrator.has_perm("dossiers.view_dossier")
+    assert not administrator.has_perm("dossiers.change_dossier")
+    client.force_login(administrator)
+    assert client.get("/admin/parindex/ward/").status_code == 200
+    client.force_login(officer_tuphap)
+    assert client.get("/admin/").status_code == 302

@@ -1,0 +1,51 @@
+"""Administrators work in Django's admin: keep their group's permissions and staff flag in step."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models.signals import post_migrate, post_save
+from django.dispatch import receiver
+
+from parindex.models import Membership, Role
+
+ADMIN_GROUP = "Quản trị viên"
+# What administrators manage (issue 2): catalogues, calendars, targets, users and the organisation.
+ADMIN_APPS = ("dossiers", "tasks", "staffing", "parindex", "auth", "reports")
+# Dossier records themselves move only through the workflow, never through the admin.
+READ_ONLY_MODELS = {
+    "dossier",
+    "dossierevent",
+    "hop",
+    "supplementrequest",
+    "apologyletter",
+    "rating",
+    "codecounter",
+    "accesslog",
+    "sentreport",
+}
+
+
+def ensure_admin_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=ADMIN_GROUP)
+    perms = Permission.objects.filter(content_type__app_label__in=ADMIN_APPS).select_related("content_type")
+    allowed = [
+        p for p in perms if p.content_type.model not in READ_ONLY_MODELS or p.codename.startswith("view_")
+    ]
+    group.permissions.set(allowed)
+    return group
+
+
+@receiver(post_migrate)
+def _sync_admin_group(sender, **kwargs):
+    if sender.name == "parindex":
+        ensure_admin_group()
+
+
+@receiver(post_save, sender=Membership)
+def _admin_membership(sender, instance: Membership, **kwargs):
+    user = instance.user
+    if instance.role == Role.ADMIN:
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        user.groups.add(ensure_admin_group())
