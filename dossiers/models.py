@@ -9,6 +9,8 @@ No aggregate ever replays the events.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -70,7 +72,9 @@ class ProcedureQuerySet(models.QuerySet):
 class Procedure(models.Model):
     """One version of an administrative procedure (thủ tục hành chính), in force from valid_from."""
 
-    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("lĩnh vực"))
+    field = models.ForeignKey(
+        Field, on_delete=models.PROTECT, related_name="procedures", verbose_name=_("lĩnh vực")
+    )
     code = models.CharField(_("mã TTHC"), max_length=30, help_text=_("Mã thủ tục quốc gia, ví dụ 1.001193."))
     name = models.CharField(_("tên thủ tục"), max_length=400)
     valid_from = models.DateField(_("áp dụng từ ngày"))
@@ -182,19 +186,93 @@ class DossierQuerySet(models.QuerySet):
 
     def open_at(self, moment) -> DossierQuerySet:
         """Received before ``moment`` and not closed before it."""
-        return self.accepted().filter(received_at__lt=moment).filter(
-            Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment)
+        return (
+            self.accepted()
+            .filter(received_at__lt=moment)
+            .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment))
         )
+
+    # Reusable filters for worklists and the indicator engine. Dates are local calendar dates
+    # (Asia/Ho_Chi_Minh); ``moment`` arguments are aware datetimes (half-open bounds).
+
+    def open_now(self) -> DossierQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def received_between(self, start_at, end_at) -> DossierQuerySet:
+        return self.accepted().filter(received_at__gte=start_at, received_at__lt=end_at)
+
+    def resolved_between(self, start_at, end_at) -> DossierQuerySet:
+        """Closed (resolved, returned, withdrawn, stopped) within [start_at, end_at)."""
+        return self.filter(status__in=CLOSED_STATUSES, resolved_at__gte=start_at, resolved_at__lt=end_at)
+
+    def open_on(self, day) -> DossierQuerySet:
+        """Still open at the end of local ``day``."""
+        from parindex.periods import start_of_day
+
+        return self.open_at(start_of_day(day + timedelta(days=1)))
+
+    def overdue_on(self, day) -> DossierQuerySet:
+        """Open now, clock running, due date already passed on ``day``."""
+        return self.open_now().exclude(status=Status.SUPPLEMENT).filter(due_date__lt=day)
+
+    def due_on(self, day) -> DossierQuerySet:
+        return self.open_now().exclude(status=Status.SUPPLEMENT).filter(due_date=day)
+
+    def at_risk_on(self, day) -> DossierQuerySet:
+        """Open, clock running, due on ``day`` or the next working day."""
+        from dossiers.calendar import next_working_day
+
+        return (
+            self.open_now()
+            .exclude(status=Status.SUPPLEMENT)
+            .filter(due_date__gte=day, due_date__lte=next_working_day(day))
+        )
+
+    def needing_apology_on(self, day) -> DossierQuerySet:
+        """At risk or overdue on ``day`` and no apology letter yet (a compliance gap once late)."""
+        from dossiers.calendar import next_working_day
+
+        return (
+            self.open_now()
+            .exclude(status=Status.SUPPLEMENT)
+            .filter(due_date__lte=next_working_day(day))
+            .exclude(apologies__isnull=False)
+        )
+
+    def late_without_apology(self) -> DossierQuerySet:
+        """Closed late with no apology letter: the compliance gap of DOMAIN.md 1."""
+        from dossiers.classification import resolved_late_q
+
+        return self.filter(resolved_late_q()).exclude(apologies__isnull=False)
+
+    def at_agency(self) -> DossierQuerySet:
+        return self.filter(status=Status.AT_AGENCY)
+
+    def waiting_supplement(self) -> DossierQuerySet:
+        return self.filter(status=Status.SUPPLEMENT)
+
+    def search(self, text: str) -> DossierQuerySet:
+        """Accent-insensitive search over code, applicant name, phone and ID ("nguyen van a")."""
+        from unidecode import unidecode
+
+        qs = self
+        for word in unidecode(text.lower()).split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
 
 
 class Dossier(models.Model):
-    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("phường"))
+    ward = models.ForeignKey(
+        Ward, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("phường")
+    )
     code = models.CharField(_("mã hồ sơ"), max_length=40)
     procedure = models.ForeignKey(
         Procedure, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("thủ tục")
     )
     # Denormalised from the procedure so the report groups without a join.
-    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("lĩnh vực"))
+    field = models.ForeignKey(
+        Field, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("lĩnh vực")
+    )
     channel = models.CharField(_("hình thức nộp"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
     outcome = models.CharField(_("kết quả"), max_length=10, choices=Outcome.choices, blank=True)
@@ -293,7 +371,9 @@ class DossierEvent(models.Model):
     from_status = models.CharField(_("từ trạng thái"), max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(_("sang trạng thái"), max_length=12, choices=Status.choices)
     at = models.DateTimeField(_("thời điểm"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("người thực hiện"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("người thực hiện")
+    )
     note = models.TextField(_("ghi chú"), blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -301,6 +381,9 @@ class DossierEvent(models.Model):
         verbose_name = _("sự kiện hồ sơ")
         verbose_name_plural = _("sự kiện hồ sơ")
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.kind} {self.at:%d/%m/%Y %H:%M}"
 
 
 class Hop(models.Model):
@@ -312,7 +395,9 @@ class Hop(models.Model):
         LATE = "late", _("Quá hạn")
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="hops")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="hops", verbose_name=_("cơ quan"))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="hops", verbose_name=_("cơ quan")
+    )
     sent_at = models.DateTimeField(_("thời điểm chuyển"))
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người giao")
@@ -337,6 +422,9 @@ class Hop(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.agency} {self.sent_at:%d/%m/%Y}"
+
 
 class SupplementRequest(models.Model):
     """A request to supplement the dossier (form 02): the clock pauses until it is resumed."""
@@ -354,6 +442,9 @@ class SupplementRequest(models.Model):
         verbose_name = _("yêu cầu bổ sung")
         verbose_name_plural = _("yêu cầu bổ sung")
         ordering = ["requested_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.requested_at:%d/%m/%Y}"
 
 
 class ApologyLetter(models.Model):
@@ -378,6 +469,9 @@ class ApologyLetter(models.Model):
         verbose_name_plural = _("thư xin lỗi")
         ordering = ["issued_at", "id"]
         indexes = [models.Index(fields=["ward", "issued_at"], name="apology_ward_issued")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.issued_at:%d/%m/%Y}"
 
 
 class Rating(models.Model):
@@ -405,6 +499,9 @@ class Rating(models.Model):
         verbose_name_plural = _("đánh giá")
         indexes = [models.Index(fields=["ward", "rated_at"], name="rating_ward_rated")]
 
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.value}"
+
 
 class CodeCounter(models.Model):
     """Next sequence number of dossier codes per ward and year (row-locked when incremented)."""
@@ -415,3 +512,6 @@ class CodeCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ward", "year"], name="code_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ward_id}-{self.year}: {self.last}"
