@@ -7,16 +7,51 @@ CONTRACT (shared by the dashboards, the reports and the benchmarks; keep these n
   keyed by (ward_id, field_id); computed with one grouped aggregate query.
 - ``bucket_queryset(ward_ids, period, bucket, *, field_id=None) -> QuerySet[Dossier]``: exactly the
   dossiers behind one counted number (drill-down); ``bucket`` is a ``DossierCounts`` attribute
-  name such as "in_progress_within".
+  name such as "in_progress_within" (or one of ``SERVICE_BUCKETS``/``RATING_BUCKETS``).
 - ``ratio(numerator, denominator) -> Ratio``: the one way a percentage is made.
-- ``summary(ward_ids, period) -> WardIndicators`` (per ward and total): every indicator with its
-  definition, value, target and status.
+- ``summary(ward_ids, period) -> IndicatorSummary``: per ward (``.wards[ward_id]``) and total
+  (``.total``), each a ``WardIndicators`` with every indicator, its definition, value, target and
+  status.
+
+DEFINITIONS (a period covers local days ``start``..``end``; S = start_at, E = end_at, half-open):
+
+- Only *accepted* dossiers count: a dossier refused at the counter (status "rejected") was never
+  received for handling.
+- received (col. 3) = received before E and not resolved before S (open at some moment of the
+  period) = carried over + new.
+- new (cols. 4, 5) = received_at in [S, E), split by channel (online / in person / public post).
+- carried over (col. 6) = received before S and not resolved before S. Derived from dates only.
+- resolved (col. 7) = resolved_at in [S, E). Resolved, returned, withdrawn and stopped dossiers all
+  carry resolved_at. Classified by comparing the local resolution date with the (pause-adjusted)
+  due date: earlier day = before deadline (8), same day = on time (9), later = late (10).
+  Withdrawn and stopped dossiers, and dossiers without a due date, count as resolved ON TIME.
+- in progress (col. 11) = received before E and not resolved before E (still open at the end of
+  the period, even if resolved since). Judged on the period's last day: due date on or after that
+  day (or no due date) = within the deadline (12), due date before it = overdue (13). Dates only,
+  so a past period always gives the same numbers.
+- The identities 3 = 4 + 5 + 6, 3 = 7 + 11, 7 = 8 + 9 + 10, 11 = 12 + 13 hold by construction: each
+  bucket is a partition of its parent by the conditions above.
+
+Queries: ``dossier_counts`` is one query; ``summary`` is a fixed number of queries whatever the
+data size and the number of wards (see ``summary``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from parindex.periods import Period
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from dossiers.models import Dossier
 
 
 @dataclass(frozen=True)
@@ -39,6 +74,10 @@ class Ratio:
 
 def ratio(numerator: int, denominator: int) -> Ratio:
     return Ratio(int(numerator or 0), int(denominator or 0))
+
+
+def _added(one, other) -> dict[str, int]:
+    return {f.name: getattr(one, f.name) + getattr(other, f.name) for f in fields(one)}
 
 
 @dataclass
@@ -83,3 +122,366 @@ class DossierCounts:
         if self.in_progress != self.in_progress_within + self.in_progress_overdue:
             errors.append("11 != 12 + 13")
         return errors
+
+
+# ---------------------------------------------------------------------------------------------
+# Registry: every indicator with its definition, shown as the tooltip and on the definitions page.
+
+
+class Direction:
+    AT_LEAST = ">="  # higher is better
+    AT_MOST = "<="  # lower is better
+
+
+@dataclass(frozen=True)
+class IndicatorDef:
+    code: str
+    label: str
+    definition: str
+    direction: str = Direction.AT_LEAST
+    kind: str = "ratio"  # "ratio" (percentage) or "count"
+    per_field: bool = False  # may have a target per field
+
+
+INDICATORS: dict[str, IndicatorDef] = {
+    d.code: d
+    for d in [
+        IndicatorDef(
+            "on_time_rate",
+            _("Tỷ lệ giải quyết đúng hạn"),
+            _(
+                "(Trước hạn + Đúng hạn) / Tổng số đã giải quyết trong kỳ. Hồ sơ công dân rút và hồ "
+                "sơ dừng giải quyết được tính là đúng hạn."
+            ),
+            per_field=True,
+        ),
+        IndicatorDef(
+            "online_rate",
+            _("Tỷ lệ hồ sơ trực tuyến"),
+            _(
+                "Hồ sơ tiếp nhận trực tuyến trong kỳ / Tổng số hồ sơ mới tiếp nhận trong kỳ (trực "
+                "tuyến + trực tiếp + bưu chính). Hồ sơ từ kỳ trước chuyển sang không được tính."
+            ),
+            per_field=True,
+        ),
+        IndicatorDef(
+            "e_circulation_rate",
+            _("Tỷ lệ luân chuyển điện tử"),
+            _(
+                "Hồ sơ mới tiếp nhận trong kỳ được đánh dấu luân chuyển điện tử / Hồ sơ mới tiếp "
+                "nhận trong kỳ có luân chuyển giữa các cơ quan (có ít nhất một bước luân chuyển "
+                "hoặc được đánh dấu luân chuyển điện tử)."
+            ),
+            per_field=True,
+        ),
+        IndicatorDef(
+            "online_payment_rate",
+            _("Tỷ lệ thanh toán trực tuyến"),
+            _(
+                "Hồ sơ mới tiếp nhận trong kỳ đã thanh toán phí, lệ phí trực tuyến / Hồ sơ mới "
+                "tiếp nhận trong kỳ có phí, lệ phí lớn hơn 0."
+            ),
+            per_field=True,
+        ),
+        IndicatorDef(
+            "digitisation_rate",
+            _("Tỷ lệ số hóa khi tiếp nhận"),
+            _("Hồ sơ mới tiếp nhận trong kỳ được số hóa khi tiếp nhận / Hồ sơ mới tiếp nhận trong kỳ."),
+            per_field=True,
+        ),
+        IndicatorDef(
+            "electronic_result_rate",
+            _("Tỷ lệ trả kết quả điện tử"),
+            _("Hồ sơ giải quyết trong kỳ có kết quả điện tử / Tổng số hồ sơ giải quyết trong kỳ."),
+            per_field=True,
+        ),
+        IndicatorDef(
+            "satisfaction",
+            _("Mức độ hài lòng"),
+            _(
+                "(Rất hài lòng + Hài lòng) / Tổng số đánh giá ghi nhận trong kỳ (theo thời điểm "
+                "đánh giá), chung và theo từng lĩnh vực."
+            ),
+            per_field=True,
+        ),
+        IndicatorDef(
+            "tasks_done_rate",
+            _("Tiến độ kế hoạch CCHC"),
+            _(
+                "Nhiệm vụ đã hoàn thành / Nhiệm vụ trong kế hoạch năm. Dự báo cuối năm: số đã "
+                "hoàn thành chia cho phần năm đã trôi qua (tuyến tính), tối đa 100%."
+            ),
+        ),
+        IndicatorDef(
+            "tasks_overdue",
+            _("Nhiệm vụ quá hạn"),
+            _("Số nhiệm vụ của kế hoạch năm chưa hoàn thành mà đã quá hạn vào ngày cuối kỳ."),
+            direction=Direction.AT_MOST,
+            kind="count",
+        ),
+        IndicatorDef(
+            "apology_missing",
+            _("Hồ sơ trễ hạn chưa có thư xin lỗi"),
+            _("Hồ sơ giải quyết quá hạn trong kỳ hoặc đang quá hạn cuối kỳ mà chưa có thư xin lỗi nào."),
+            direction=Direction.AT_MOST,
+            kind="count",
+        ),
+        IndicatorDef(
+            "vacancies",
+            _("Vị trí còn trống"),
+            _("Số vị trí việc làm theo định biên chưa có người đảm nhiệm vào ngày cuối kỳ."),
+            direction=Direction.AT_MOST,
+            kind="count",
+        ),
+    ]
+}
+
+
+def indicator_choices() -> list[tuple[str, str]]:
+    return [(d.code, d.label) for d in INDICATORS.values()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Buckets: one Q per counted number. dossier_counts counts them and bucket_queryset filters by
+# them, so a drill-down list holds exactly the counted dossiers.
+
+
+@dataclass
+class ServiceCounts:
+    """Service-index counts for one (ward, field) cell, from the same query as the Biểu 06."""
+
+    circulated: int = 0  # new in period, moved between agencies (hop or e-circulation flag)
+    e_circulated: int = 0  # of those, flagged e-circulated
+    fee_due: int = 0  # new in period with a fee > 0
+    paid_online: int = 0  # of those, paid online
+    digitised: int = 0  # new in period, digitised at reception
+    electronic_result: int = 0  # resolved in period with an electronic result
+    needs_apology: int = 0  # resolved late in period, or overdue at its end
+    apology_missing: int = 0  # of those, without any apology letter
+    apology_issued: int = 0  # dossiers with an apology letter issued in the period
+    rated: int = 0  # ratings given in the period
+    rated_satisfied: int = 0  # of those, "very satisfied" or "satisfied"
+
+    def __add__(self, other: ServiceCounts) -> ServiceCounts:
+        return ServiceCounts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+
+COUNT_BUCKETS = tuple(f.name for f in fields(DossierCounts))
+DERIVED_BUCKETS = ("received_new", "received_offline")
+SERVICE_BUCKETS = (
+    "circulated",
+    "e_circulated",
+    "fee_due",
+    "paid_online",
+    "digitised",
+    "electronic_result",
+    "needs_apology",
+    "apology_missing",
+)
+RATING_BUCKETS = ("rated", "rated_satisfied")
+APOLOGY_BUCKETS = ("apology_issued",)
+BUCKETS = COUNT_BUCKETS + DERIVED_BUCKETS + SERVICE_BUCKETS + RATING_BUCKETS + APOLOGY_BUCKETS
+
+BUCKET_LABELS = {
+    "received": _("Tổng số hồ sơ tiếp nhận"),
+    "received_online": _("Tiếp nhận trực tuyến trong kỳ"),
+    "received_in_person": _("Tiếp nhận trực tiếp trong kỳ"),
+    "received_post": _("Tiếp nhận qua bưu chính trong kỳ"),
+    "carried_over": _("Từ kỳ trước chuyển sang"),
+    "resolved": _("Đã giải quyết"),
+    "resolved_before": _("Giải quyết trước hạn"),
+    "resolved_on_time": _("Giải quyết đúng hạn"),
+    "resolved_late": _("Giải quyết quá hạn"),
+    "in_progress": _("Đang giải quyết"),
+    "in_progress_within": _("Đang giải quyết trong hạn"),
+    "in_progress_overdue": _("Đang giải quyết quá hạn"),
+    "received_new": _("Mới tiếp nhận trong kỳ"),
+    "received_offline": _("Tiếp nhận trực tiếp và bưu chính trong kỳ"),
+    "circulated": _("Có luân chuyển giữa các cơ quan"),
+    "e_circulated": _("Luân chuyển điện tử"),
+    "fee_due": _("Có phí, lệ phí"),
+    "paid_online": _("Thanh toán trực tuyến"),
+    "digitised": _("Số hóa khi tiếp nhận"),
+    "electronic_result": _("Trả kết quả điện tử"),
+    "needs_apology": _("Trễ hạn (cần thư xin lỗi)"),
+    "apology_missing": _("Trễ hạn chưa có thư xin lỗi"),
+    "apology_issued": _("Đã có thư xin lỗi trong kỳ"),
+    "rated": _("Có đánh giá trong kỳ"),
+    "rated_satisfied": _("Hài lòng, rất hài lòng"),
+}
+
+
+def _base_q(period: Period) -> Q:
+    """Received for handling in the period: received before E, not resolved before S."""
+    return Q(received_at__lt=period.end_at) & (
+        Q(resolved_at__isnull=True) | Q(resolved_at__gte=period.start_at)
+    )
+
+
+def _bucket_qs(period: Period) -> dict[str, Q]:
+    """The condition of each bucket, to be applied inside ``_base_q``."""
+    from dossiers.models import ApologyLetter, Channel, Hop, Status
+
+    start_at, end_at = period.start_at, period.end_at
+    new = Q(received_at__gte=start_at)
+    resolved = Q(resolved_at__isnull=False, resolved_at__lt=end_at)
+    in_progress = Q(resolved_at__isnull=True) | Q(resolved_at__gte=end_at)
+    within = in_progress & (Q(due_date__isnull=True) | Q(due_date__gte=period.end))
+    # Counted on time whatever the dates (and the only rows where a date may be missing).
+    on_time_anyway = (
+        Q(status__in=[Status.WITHDRAWN, Status.STOPPED])
+        | Q(due_date__isnull=True)
+        | Q(resolved_on__isnull=True)
+    )
+    dated = ~on_time_anyway
+    overdue = in_progress & Q(due_date__isnull=False, due_date__lt=period.end)
+    resolved_late = resolved & dated & Q(resolved_on__gt=F("due_date"))
+    needs_apology = resolved_late | overdue
+    has_hop = Exists(Hop.objects.filter(dossier_id=OuterRef("pk")))
+    has_letter = Exists(ApologyLetter.objects.filter(dossier_id=OuterRef("pk")))
+    circulated = new & (Q(e_circulated=True) | has_hop)
+    fee_due = new & Q(fee__gt=0)
+    return {
+        "received": Q(),
+        "received_online": new & Q(channel=Channel.ONLINE),
+        "received_in_person": new & Q(channel=Channel.IN_PERSON),
+        "received_post": new & Q(channel=Channel.POST),
+        "carried_over": Q(received_at__lt=start_at),
+        "resolved": resolved,
+        "resolved_before": resolved & dated & Q(resolved_on__lt=F("due_date")),
+        "resolved_on_time": resolved & (on_time_anyway | Q(resolved_on=F("due_date"))),
+        "resolved_late": resolved_late,
+        "in_progress": in_progress,
+        "in_progress_within": within,
+        "in_progress_overdue": overdue,
+        "received_new": new,
+        "received_offline": new & Q(channel__in=[Channel.IN_PERSON, Channel.POST]),
+        "circulated": circulated,
+        "e_circulated": new & Q(e_circulated=True),
+        "fee_due": fee_due,
+        "paid_online": fee_due & Q(paid_online=True),
+        "digitised": new & Q(digitised_at_reception=True),
+        "electronic_result": resolved & Q(electronic_result=True),
+        "needs_apology": needs_apology,
+        "apology_missing": needs_apology & ~has_letter,
+    }
+
+
+def _accepted_dossiers(ward_ids: Iterable[int], field_id: int | None):
+    from dossiers.models import Dossier, Status
+
+    qs = Dossier.objects.filter(ward_id__in=list(ward_ids)).exclude(status=Status.REJECTED)
+    if field_id is not None:
+        qs = qs.filter(field_id=field_id)
+    return qs
+
+
+def _cells(
+    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None
+) -> dict[tuple[int, int], tuple[DossierCounts, ServiceCounts]]:
+    """One grouped aggregate query: every dossier bucket per (ward, field)."""
+    qs = _bucket_qs(period)
+    names = COUNT_BUCKETS + SERVICE_BUCKETS
+    aggregates = {name: Count("id", filter=qs[name]) if qs[name] else Count("id") for name in names}
+    rows = (
+        _accepted_dossiers(ward_ids, field_id)
+        .filter(_base_q(period))
+        .order_by()
+        .values("ward_id", "field_id")
+        .annotate(**aggregates)
+    )
+    result = {}
+    for row in rows:
+        counts = DossierCounts(**{name: row[name] for name in COUNT_BUCKETS})
+        service = ServiceCounts(**{name: row[name] for name in SERVICE_BUCKETS})
+        result[(row["ward_id"], row["field_id"])] = (counts, service)
+    return result
+
+
+def dossier_counts(
+    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None
+) -> dict[tuple[int, int], DossierCounts]:
+    """Biểu 06 counts keyed by (ward_id, field_id); cells with no dossier are absent. One query."""
+    return {key: counts for key, (counts, _service) in _cells(ward_ids, period, field_id=field_id).items()}
+
+
+def bucket_queryset(
+    ward_ids: Iterable[int], period: Period, bucket: str, *, field_id: int | None = None
+) -> QuerySet[Dossier]:
+    """Exactly the dossiers counted in ``bucket`` (drill-down). Unknown bucket: ValueError."""
+    from dossiers.models import Dossier
+
+    ward_ids = list(ward_ids)
+    if bucket in RATING_BUCKETS:
+        cond = Q(
+            rating__ward_id__in=ward_ids,
+            rating__rated_at__gte=period.start_at,
+            rating__rated_at__lt=period.end_at,
+        )
+        if bucket == "rated_satisfied":
+            cond &= Q(rating__value__in=SATISFIED_VALUES)
+        if field_id is not None:
+            cond &= Q(rating__field_id=field_id)
+        return Dossier.objects.filter(cond)
+    if bucket in APOLOGY_BUCKETS:
+        letters = _letters(ward_ids, period, field_id).filter(dossier_id=OuterRef("pk"))
+        return Dossier.objects.filter(Exists(letters))
+    if bucket not in BUCKETS:
+        raise ValueError(f"unknown bucket {bucket!r}")
+    return _accepted_dossiers(ward_ids, field_id).filter(_base_q(period) & _bucket_qs(period)[bucket])
+
+
+SATISFIED_VALUES = ("very", "yes")
+
+
+def _letters(ward_ids: list[int], period: Period, field_id: int | None):
+    from dossiers.models import ApologyLetter
+
+    qs = ApologyLetter.objects.filter(
+        ward_id__in=ward_ids, issued_at__gte=period.start_at, issued_at__lt=period.end_at
+    )
+    if field_id is not None:
+        qs = qs.filter(field_id=field_id)
+    return qs
+
+
+def service_counts(
+    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None
+) -> dict[tuple[int, int], tuple[DossierCounts, ServiceCounts]]:
+    """Biểu 06 and service counts per (ward, field), ratings and apology letters included.
+
+    Three queries: the dossier aggregate, apology letters (distinct dossiers) and ratings, each
+    grouped by (ward, field).
+    """
+    ward_ids = list(ward_ids)
+    cells = _cells(ward_ids, period, field_id=field_id)
+    letters = (
+        _letters(ward_ids, period, field_id)
+        .order_by()
+        .values("ward_id", "field_id")
+        .annotate(n=Count("dossier_id", distinct=True))
+    )
+    for row in letters:
+        key = (row["ward_id"], row["field_id"])
+        counts, service = cells.get(key) or (DossierCounts(), ServiceCounts())
+        service.apology_issued = row["n"]
+        cells[key] = (counts, service)
+    from dossiers.models import Rating
+
+    ratings = Rating.objects.filter(
+        ward_id__in=ward_ids, rated_at__gte=period.start_at, rated_at__lt=period.end_at
+    )
+    if field_id is not None:
+        ratings = ratings.filter(field_id=field_id)
+    rows = (
+        ratings.order_by()
+        .values("ward_id", "field_id")
+        .annotate(n=Count("id"), ok=Count("id", filter=Q(value__in=SATISFIED_VALUES)))
+    )
+    for row in rows:
+        key = (row["ward_id"], row["field_id"])
+        counts, service = cells.get(key) or (DossierCounts(), ServiceCounts())
+        service.rated = row["n"]
+        service.rated_satisfied = row["ok"]
+        cells[key] = (counts, service)
+    return cells
