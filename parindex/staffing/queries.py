@@ -1,0 +1,320 @@
+"""Staffing figures for screens, exports and the indicator engine.
+
+CONTRACT (the dashboards and the indicator engine call these; keep the names):
+
+- ``vacancy_counts(ward_ids, on) -> dict[ward_id, VacancyCounts]``: quota, filled, vacant and
+  covered over the posts in force on ``on``; one query. Wards without posts are absent.
+- ``position_table(ward_id, on) -> list[PositionRow]``: one row per post in force on ``on`` with
+  its holders, who covers it since when, and its open recruitment; four queries.
+- ``workload(ward_id, period) -> list[WorkloadRow]``: one row per official serving in the period:
+  dossiers received and handled in the period, open tasks held at its end, posts held and
+  covered; three queries.
+
+Every function runs a fixed number of SQL queries whatever the number of posts, people, dossiers
+or tasks: counts are grouped subqueries, lists come through filtered prefetches.
+
+Vacancy arithmetic per post: ``filled`` = holdings in force that day, ``vacant`` = max(quota -
+filled, 0) (an over-filled post does not hide another post's vacancy), ``covered`` = covers in
+force that day, capped at ``vacant``.
+"""
+
+from __future__ import annotations
+
+import functools
+import pkgutil
+from dataclasses import dataclass, field, fields
+from datetime import date
+from importlib import import_module
+from statistics import median
+
+from django.apps import apps
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from parindex.periods import Period
+from parindex.staffing.models import (
+    OPEN_RECRUITMENT,
+    Cover,
+    Holding,
+    Official,
+    Position,
+    Recruitment,
+    in_force_on,
+    overlapping,
+)
+
+# A row of the workload table is flagged when its load reaches this multiple of the ward's median
+# load: relative, because what is "too much" differs between a quiet and a busy ward.
+OVERLOAD_FACTOR = 1.5
+
+
+@dataclass
+class VacancyCounts:
+    quota: int = 0
+    filled: int = 0
+    vacant: int = 0
+    covered: int = 0
+
+    @property
+    def uncovered(self) -> int:
+        """Vacant posts nobody covers: work that simply waits."""
+        return self.vacant - self.covered
+
+    def __add__(self, other: VacancyCounts) -> VacancyCounts:
+        return VacancyCounts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+
+@dataclass
+class CoverInfo:
+    cover: Cover
+    official: Official
+    start: date
+    end: date | None
+    note: str
+
+
+@dataclass
+class PositionRow:
+    position: Position
+    quota: int
+    filled: int
+    vacant: int
+    covered: int
+    holders: list[Official] = field(default_factory=list)
+    covers: list[CoverInfo] = field(default_factory=list)
+    recruitment: Recruitment | None = None
+
+    @property
+    def counts(self) -> VacancyCounts:
+        return VacancyCounts(self.quota, self.filled, self.vacant, self.covered)
+
+
+@dataclass
+class WorkloadRow:
+    official: Official
+    dossiers_received: int
+    dossiers_handled: int
+    tasks_open: int | None  # None: the reform plan (tasks app) is not available
+    positions: list[Position] = field(default_factory=list)
+    covering: list[Position] = field(default_factory=list)
+    overloaded: bool = False
+
+    @property
+    def load(self) -> int:
+        """Dossiers handled plus open tasks: the single number the overload flag compares."""
+        return self.dossiers_handled + (self.tasks_open or 0)
+
+    @property
+    def has_account(self) -> bool:
+        return self.official.user_id is not None
+
+
+def _count(queryset, group_by: str) -> Coalesce:
+    """COUNT(*) of a correlated queryset as a scalar subquery (0 when nothing matches).
+
+    Grouping by a column that is constant inside the subquery gives exactly one row.
+    """
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk", distinct=True)).values("n")
+    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), Value(0))
+
+
+def _annotate_vacancy(positions, on: date):
+    holders = Holding.objects.filter(position=OuterRef("pk")).filter(in_force_on(on))
+    covers = Cover.objects.filter(position=OuterRef("pk")).filter(in_force_on(on))
+    return positions.annotate(n_filled=_count(holders, "position_id"), n_covers=_count(covers, "position_id"))
+
+
+def _vacancy(quota: int, filled: int, covers: int) -> VacancyCounts:
+    vacant = max(quota - filled, 0)
+    return VacancyCounts(quota=quota, filled=filled, vacant=vacant, covered=min(covers, vacant))
+
+
+def vacancy_counts(ward_ids, on: date) -> dict[int, VacancyCounts]:
+    """Per ward, the posts in force on ``on``: one query (posts with two counted subqueries)."""
+    rows = _annotate_vacancy(Position.objects.filter(ward_id__in=list(ward_ids)).valid_on(on), on)
+    result: dict[int, VacancyCounts] = {}
+    for ward_id, quota, filled, covers in rows.values_list("ward_id", "quota", "n_filled", "n_covers"):
+        result[ward_id] = result.get(ward_id, VacancyCounts()) + _vacancy(quota, filled, covers)
+    return result
+
+
+def position_table(ward_id: int, on: date) -> list[PositionRow]:
+    """The ward's posts in force on ``on``. Four queries: posts with counts, then holders, covers
+    and open recruitments each in one prefetch."""
+    positions = _annotate_vacancy(Position.objects.filter(ward_id=ward_id).valid_on(on), on)
+    positions = positions.order_by("sort_order", "office", "title").prefetch_related(
+        Prefetch(
+            "holdings",
+            queryset=Holding.objects.filter(in_force_on(on))
+            .select_related("official")
+            .order_by("official__full_name"),
+            to_attr="current_holdings",
+        ),
+        Prefetch(
+            "covers",
+            queryset=Cover.objects.filter(in_force_on(on)).select_related("official").order_by("start", "id"),
+            to_attr="current_covers",
+        ),
+        Prefetch(
+            "recruitments",
+            queryset=Recruitment.objects.filter(status__in=OPEN_RECRUITMENT, opened_on__lte=on).order_by(
+                "-opened_on", "-id"
+            ),
+            to_attr="open_recruitments",
+        ),
+    )
+    rows = []
+    for p in positions:
+        counts = _vacancy(p.quota, p.n_filled, p.n_covers)
+        rows.append(
+            PositionRow(
+                position=p,
+                quota=counts.quota,
+                filled=counts.filled,
+                vacant=counts.vacant,
+                covered=counts.covered,
+                holders=[h.official for h in p.current_holdings],
+                covers=[CoverInfo(c, c.official, c.start, c.end, c.note) for c in p.current_covers],
+                recruitment=p.open_recruitments[0] if p.open_recruitments else None,
+            )
+        )
+    return rows
+
+
+@functools.cache
+def task_model():
+    """The reform plan's Task model, or None while it is not usable.
+
+    The tasks app is built alongside this one: until it has the fields we count on and a first
+    migration (so that its table exists), workload reports tasks as unknown instead of failing.
+    """
+    try:
+        model = apps.get_model("tasks", "Task")
+    except LookupError:
+        return None
+    names = {f.name for f in model._meta.get_fields()}
+    if not {"plan", "lead", "co_officials", "status"} <= names:
+        return None
+    try:
+        migrations = import_module("{}.migrations".format(model._meta.app_config.name))
+    except ImportError:
+        return None
+    if not any(m.name[:4].isdigit() for m in pkgutil.iter_modules(migrations.__path__)):
+        return None
+    return model
+
+
+def _open_tasks_subquery(ward_id: int, period: Period):
+    """Tasks of the ward's plans that the official leads or co-handles, open at the period's end.
+
+    Cancelled tasks are gone; a task completed after the period's end still counted as open then.
+    """
+    task = task_model()
+    if task is None:
+        return None
+    names = {f.name for f in task._meta.get_fields()}
+    held = task.objects.filter(plan__ward_id=ward_id).filter(
+        Q(lead_id=OuterRef("user_id")) | Q(co_officials=OuterRef("user_id"))
+    )
+    held = held.exclude(status="cancelled")
+    if "completed_on" in names:
+        held = held.exclude(status="done", completed_on__lte=period.end)
+    else:
+        held = held.exclude(status="done")
+    return _count(held, "plan__ward_id")
+
+
+def workload(ward_id: int, period: Period) -> list[WorkloadRow]:
+    """Per official serving in ``period``: what they received and handled, and what they hold.
+
+    - received: dossiers of the ward they logged (``created_by``) with ``received_at`` in the period;
+    - handled: dossiers of the ward they were assigned and that were open at some time in the period,
+      or on which they recorded a workflow event in the period (each dossier once);
+    - tasks_open: reform-plan tasks they lead or co-handle, open at the end of the period.
+
+    Three queries: officials with the counts as subqueries, then posts held and posts covered in
+    the period (prefetches). Officials without an account have zero dossiers.
+    """
+    from dossiers.models import Dossier, DossierEvent
+
+    start_at, end_at = period.start_at, period.end_at
+    received = Dossier.objects.filter(
+        ward_id=ward_id,
+        created_by_id=OuterRef("user_id"),
+        received_at__gte=start_at,
+        received_at__lt=end_at,
+    ).exclude(status="rejected")
+    events_by_them = DossierEvent.objects.filter(
+        dossier_id=OuterRef("pk"), by_id=OuterRef(OuterRef("user_id")), at__gte=start_at, at__lt=end_at
+    )
+    assigned_open = Q(
+        assignee_id=OuterRef("user_id"),
+        received_at__lt=end_at,
+    ) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=start_at))
+    handled = (
+        Dossier.objects.filter(ward_id=ward_id)
+        .exclude(status="rejected")
+        .filter(assigned_open | Exists(events_by_them))
+    )
+    annotations = {
+        "n_received": _count(received, "created_by_id"),
+        "n_handled": _count(handled, "ward_id"),
+    }
+    tasks = _open_tasks_subquery(ward_id, period)
+    if tasks is not None:
+        annotations["n_tasks"] = tasks
+
+    officials = (
+        Official.objects.filter(ward_id=ward_id)
+        .serving_between(period.start, period.end)
+        .annotate(**annotations)
+        .prefetch_related(
+            Prefetch(
+                "holdings",
+                queryset=Holding.objects.filter(overlapping(period.start, period.end))
+                .select_related("position")
+                .order_by("start", "id"),
+                to_attr="period_holdings",
+            ),
+            Prefetch(
+                "covers",
+                queryset=Cover.objects.filter(overlapping(period.start, period.end))
+                .select_related("position")
+                .order_by("start", "id"),
+                to_attr="period_covers",
+            ),
+        )
+        .order_by("full_name", "id")
+    )
+    rows = [
+        WorkloadRow(
+            official=o,
+            dossiers_received=o.n_received,
+            dossiers_handled=o.n_handled,
+            tasks_open=getattr(o, "n_tasks", None),
+            positions=_unique(h.position for h in o.period_holdings),
+            covering=_unique(c.position for c in o.period_covers),
+        )
+        for o in officials
+    ]
+    _flag_overload(rows)
+    rows.sort(key=lambda r: (-r.load, -len(r.covering), r.official.full_name))
+    return rows
+
+
+def _unique(positions) -> list[Position]:
+    seen: dict[int, Position] = {}
+    for p in positions:
+        seen.setdefault(p.pk, p)
+    return list(seen.values())
+
+
+def _flag_overload(rows: list[WorkloadRow]) -> None:
+    """Mark rows whose load is at least OVERLOAD_FACTOR times the median of the officials with an
+    account (those without one never log dossiers, so they would drag the median to zero)."""
+    loads = [r.load for r in rows if r.has_account]
+    if not loads:
+        return
+    threshold = max(median(loads) * OVERLOAD_FACTOR, 1)
+    for r in rows:
+        r.overloaded = r.has_account and r.load >= threshold
