@@ -1,0 +1,211 @@
+"""Excel in and out for the reform plan and the criteria tree.
+
+Import: the file is read in full and every row checked before anything is written; errors name
+the row and the column as a person sees them in Excel ("Dòng 5, cột H (Hạn hoàn thành)").
+Export: openpyxl write-only workbooks; user text that Excel would run as a formula is stored as
+text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+
+from tasks.models import Component
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+class ImportFailed(Exception):
+    """The file was refused; ``errors`` lists every problem found, none was imported."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    key: str
+    header: str
+    required: bool
+    width: int = 18
+
+
+@dataclass
+class Row:
+    number: int  # the row number Excel shows
+    values: dict[str, object]
+    letters: dict[str, str]
+
+    def where(self, key: str, columns: dict[str, Column]) -> str:
+        return _("Dòng {row}, cột {col} ({header})").format(
+            row=self.number, col=self.letters.get(key, "?"), header=columns[key].header
+        )
+
+
+def _norm(text: object) -> str:
+    return re.sub(r"\s+", " ", str(text or "")).strip().lower()
+
+
+def read_rows(upload, columns: list[Column]) -> list[Row]:
+    """Rows of the first sheet keyed by column, blank rows skipped; ImportFailed on a bad file
+    or missing required columns."""
+    try:
+        data = upload.read() if hasattr(upload, "read") else open(upload, "rb").read()  # noqa: SIM115
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a non-xlsx file
+        raise ImportFailed([_("Không đọc được tệp: hãy dùng tệp Excel .xlsx theo mẫu.")]) from None
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    by_header = {_norm(column.header): column for column in columns}
+    positions: dict[str, int] = {}
+    for index, value in enumerate(header):
+        column = by_header.get(_norm(value))
+        if column is not None and column.key not in positions:
+            positions[column.key] = index
+    missing = [c.header for c in columns if c.required and c.key not in positions]
+    if missing:
+        workbook.close()
+        raise ImportFailed(
+            [_("Thiếu cột bắt buộc ở dòng tiêu đề (dòng 1): {cols}.").format(cols=", ".join(missing))]
+        )
+    letters = {key: get_column_letter(index + 1) for key, index in positions.items()}
+    result = []
+    for number, values in enumerate(rows, start=2):
+        picked = {key: (values[index] if index < len(values) else None) for key, index in positions.items()}
+        if all(v is None or str(v).strip() == "" for v in picked.values()):
+            continue
+        result.append(Row(number=number, values=picked, letters=letters))
+    workbook.close()
+    return result
+
+
+def text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def parse_date(value: object) -> date | None:
+    """A date cell, or text dd/mm/yyyy; None when it is neither."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = text(value)
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_decimal(value: object) -> Decimal | None:
+    raw = text(value).replace(",", ".")
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def parse_component(value: object) -> str | None:
+    """A component by its number 1-8, its code or its name."""
+    raw = _norm(value)
+    for index, (code, label) in enumerate(Component.choices, start=1):
+        if raw in (str(index), code, _norm(label), _norm(str(label))):
+            return code
+    # "3. Cải cách thủ tục hành chính": a number prefix is how provinces write it.
+    match = re.match(r"^(\d)\s*[.)-]", raw)
+    if match and 1 <= int(match.group(1)) <= 8:
+        return Component.values[int(match.group(1)) - 1]
+    return None
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def safe(value: object) -> object:
+    """Cell value safe for Excel: no XML-illegal characters, no formula from user text."""
+    if isinstance(value, str):
+        value = _ILLEGAL.sub("", value)
+    return value
+
+
+def _cell(sheet, value: object) -> object:
+    value = safe(value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # stored as a string even though it looks like a formula
+        return cell
+    return value
+
+
+def workbook_bytes(title: str, rows: Iterable[Iterable[object]], widths: list[int]) -> bytes:
+    """Header row first; freeze panes and widths are set before any row is written."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for row in rows:
+        sheet.append([_cell(sheet, v) for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def xlsx_response(
+    filename: str, title: str, rows: Iterator[Iterable[object]], widths: list[int]
+) -> HttpResponse:
+    response = HttpResponse(workbook_bytes(title, rows, widths), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="{}"'.format(filename)
+    return response
+
+
+# -- the plan template -------------------------------------------------------------------------
+
+PLAN_COLUMNS = [
+    Column("code", gettext_lazy("Mã"), True, 10),
+    Column("title", gettext_lazy("Nhiệm vụ"), True, 60),
+    Column("description", gettext_lazy("Mô tả"), False, 40),
+    Column("component", gettext_lazy("Lĩnh vực CCHC"), True, 40),
+    Column("criterion", gettext_lazy("Mã tiêu chí"), False, 12),
+    Column("lead", gettext_lazy("Người chủ trì"), False, 22),
+    Column("co_officials", gettext_lazy("Người phối hợp"), False, 30),
+    Column("due_date", gettext_lazy("Hạn hoàn thành"), True, 16),
+]
+
+CRITERIA_COLUMNS = [
+    Column("component", gettext_lazy("Lĩnh vực CCHC"), True, 40),
+    Column("code", gettext_lazy("Mã"), True, 10),
+    Column("title", gettext_lazy("Tiêu chí"), True, 60),
+    Column("max_score", gettext_lazy("Điểm tối đa"), True, 12),
+    Column("parent", gettext_lazy("Mã tiêu chí cha"), False, 14),
+    Column("responsible", gettext_lazy("Người phụ trách"), False, 22),
+]
+
+
+def template_bytes(columns: list[Column], example: list[list[object]]) -> bytes:
+    rows = [[str(c.header) for c in columns], *example]
+    return workbook_bytes(_("Mẫu"), rows, [c.width for c in columns])

@@ -1,0 +1,283 @@
+"""The annual reform plan (plans, tasks, evidence) and the PAR Index criteria tree of a ward.
+
+State changes go through ``tasks/plans.py`` and ``tasks/criteria.py`` so the history rows record
+who did what; the counts the dashboards need come from ``tasks/queries.py``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Component(models.TextChoices):
+    """The eight PAR Index components (DOMAIN.md 5), in the order the index lists them."""
+
+    DIRECTION = "direction", _("Công tác chỉ đạo, điều hành cải cách hành chính")
+    INSTITUTIONS = "institutions", _("Cải cách thể chế")
+    PROCEDURES = "procedures", _("Cải cách thủ tục hành chính")
+    ORGANISATION = "organisation", _("Cải cách tổ chức bộ máy hành chính")
+    CIVIL_SERVICE = "civil_service", _("Cải cách chế độ công vụ")
+    PUBLIC_FINANCE = "public_finance", _("Cải cách tài chính công")
+    DIGITAL = "digital", _("Xây dựng và phát triển chính quyền điện tử, chính quyền số")
+    IMPACT = "impact", _("Tác động của cải cách hành chính đến người dân, tổ chức và phát triển")
+
+
+COMPONENT_ORDER = {value: index for index, value in enumerate(Component.values, start=1)}
+
+
+class TaskStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Chưa thực hiện")
+    IN_PROGRESS = "in_progress", _("Đang thực hiện")
+    DONE = "done", _("Hoàn thành")
+    CANCELLED = "cancelled", _("Hủy bỏ")
+
+
+# Fixed progress per status: the plan's status-based progress is the mean over tasks that are not
+# cancelled (a cancelled task leaves the denominator instead of counting as 0%).
+STATUS_PROGRESS = {
+    TaskStatus.NOT_STARTED: 0,
+    TaskStatus.IN_PROGRESS: 50,
+    TaskStatus.DONE: 100,
+}
+
+
+class Plan(models.Model):
+    ward = models.ForeignKey(
+        "parindex.Ward", on_delete=models.PROTECT, related_name="plans", verbose_name=_("phường")
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    title = models.CharField(_("tên kế hoạch"), max_length=300)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("kế hoạch CCHC")
+        verbose_name_plural = _("kế hoạch CCHC")
+        ordering = ["ward", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "year"], name="plan_one_per_ward_year"),
+            models.CheckConstraint(
+                name="plan_year_sane",
+                condition=Q(year__gte=2000, year__lte=2100),
+                violation_error_message=_("Năm kế hoạch không hợp lệ."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Criterion(models.Model):
+    """One node of the PAR criteria tree: a criterion (no parent) or a sub-criterion (parent set).
+
+    The component is a choice, not a row: the eight components are fixed by the index, while the
+    criteria under them are what each province publishes (and is imported or edited here).
+    Scores are entered on leaves; a criterion with sub-criteria scores the sum of its children,
+    capped at its own maximum.
+    """
+
+    ward = models.ForeignKey(
+        "parindex.Ward", on_delete=models.PROTECT, related_name="criteria", verbose_name=_("phường")
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    component = models.CharField(_("lĩnh vực CCHC"), max_length=20, choices=Component.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("tiêu chí cha"),
+    )
+    code = models.CharField(_("mã"), max_length=20)
+    title = models.CharField(_("tên tiêu chí"), max_length=500)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
+    max_score = models.DecimalField(_("điểm tối đa"), max_digits=6, decimal_places=2)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="par_criteria",
+        verbose_name=_("người phụ trách"),
+    )
+    self_score = models.DecimalField(
+        _("điểm tự đánh giá"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    appraised_score = models.DecimalField(
+        _("điểm thẩm định"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    comment = models.TextField(_("nhận xét"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tiêu chí Chỉ số CCHC")
+        verbose_name_plural = _("tiêu chí Chỉ số CCHC")
+        ordering = ["ward", "year", "position", "code"]
+        indexes = [models.Index(fields=["ward", "year"])]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "year", "code"], name="criterion_code_unique_per_year"),
+            models.CheckConstraint(
+                name="criterion_max_not_negative",
+                condition=Q(max_score__gte=0),
+                violation_error_message=_("Điểm tối đa không được âm."),
+            ),
+            models.CheckConstraint(
+                name="criterion_self_score_in_range",
+                condition=Q(self_score__isnull=True) | Q(self_score__gte=0, self_score__lte=F("max_score")),
+                violation_error_message=_("Điểm tự đánh giá phải từ 0 đến điểm tối đa."),
+            ),
+            models.CheckConstraint(
+                name="criterion_appraised_score_in_range",
+                condition=Q(appraised_score__isnull=True)
+                | Q(appraised_score__gte=0, appraised_score__lte=F("max_score")),
+                violation_error_message=_("Điểm thẩm định phải từ 0 đến điểm tối đa."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.code, self.title)
+
+    @property
+    def is_sub(self) -> bool:
+        return self.parent_id is not None
+
+
+class Task(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("kế hoạch"))
+    code = models.CharField(_("mã"), max_length=20)
+    title = models.CharField(_("nhiệm vụ"), max_length=500)
+    description = models.TextField(_("mô tả"), blank=True)
+    component = models.CharField(_("lĩnh vực CCHC"), max_length=20, choices=Component.choices)
+    criterion = models.ForeignKey(
+        Criterion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("tiêu chí"),
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_tasks",
+        verbose_name=_("người chủ trì"),
+    )
+    co_officials = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="co_tasks", verbose_name=_("người phối hợp")
+    )
+    due_date = models.DateField(_("hạn hoàn thành"))
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED
+    )
+    cancel_reason = models.CharField(_("lý do hủy"), max_length=500, blank=True)
+    completed_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("nhiệm vụ")
+        verbose_name_plural = _("nhiệm vụ")
+        ordering = ["plan", "position", "code"]
+        indexes = [models.Index(fields=["plan", "status", "due_date"])]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="task_code_unique_per_plan"),
+            models.CheckConstraint(
+                name="task_done_has_completion_date",
+                condition=~Q(status="done") | Q(completed_on__isnull=False),
+                violation_error_message=_("Nhiệm vụ hoàn thành phải có ngày hoàn thành."),
+            ),
+            models.CheckConstraint(
+                name="task_cancel_has_reason",
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
+                violation_error_message=_("Nhiệm vụ bị hủy phải có lý do."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.code, self.title)
+
+    @property
+    def progress(self) -> int | None:
+        """Fixed percentage for the status; None for a cancelled task (it is not counted)."""
+        return STATUS_PROGRESS.get(self.status)
+
+    def is_overdue(self, on) -> bool:
+        return self.status in (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS) and self.due_date < on
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    # A random stored name: the original (possibly personal) name is kept in the row and only
+    # given back by the permission-checked download view.
+    suffix = Path(filename).suffix.lower()[:10]
+    return "evidence/{}/{}{}".format(instance.ward_id, uuid.uuid4().hex, suffix)
+
+
+class EvidenceKind(models.TextChoices):
+    FILE = "file", _("Tệp đính kèm")
+    LINK = "link", _("Đường dẫn")
+    NOTE = "note", _("Ghi chú")
+
+
+class Evidence(models.Model):
+    """A document, link or note proving a task's result or a criterion's self score."""
+
+    ward = models.ForeignKey(
+        "parindex.Ward", on_delete=models.PROTECT, related_name="+", verbose_name=_("phường")
+    )
+    task = models.ForeignKey(
+        Task,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("nhiệm vụ"),
+    )
+    criterion = models.ForeignKey(
+        Criterion,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("tiêu chí"),
+    )
+    kind = models.CharField(_("loại"), max_length=10, choices=EvidenceKind.choices)
+    file = models.FileField(_("tệp"), upload_to=evidence_path, blank=True, max_length=200)
+    original_name = models.CharField(_("tên tệp gốc"), max_length=255, blank=True)
+    size = models.PositiveIntegerField(_("dung lượng (byte)"), default=0)
+    url = models.URLField(_("đường dẫn"), max_length=500, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người thêm")
+    )
+    added_at = models.DateTimeField(_("thời điểm thêm"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("minh chứng")
+        verbose_name_plural = _("minh chứng")
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="evidence_belongs_to_one",
+                condition=Q(task__isnull=False, criterion__isnull=True)
+                | Q(task__isnull=True, criterion__isnull=False),
+                violation_error_message=_("Minh chứng phải gắn với một nhiệm vụ hoặc một tiêu chí."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name or self.url or self.note[:60]
