@@ -143,3 +143,6 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.user} {self.action} {self.object_type} {self.object_id}"
+
+
+from parindex.targets import YearTarget  # noqa: E402,F401
