@@ -1,0 +1,295 @@
+"""The report's other sheets: "Chỉ số", "Hồ sơ trễ hạn", "Nhiệm vụ", "Nhân sự".
+
+Each is a small function writing one write-only sheet from the engine or the owning app's query
+module; none computes a ratio of its own.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
+
+from dossiers import calendar
+from dossiers.models import ApologyLetter, Hop
+from parindex import indicators
+from parindex.periods import Period
+from parindex.reports import xlsx
+from parindex.reports.figures import Scope
+from parindex.reports.xlsx import SheetWriter
+
+# --- Chỉ số -------------------------------------------------------------------------------------
+
+
+def _plain(value):
+    """An indicator value as Excel wants it: a percentage number, a count, or None."""
+    if isinstance(value, indicators.Ratio):
+        return value.value
+    if isinstance(value, Decimal | int | float) or value is None:
+        return value
+    return str(value)
+
+
+def _attr(obj, *names, default=None):
+    for name in names:
+        if isinstance(obj, dict) and name in obj:
+            return obj[name]
+        if hasattr(obj, name):
+            return getattr(obj, name)
+    return default
+
+
+def _items(ward_indicators) -> list:
+    items = _attr(ward_indicators, "indicators", "items_list", "values", default=ward_indicators)
+    if isinstance(items, dict):
+        return list(items.values())
+    if callable(items):
+        items = items()
+    return list(items)
+
+
+def write_indicators(workbook, scope: Scope, period: Period, result) -> SheetWriter:
+    """Every indicator of ``summary()`` against its target: total first, then each ward."""
+    sheet = SheetWriter(
+        workbook, "Chỉ số", widths=[24, 34, 60, 12, 12, 12, 12, 18], freeze="C4", repeat_rows=(3, 3)
+    )
+    sheet.line(
+        _("CHỈ SỐ CẢI CÁCH HÀNH CHÍNH - {} - Từ ngày {} đến ngày {}").format(
+            scope.name, period.start.strftime("%d/%m/%Y"), period.end.strftime("%d/%m/%Y")
+        ),
+        xlsx.TITLE,
+    )
+    sheet.blank()
+    sheet.append(
+        [
+            (_("Đơn vị"), xlsx.HEADER),
+            (_("Chỉ số"), xlsx.HEADER),
+            (_("Cách tính"), xlsx.HEADER),
+            (_("Tử số"), xlsx.HEADER),
+            (_("Mẫu số"), xlsx.HEADER),
+            (_("Giá trị (% hoặc số)"), xlsx.HEADER),
+            (_("Chỉ tiêu"), xlsx.HEADER),
+            (_("Đánh giá"), xlsx.HEADER),
+        ]
+    )
+    blocks = [(scope.name, _attr(result, "total"))]
+    if scope.is_city:
+        per_ward = _attr(result, "wards", default={}) or {}
+        blocks += [(w.name, per_ward.get(w.id)) for w in scope.wards if per_ward.get(w.id) is not None]
+    for unit, ward_indicators in blocks:
+        if ward_indicators is None:
+            continue
+        for item in _items(ward_indicators):
+            definition = _attr(item, "definition", "defn", "indicator")
+            label = _attr(item, "label", default=None) or _attr(definition, "label", default="")
+            text = _attr(definition, "definition", default=definition if isinstance(definition, str) else "")
+            value = _attr(item, "value")
+            numerator = _attr(value, "numerator") if isinstance(value, indicators.Ratio) else None
+            denominator = _attr(value, "denominator") if isinstance(value, indicators.Ratio) else None
+            target = _attr(item, "target")
+            target_value = _attr(target, "threshold", "value", default=target) if target is not None else None
+            status = _attr(item, "status", default="")
+            status_label = _attr(item, "status_label", "status_display", default=None) or status
+            sheet.append(
+                [
+                    (unit, xlsx.CELL),
+                    (str(label), xlsx.CELL),
+                    (str(text or ""), xlsx.CELL),
+                    (numerator, xlsx.NUMBER),
+                    (denominator, xlsx.NUMBER),
+                    (_plain(value), xlsx.PERCENT),
+                    (_plain(target_value), xlsx.PERCENT),
+                    (str(status_label or ""), xlsx.CELL),
+                ]
+            )
+    return sheet
+
+
+# --- Hồ sơ trễ hạn ------------------------------------------------------------------------------
+
+LATE_BUCKETS = ("resolved_late", "in_progress_overdue")
+
+
+def late_queryset(scope: Scope, period: Period):
+    """Dossiers resolved late in the period or overdue at its end (Biểu 06 columns 10 and 13)."""
+    late = indicators.bucket_queryset(scope.ward_ids, period, "resolved_late")
+    overdue = indicators.bucket_queryset(scope.ward_ids, period, "in_progress_overdue")
+    from dossiers.models import Dossier
+
+    return (
+        Dossier.objects.filter(Q(id__in=late.values("id")) | Q(id__in=overdue.values("id")))
+        .select_related("ward", "procedure", "field")
+        .prefetch_related(
+            Prefetch("apologies", queryset=ApologyLetter.objects.select_related("agency_at_fault")),
+            Prefetch("hops", queryset=Hop.objects.select_related("agency")),
+        )
+        .order_by("ward__name", "due_date", "id")
+    )
+
+
+def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
+    widths = [6, 18, 22, 36, 18, 22, 16, 12, 16, 20, 10, 26, 12, 12, 36]
+    sheet = SheetWriter(workbook, "Hồ sơ trễ hạn", widths=widths, freeze="D4", repeat_rows=(3, 3))
+    sheet.line(
+        _("HỒ SƠ GIẢI QUYẾT QUÁ HẠN VÀ ĐANG QUÁ HẠN - {} - Từ ngày {} đến ngày {}").format(
+            scope.name, period.start.strftime("%d/%m/%Y"), period.end.strftime("%d/%m/%Y")
+        ),
+        xlsx.TITLE,
+    )
+    sheet.blank()
+    headers = [
+        _("STT"),
+        _("Phường"),
+        _("Mã hồ sơ"),
+        _("Thủ tục"),
+        _("Lĩnh vực"),
+        _("Người nộp"),
+        _("Ngày nhận"),
+        _("Hạn trả"),
+        _("Ngày có kết quả"),
+        _("Tình trạng"),
+        _("Số ngày làm việc trễ"),
+        _("Cơ quan để chậm"),
+        _("Ngày thư xin lỗi"),
+        _("Ngày hẹn trả mới"),
+        _("Lý do chậm"),
+    ]
+    sheet.append([(h, xlsx.HEADER) for h in headers])
+    late_ids = set(
+        indicators.bucket_queryset(scope.ward_ids, period, "resolved_late").values_list("id", flat=True)
+    )
+    for index, d in enumerate(late_queryset(scope, period), start=1):
+        resolved_late = d.id in late_ids
+        # Days late in working days, the unit deadlines are set in; an open dossier is judged on
+        # the period's last day, as the engine does.
+        judged_on = d.resolved_on if resolved_late and d.resolved_on else period.end
+        days_late = calendar.working_days_between(d.due_date, judged_on) if d.due_date else None
+        letters = list(d.apologies.all())
+        letter = letters[-1] if letters else None
+        agencies = [h.agency.name for h in d.hops.all() if h.result == Hop.Result.LATE]
+        if letter and letter.agency_at_fault:
+            agencies.insert(0, letter.agency_at_fault.name)
+        sheet.append(
+            [
+                (index, xlsx.CELL_CENTER),
+                (d.ward.name, xlsx.CELL),
+                (d.code, xlsx.CELL),
+                (d.procedure.name, xlsx.CELL),
+                (d.field.name, xlsx.CELL),
+                (d.applicant_name, xlsx.CELL),
+                (d.received_at, xlsx.DATETIME),
+                (d.due_date, xlsx.DATE),
+                (d.resolved_at if resolved_late else None, xlsx.DATETIME),
+                (_("Đã giải quyết quá hạn") if resolved_late else _("Đang quá hạn"), xlsx.CELL),
+                (days_late, xlsx.NUMBER),
+                (", ".join(dict.fromkeys(agencies)) or _("Phường"), xlsx.CELL),
+                (letter.issued_at.date() if letter else None, xlsx.DATE),
+                (letter.new_due_date if letter else None, xlsx.DATE),
+                (letter.reason if letter else _("Chưa có thư xin lỗi"), xlsx.CELL),
+            ]
+        )
+    return sheet
+
+
+# --- Nhiệm vụ -----------------------------------------------------------------------------------
+
+
+def write_tasks(workbook, scope: Scope, period: Period) -> SheetWriter:
+    """The reform plan of the period's year: every task with its status on the period's last day."""
+    from tasks.models import Task, TaskStatus
+
+    widths = [18, 10, 50, 34, 22, 12, 16, 14, 10]
+    sheet = SheetWriter(workbook, "Nhiệm vụ", widths=widths, freeze="C4", repeat_rows=(3, 3))
+    year = period.end.year
+    sheet.line(_("KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH NĂM {} - {}").format(year, scope.name), xlsx.TITLE)
+    sheet.blank()
+    headers = [
+        _("Phường"),
+        _("Mã"),
+        _("Nhiệm vụ"),
+        _("Lĩnh vực CCHC"),
+        _("Người chủ trì"),
+        _("Hạn hoàn thành"),
+        _("Trạng thái"),
+        _("Ngày hoàn thành"),
+        _("Quá hạn"),
+    ]
+    sheet.append([(h, xlsx.HEADER) for h in headers])
+    tasks = (
+        Task.objects.filter(plan__ward_id__in=scope.ward_ids, plan__year=year)
+        .select_related("plan__ward", "lead")
+        .order_by("plan__ward__name", "position", "code")
+    )
+    on = period.end
+    for t in tasks:
+        # A task finished after the period's end was still open on the report's date.
+        done_by_then = t.status == TaskStatus.DONE and t.completed_on and t.completed_on <= on
+        if t.status == TaskStatus.DONE and not done_by_then:
+            status = TaskStatus.IN_PROGRESS.label
+        else:
+            status = t.get_status_display()
+        overdue = t.status != TaskStatus.CANCELLED and not done_by_then and t.due_date < on
+        sheet.append(
+            [
+                (t.plan.ward.name, xlsx.CELL),
+                (t.code, xlsx.CELL),
+                (t.title, xlsx.CELL),
+                (t.get_component_display(), xlsx.CELL),
+                ((t.lead.get_full_name() or t.lead.username) if t.lead else "", xlsx.CELL),
+                (t.due_date, xlsx.DATE),
+                (str(status), xlsx.CELL),
+                (t.completed_on if done_by_then else None, xlsx.DATE),
+                (_("Quá hạn") if overdue else "", xlsx.CELL),
+            ]
+        )
+    return sheet
+
+
+# --- Nhân sự ------------------------------------------------------------------------------------
+
+
+def write_staffing(workbook, scope: Scope, period: Period) -> SheetWriter:
+    """Posts in force on the period's last day: quota, filled, vacant, who covers a vacancy."""
+    from parindex.staffing.queries import position_table
+
+    widths = [18, 30, 30, 10, 10, 10, 10, 34, 40]
+    sheet = SheetWriter(workbook, "Nhân sự", widths=widths, freeze="C4", repeat_rows=(3, 3))
+    sheet.line(
+        _("VỊ TRÍ VIỆC LÀM, VỊ TRÍ CÒN TRỐNG VÀ KIÊM NHIỆM - {} - Ngày {}").format(
+            scope.name, period.end.strftime("%d/%m/%Y")
+        ),
+        xlsx.TITLE,
+    )
+    sheet.blank()
+    headers = [
+        _("Phường"),
+        _("Cơ quan, bộ phận"),
+        _("Chức danh"),
+        _("Định biên"),
+        _("Đã bố trí"),
+        _("Còn trống"),
+        _("Có người kiêm nhiệm"),
+        _("Người đảm nhiệm"),
+        _("Người kiêm nhiệm"),
+    ]
+    sheet.append([(h, xlsx.HEADER) for h in headers])
+    for ward in scope.wards:
+        for row in position_table(ward.id, period.end):
+            covers = "; ".join(
+                "{} ({})".format(c.official.full_name, c.start.strftime("%d/%m/%Y")) for c in row.covers
+            )
+            sheet.append(
+                [
+                    (ward.name, xlsx.CELL),
+                    (row.position.office, xlsx.CELL),
+                    (row.position.title, xlsx.CELL),
+                    (row.quota, xlsx.NUMBER),
+                    (row.filled, xlsx.NUMBER),
+                    (row.vacant, xlsx.NUMBER),
+                    (row.covered, xlsx.NUMBER),
+                    (", ".join(o.full_name for o in row.holders), xlsx.CELL),
+                    (covers, xlsx.CELL),
+                ]
+            )
+    return sheet

@@ -1,0 +1,98 @@
+"""The report workbook: Biểu 06, Chỉ số, Hồ sơ trễ hạn, Sổ theo dõi, Nhiệm vụ, Nhân sự.
+
+One write-only openpyxl workbook: each sheet streams to a temporary file as it is written, so a
+city's year (100k+ dossiers in the log) keeps memory flat. Merged cells and print settings are
+written at each sheet's tail, which write-only sheets support.
+
+Queries (fixed, whatever the number of dossiers; the log adds one per 2000 rows): signer, fields,
+engine counts, summary (its own fixed set), late ids, late dossiers + apologies + hops, log,
+tasks, and four per ward for staffing.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from typing import IO
+
+from django.utils.translation import gettext as _
+
+from parindex import indicators
+from parindex.models import Membership, Role
+from parindex.periods import Period
+from parindex.reports import xlsx
+from parindex.reports.bieu06 import ReportMeta, write_bieu06
+from parindex.reports.dossier_log import write_log
+from parindex.reports.figures import Scope, figures
+from parindex.reports.sheets import write_indicators, write_late, write_staffing, write_tasks
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def default_meta(
+    scope: Scope, *, number: str = "", report_date: date | None = None, preparer: str = ""
+) -> ReportMeta:
+    """Units and signer as the ward's records have them; the leader may change the words in Excel."""
+    city = scope.parent_city
+    if scope.is_city:
+        province = city.province if city else ""
+        parent = _("UBND {}").format(province) if province else ""
+        reporting = _("UBND {}").format(city.name)
+        receiving = _("UBND {}").format(province) if province else ""
+        signer_title, signer_name = _("TM. Ủy ban nhân dân"), ""
+    else:
+        ward = scope.wards[0]
+        parent = _("UBND {}").format(city.name) if city else ""
+        reporting = _("UBND {}").format(ward.name)
+        receiving = _("UBND {}").format(city.name) if city else ""
+        leader = (
+            Membership.objects.filter(ward=ward, role=Role.LEADER)
+            .select_related("user")
+            .order_by("id")
+            .first()
+        )
+        signer_title = leader.title if leader and leader.title else _("Chủ tịch UBND")
+        signer_name = (leader.user.get_full_name() or leader.user.username) if leader else ""
+    return ReportMeta(
+        number=number,
+        report_date=report_date,
+        place=city.name if city else "",
+        reporting_unit=reporting,
+        parent_unit=parent,
+        receiving_unit=receiving,
+        preparer=preparer,
+        signer_title=signer_title,
+        signer_name=signer_name,
+    )
+
+
+def build_report(
+    scope: Scope, period: Period, output: IO[bytes] | str, *, meta: ReportMeta | None = None
+) -> dict:
+    """Write the report workbook to ``output``; return the Biểu 06 figures it printed."""
+    meta = meta or default_meta(scope)
+    data = figures(scope, period)
+    workbook = xlsx.new_workbook()
+    write_bieu06(workbook, scope, period, data, meta)
+    summary = getattr(indicators, "summary", None)  # TEMP until the engine's summary lands
+    write_indicators(workbook, scope, period, summary(scope.ward_ids, period) if summary else None)
+    write_late(workbook, scope, period)
+    write_log(workbook, scope, period)
+    write_tasks(workbook, scope, period)
+    write_staffing(workbook, scope, period)
+    workbook.save(output)
+    return data
+
+
+def build_report_file(scope: Scope, period: Period, *, meta: ReportMeta | None = None):
+    """The workbook in an anonymous temporary file (rewound), and the figures."""
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
+    data = build_report(scope, period, handle, meta=meta)
+    handle.seek(0)
+    return handle, data
+
+
+def report_filename(scope: Scope, period: Period) -> str:
+    return "bao-cao-{}-{}-{}.xlsx".format(
+        scope.code, period.start.strftime("%Y%m%d"), period.end.strftime("%Y%m%d")
+    )

@@ -1,0 +1,217 @@
+"""The one safe way this portal writes Excel: openpyxl write-only sheets behind a small wrapper.
+
+Why a wrapper:
+- user text may hold characters XML 1.0 forbids (a pasted form feed, a lone surrogate); openpyxl
+  raises on those mid-export, so they are stripped;
+- user text beginning with ``=``, ``+``, ``-`` or ``@`` must never become a formula when the
+  file is opened (CSV/formula injection): it is stored as a string cell with Excel's quote prefix;
+- write-only sheets write their ``<cols>``, ``<sheetViews>`` and sheet properties with the first
+  row, so column widths, frozen panes and page fitting are given to the constructor, before rows;
+- timezone-aware datetimes are not allowed by Excel: they are converted to local wall time and
+  written as real dates with a dd/mm/yyyy format.
+
+Merged cells and print settings are written at the sheet's tail, so they work in write-only mode
+too (``WriteOnlyWorksheet`` shares ``merged_cells`` and ``page_setup`` with the normal sheet).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+INTEGER_FORMAT = "#,##0"
+PERCENT_FORMAT = "0.0"
+MAX_CELL_TEXT = 32767  # Excel's limit per cell
+
+# XML 1.0 forbids C0 controls other than tab/newline/CR, surrogates and U+FFFE/U+FFFF.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def clean_text(value: Any) -> str:
+    """``value`` as text Excel can store: XML-illegal characters removed, cut at Excel's limit."""
+    text = _ILLEGAL_XML.sub("", str(value))
+    return text[:MAX_CELL_TEXT]
+
+
+def new_workbook() -> Workbook:
+    """A write-only workbook: rows go to a temporary file as they are appended (flat memory)."""
+    return Workbook(write_only=True)
+
+
+_THIN = Side(style="thin", color="000000")
+BORDER_ALL = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+@dataclass(frozen=True)
+class Style:
+    """A cell look. Instances are shared, so openpyxl registers each combination once."""
+
+    bold: bool = False
+    italic: bool = False
+    size: float = 11
+    horizontal: str | None = None
+    vertical: str | None = "center"
+    wrap: bool = False
+    border: bool = False
+    fill: str | None = None  # RGB hex such as "DDEBF7"
+    number_format: str | None = None
+
+    def apply(self, cell: WriteOnlyCell) -> None:
+        if self.bold or self.italic or self.size != 11:
+            cell.font = Font(name="Times New Roman", bold=self.bold, italic=self.italic, size=self.size)
+        else:
+            cell.font = _BASE_FONT
+        if self.horizontal or self.vertical or self.wrap:
+            cell.alignment = Alignment(
+                horizontal=self.horizontal, vertical=self.vertical, wrap_text=self.wrap
+            )
+        if self.border:
+            cell.border = BORDER_ALL
+        if self.fill:
+            cell.fill = PatternFill("solid", fgColor=self.fill)
+        if self.number_format:
+            cell.number_format = self.number_format
+
+
+# Vietnamese official documents are set in Times New Roman.
+_BASE_FONT = Font(name="Times New Roman", size=11)
+
+PLAIN = Style()
+BOLD = Style(bold=True)
+TITLE = Style(bold=True, size=13, horizontal="center", wrap=True)
+CENTER = Style(horizontal="center", wrap=True)
+CENTER_BOLD = Style(bold=True, horizontal="center", wrap=True)
+CENTER_ITALIC = Style(italic=True, horizontal="center", wrap=True)
+HEADER = Style(bold=True, horizontal="center", wrap=True, border=True, fill="DDEBF7")
+CELL = Style(border=True, wrap=True)
+CELL_CENTER = Style(border=True, horizontal="center")
+NUMBER = Style(border=True, number_format=INTEGER_FORMAT)
+NUMBER_BOLD = Style(border=True, bold=True, number_format=INTEGER_FORMAT)
+CELL_BOLD = Style(border=True, bold=True, wrap=True)
+DATE = Style(border=True, horizontal="center", number_format=DATE_FORMAT)
+DATETIME = Style(border=True, horizontal="center", number_format=DATETIME_FORMAT)
+PERCENT = Style(border=True, number_format=PERCENT_FORMAT)
+
+
+class SheetWriter:
+    """One write-only sheet. Layout first (constructor), then rows, then merges (any time).
+
+    ``append`` accepts plain values or ``(value, Style)`` pairs; a ``row_style`` applies to every
+    plain value of the row. Dates and datetimes always get a dd/mm/yyyy format.
+    """
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        title: str,
+        *,
+        widths: Sequence[float],
+        freeze: str | None = None,
+        landscape: bool = True,
+        fit_width: bool = True,
+        repeat_rows: tuple[int, int] | None = None,
+    ) -> None:
+        # Sheet names: at most 31 characters, none of []:*?/\ (Excel refuses the file otherwise).
+        safe_title = re.sub(r"[\[\]:*?/\\]", "-", clean_text(title))[:31]
+        self.ws = workbook.create_sheet(safe_title)
+        for index, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(index)].width = width
+        if freeze:
+            self.ws.freeze_panes = freeze
+        setup = self.ws.page_setup
+        setup.paperSize = 9  # A4 in the OOXML paper size table
+        setup.orientation = "landscape" if landscape else "portrait"
+        if fit_width:
+            self.ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+            setup.fitToWidth = 1
+            setup.fitToHeight = 0  # as many pages tall as needed
+        if repeat_rows:
+            self.ws.print_title_rows = "{}:{}".format(*repeat_rows)
+        self.ws.page_margins.left = self.ws.page_margins.right = 0.5
+        self.columns = len(widths)
+        self.rows_written = 0
+
+    def cell(self, value: Any, style: Style | None = None) -> WriteOnlyCell | None:
+        if value is None and style is None:
+            return None
+        cell = WriteOnlyCell(self.ws)
+        text_forced = False
+        if isinstance(value, datetime):
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            cell.value = value.replace(tzinfo=None)
+            style = _with_format(style, DATETIME_FORMAT)
+        elif isinstance(value, date):
+            cell.value = value
+            style = _with_format(style, DATE_FORMAT)
+        elif isinstance(value, bool | int | float | Decimal) or value is None:
+            cell.value = value
+        else:
+            text = clean_text(value)
+            cell.value = text
+            if text.startswith(_FORMULA_START):
+                text_forced = True
+        if text_forced:
+            # openpyxl turns "=..." into a formula on assignment; make it a string again and set
+            # the quote prefix so Excel keeps it as text even after the cell is edited.
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        if style is not None:
+            style.apply(cell)
+        return cell
+
+    def append(self, values: Iterable[Any] = (), *, row_style: Style | None = None) -> int:
+        """Write one row; returns its 1-based index."""
+        cells = []
+        for value in values:
+            if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Style):
+                cells.append(self.cell(value[0], value[1]))
+            else:
+                cells.append(self.cell(value, row_style))
+        self.ws.append(cells)
+        self.rows_written += 1
+        return self.rows_written
+
+    def blank(self) -> int:
+        return self.append([])
+
+    def merge(self, row: int, first_col: int, last_col: int, last_row: int | None = None) -> None:
+        self.ws.merged_cells.add(
+            "{}{}:{}{}".format(
+                get_column_letter(first_col), row, get_column_letter(last_col), last_row or row
+            )
+        )
+
+    def line(
+        self, text: Any, style: Style = PLAIN, *, first_col: int = 1, last_col: int | None = None
+    ) -> int:
+        """A text line spanning columns ``first_col``..``last_col`` (merged)."""
+        last_col = last_col or self.columns
+        row = self.append([None] * (first_col - 1) + [(text, style)])
+        if last_col > first_col:
+            self.merge(row, first_col, last_col)
+        return row
+
+
+def _with_format(style: Style | None, number_format: str) -> Style:
+    from dataclasses import replace
+
+    if style is None:
+        return Style(number_format=number_format)
+    if style.number_format:
+        return style
+    return replace(style, number_format=number_format)
