@@ -39,7 +39,7 @@ data size and the number of wards (see ``summary``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -485,3 +485,263 @@ def service_counts(
         service.rated_satisfied = row["ok"]
         cells[key] = (counts, service)
     return cells
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary: every indicator of each ward and of the total, with targets and status.
+
+
+@dataclass
+class IndicatorValue:
+    """One indicator of one ward (or the total), overall or for one field."""
+
+    definition: IndicatorDef
+    value: Ratio | int | None
+    field_id: int | None = None
+    # (bucket, count) pairs a screen links to: the numbers behind the value.
+    numerator_bucket: str | None = None
+    denominator_bucket: str | None = None
+    target: object | None = None  # parindex.targets.YearTarget
+    assessment: object | None = None  # parindex.targets.Assessment
+
+    @property
+    def code(self) -> str:
+        return self.definition.code
+
+    @property
+    def number(self) -> Decimal | None:
+        """The value as a number (percentage for ratios) for comparisons and sorting."""
+        if isinstance(self.value, Ratio):
+            return self.value.value
+        return None if self.value is None else Decimal(self.value)
+
+    @property
+    def status(self) -> str | None:
+        return self.assessment.status if self.assessment else None
+
+    def __str__(self) -> str:
+        return "—" if self.value is None else str(self.value)
+
+
+# code -> (numerator bucket, denominator bucket) for ratios computed from the dossier cells.
+RATIO_BUCKETS = {
+    "on_time_rate": (None, "resolved"),  # numerator = resolved_before + resolved_on_time
+    "online_rate": ("received_online", "received_new"),
+    "e_circulation_rate": ("e_circulated", "circulated"),
+    "online_payment_rate": ("paid_online", "fee_due"),
+    "digitisation_rate": ("digitised", "received_new"),
+    "electronic_result_rate": ("electronic_result", "resolved"),
+    "satisfaction": ("rated_satisfied", "rated"),
+}
+
+
+def _dossier_ratios(counts: DossierCounts, service: ServiceCounts) -> dict[str, Ratio]:
+    return {
+        "on_time_rate": ratio(counts.resolved_before + counts.resolved_on_time, counts.resolved),
+        "online_rate": ratio(counts.received_online, counts.received_new),
+        "e_circulation_rate": ratio(service.e_circulated, service.circulated),
+        "online_payment_rate": ratio(service.paid_online, service.fee_due),
+        "digitisation_rate": ratio(service.digitised, counts.received_new),
+        "electronic_result_rate": ratio(service.electronic_result, counts.resolved),
+        "satisfaction": ratio(service.rated_satisfied, service.rated),
+    }
+
+
+@dataclass
+class WardIndicators:
+    """Everything the dashboards show for one ward (``ward_id``) or the total (``ward_id`` None)."""
+
+    ward_id: int | None
+    period: Period
+    counts: DossierCounts = field(default_factory=DossierCounts)
+    service: ServiceCounts = field(default_factory=ServiceCounts)
+    by_field: dict[int, tuple[DossierCounts, ServiceCounts]] = field(default_factory=dict)
+    plan: object | None = None  # tasks.queries.PlanCounts
+    par: object | None = None  # tasks.queries.ParTotals
+    vacancies: object | None = None  # parindex.staffing.queries.VacancyCounts
+    targets: dict[tuple[str, int | None], object] = field(default_factory=dict)
+
+    def add_cell(self, field_id: int, counts: DossierCounts, service: ServiceCounts) -> None:
+        old_counts, old_service = self.by_field.get(field_id, (DossierCounts(), ServiceCounts()))
+        self.by_field[field_id] = (old_counts + counts, old_service + service)
+        self.counts = self.counts + counts
+        self.service = self.service + service
+
+    def value_of(self, code: str, field_id: int | None = None) -> IndicatorValue:
+        """One indicator, overall or for a field, with its target and status when it has one."""
+        from parindex.targets import assess
+
+        definition = INDICATORS[code]
+        if code in RATIO_BUCKETS:
+            counts, service = (
+                (self.counts, self.service)
+                if field_id is None
+                else self.by_field.get(field_id, (DossierCounts(), ServiceCounts()))
+            )
+            value: Ratio | int | None = _dossier_ratios(counts, service)[code]
+        elif code == "tasks_done_rate":
+            value = ratio(self.plan.done, self.plan.planned) if self.plan is not None else None
+        elif code == "tasks_overdue":
+            value = self.plan.overdue if self.plan is not None else None
+        elif code == "apology_missing":
+            value = self.service.apology_missing
+        elif code == "vacancies":
+            value = self.vacancies.vacant if self.vacancies is not None else None
+        else:  # pragma: no cover - the registry is closed
+            value = None
+        numerator, denominator = RATIO_BUCKETS.get(code, (None, None))
+        if code == "apology_missing":
+            numerator = "apology_missing"
+        result = IndicatorValue(definition, value, field_id, numerator, denominator)
+        target = self.targets.get((code, field_id))
+        if target is not None:
+            result.target = target
+            number = result.number
+            result.assessment = assess(
+                code,
+                threshold=target.threshold,
+                direction=target.direction,
+                value=number,
+                done=self.plan.done if self.plan is not None else None,
+                planned=self.plan.planned if self.plan is not None else None,
+                on=self.period.end,
+            )
+        return result
+
+    @property
+    def cards(self) -> list[IndicatorValue]:
+        """One per effective target, in registry order (overall before per-field)."""
+        order = list(INDICATORS)
+        keys = sorted(self.targets, key=lambda k: (order.index(k[0]), k[1] is not None, k[1] or 0))
+        return [self.value_of(code, field_id) for code, field_id in keys if code in INDICATORS]
+
+    @property
+    def indicators(self) -> dict[str, IndicatorValue]:
+        """Every registry indicator, overall."""
+        return {code: self.value_of(code) for code in INDICATORS}
+
+    def satisfaction_by_field(self) -> dict[int, Ratio]:
+        return {
+            fid: ratio(service.rated_satisfied, service.rated)
+            for fid, (_counts, service) in self.by_field.items()
+        }
+
+
+@dataclass
+class IndicatorSummary:
+    period: Period
+    wards: dict[int, WardIndicators]
+    total: WardIndicators
+
+
+def _optional(module: str, name: str):
+    """A colleague's query function, or None while its module is not there yet."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def summary(ward_ids: Iterable[int], period: Period) -> IndicatorSummary:
+    """Every indicator per ward and in total for ``period``; targets of the period's end year.
+
+    Fixed number of queries whatever the data and the number of wards (8): the wards; the dossier
+    aggregate, apology letters and ratings (``service_counts``); the year targets; the reform plan
+    counts; the PAR self-assessment totals; the staffing vacancies.
+    """
+    from parindex.models import Ward
+    from parindex.targets import target_rows
+
+    ward_ids = list(ward_ids)
+    wards = list(Ward.objects.filter(id__in=ward_ids).only("id", "city_id"))
+    year = period.end.year
+    result = {w.id: WardIndicators(w.id, period) for w in wards}
+    total = WardIndicators(None, period)
+    for (ward_id, field_id), (counts, service) in service_counts(ward_ids, period).items():
+        if ward_id in result:
+            result[ward_id].add_cell(field_id, counts, service)
+            total.add_cell(field_id, counts, service)
+
+    defaults, own = target_rows(wards, year)
+    for w in wards:
+        result[w.id].targets = {**defaults.get(w.city_id, {}), **own.get(w.id, {})}
+    cities = {w.city_id for w in wards}
+    if len(cities) == 1:
+        total.targets = dict(defaults.get(cities.pop(), {}))
+
+    plan_counts = _optional("tasks.queries", "plan_counts")
+    if plan_counts is not None:
+        plans = plan_counts(ward_ids, year, on=period.end)
+        for ward_id, plan in plans.items():
+            if ward_id in result:
+                result[ward_id].plan = plan
+        total.plan = sum(plans.values(), type(next(iter(plans.values())))()) if plans else None
+
+    par_totals = _optional("tasks.queries", "par_totals")
+    if par_totals is not None:
+        for ward_id, par in par_totals(ward_ids, year).items():
+            if ward_id in result:
+                result[ward_id].par = par
+
+    vacancy_counts = _optional("parindex.staffing.queries", "vacancy_counts")
+    if vacancy_counts is not None:
+        vacancies = vacancy_counts(ward_ids, period.end)
+        for ward_id, counts in vacancies.items():
+            if ward_id in result:
+                result[ward_id].vacancies = counts
+        if vacancies:
+            total.vacancies = sum(vacancies.values(), type(next(iter(vacancies.values())))())
+    return IndicatorSummary(period, result, total)
+
+
+# ---------------------------------------------------------------------------------------------
+# Monthly trend: one query, one set of filtered counts per calendar month of the period.
+
+TREND_MAX_MONTHS = 24
+
+
+@dataclass
+class TrendPoint:
+    period: Period
+    received_new: int
+    resolved: int
+    resolved_in_time: int  # before + on time
+
+    @property
+    def on_time_rate(self) -> Ratio:
+        return ratio(self.resolved_in_time, self.resolved)
+
+
+def monthly_trend(
+    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None
+) -> list[TrendPoint]:
+    """Per calendar month of ``period`` (the last 24 at most), clipped to it: new dossiers,
+    resolved, resolved before or on time. One query, with the same bucket conditions as
+    ``dossier_counts`` applied to each month."""
+    from parindex.periods import months_of
+
+    months = months_of(period)[-TREND_MAX_MONTHS:]
+    if not months:
+        return []
+    aggregates = {}
+    for i, month in enumerate(months):
+        qs = _bucket_qs(month)
+        base = _base_q(month)
+        aggregates["n{}".format(i)] = Count("id", filter=base & qs["received_new"])
+        aggregates["r{}".format(i)] = Count("id", filter=base & qs["resolved"])
+        aggregates["t{}".format(i)] = Count(
+            "id", filter=base & (qs["resolved_before"] | qs["resolved_on_time"])
+        )
+    span = Period(months[0].start, months[-1].end)
+    row = _accepted_dossiers(ward_ids, field_id).filter(_base_q(span)).aggregate(**aggregates)
+    return [
+        TrendPoint(
+            month,
+            row["n{}".format(i)] or 0,
+            row["r{}".format(i)] or 0,
+            row["t{}".format(i)] or 0,
+        )
+        for i, month in enumerate(months)
+    ]

@@ -189,17 +189,15 @@ def create_default_targets(*, city, year: int) -> list[YearTarget]:
     return result
 
 
-def effective_targets(wards, year: int) -> dict[int, dict[tuple[str, int | None], YearTarget]]:
-    """Per ward id: (indicator, field_id) -> the ward's own target, else its city default.
+def target_rows(wards, year: int) -> tuple[dict[int, dict], dict[int, dict]]:
+    """(city defaults by city id, ward rows by ward id), each (indicator, field_id) -> target.
 
     ``wards``: Ward objects (their city_id is used). One query.
     """
     wards = list(wards)
     ward_ids = [w.id for w in wards]
     city_ids = {w.city_id for w in wards}
-    rows = list(
-        YearTarget.objects.filter(year=year).filter(Q(ward_id__in=ward_ids) | Q(city_id__in=city_ids))
-    )
+    rows = YearTarget.objects.filter(year=year).filter(Q(ward_id__in=ward_ids) | Q(city_id__in=city_ids))
     defaults: dict[int, dict] = {}
     own: dict[int, dict] = {}
     for row in rows:
@@ -208,12 +206,17 @@ def effective_targets(wards, year: int) -> dict[int, dict[tuple[str, int | None]
             defaults.setdefault(row.city_id, {})[key] = row
         else:
             own.setdefault(row.ward_id, {})[key] = row
-    result = {}
-    for w in wards:
-        merged = dict(defaults.get(w.city_id, {}))
-        merged.update(own.get(w.id, {}))
-        result[w.id] = merged
-    return result
+    return defaults, own
+
+
+def effective_targets(wards, year: int) -> dict[int, dict[tuple[str, int | None], YearTarget]]:
+    """Per ward id: (indicator, field_id) -> the ward's own target, else its city default.
+
+    ``wards``: Ward objects (their city_id is used). One query.
+    """
+    wards = list(wards)
+    defaults, own = target_rows(wards, year)
+    return {w.id: {**defaults.get(w.city_id, {}), **own.get(w.id, {})} for w in wards}
 
 
 @dataclass(frozen=True)
