@@ -45,7 +45,7 @@ _overrides_by_version: dict[tuple[int, object], dict[date, str]] = {}
 
 @lru_cache(maxsize=64)
 def _package_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
-    vn = holidays.country_holidays("VN", years=year)
+    vn = holidays.country_holidays("VN", years=year, language="vi")
     days = {d: name for d, name in vn.items() if d.year == year}
     workdays = frozenset(d for d in getattr(vn, "weekend_workdays", set()) if d.year == year)
     return days, workdays
@@ -195,7 +195,7 @@ def year_days(year: int) -> list[YearDay]:
     for d, name in days.items():
         result[d] = YearDay(d, "off", "package", name)
     for d in workdays:
-        result[d] = YearDay(d, "work", "package", "Make-up working day")
+        result[d] = YearDay(d, "work", "package", "Ngày làm việc bù")
     for row in CalendarDay.objects.filter(date__year=year):
         result[row.date] = YearDay(row.date, row.kind, "override", row.note)
     return sorted(result.values(), key=lambda y: y.date)

@@ -6,4 +6,16 @@ app_name = "dossiers"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("new/", views.create, name="create"),
+    path("procedures/options/", views.procedure_options, name="procedure_options"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/move/<slug:name>/", views.move, name="move"),
+    path("<int:pk>/print/<str:number>/", views.print_form, name="print"),
+    path("calendar/", views.calendar_page, name="calendar"),
+    path("calendar/<int:year>/", views.calendar_page, name="calendar_year"),
+    path("catalogue/", views.catalogue, name="catalogue"),
+    path("catalogue/export/", views.catalogue_export, name="catalogue_export"),
+    path("catalogue/import/", views.catalogue_import, name="catalogue_import"),
+    path("rate/<str:token>/", views.public_rating, name="public_rating"),
 ]

@@ -1,0 +1,214 @@
+"""The procedure catalogue as Excel: export (also the empty import template) and an
+all-or-nothing import with a message per bad cell ("Dòng 5, cột Thời hạn: ...").
+
+A row is identified by (Mã TTHC, Áp dụng từ ngày): an existing version is updated, a new one
+created. Nothing is written unless every row is valid.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import load_workbook
+
+from dossiers.models import Field, OnlineLevel, Procedure
+from parindex.reports import xlsx
+
+COLUMNS = [
+    ("field", gettext_lazy("Mã lĩnh vực"), 12),
+    ("code", gettext_lazy("Mã TTHC"), 12),
+    ("name", gettext_lazy("Tên thủ tục"), 50),
+    ("valid_from", gettext_lazy("Áp dụng từ ngày"), 14),
+    ("valid_to", gettext_lazy("Áp dụng đến ngày"), 14),
+    ("same_day", gettext_lazy("Giải quyết trong ngày (có/không)"), 14),
+    ("processing_days", gettext_lazy("Thời hạn (ngày làm việc)"), 12),
+    ("verification_days", gettext_lazy("Gia hạn xác minh (ngày làm việc)"), 12),
+    ("fee", gettext_lazy("Phí, lệ phí (đồng)"), 12),
+    ("online_level", gettext_lazy("Mức độ trực tuyến (toàn trình/một phần/không)"), 16),
+    ("lead_agency", gettext_lazy("Cơ quan chủ trì"), 24),
+    ("coordinating_agencies", gettext_lazy("Cơ quan phối hợp"), 30),
+]
+
+_LEVELS = {
+    "toan trinh": OnlineLevel.FULL,
+    "toàn trình": OnlineLevel.FULL,
+    "full": OnlineLevel.FULL,
+    "mot phan": OnlineLevel.PARTIAL,
+    "một phần": OnlineLevel.PARTIAL,
+    "partial": OnlineLevel.PARTIAL,
+    "khong": OnlineLevel.NONE,
+    "không": OnlineLevel.NONE,
+    "none": OnlineLevel.NONE,
+    "": OnlineLevel.NONE,
+}
+_LEVEL_TEXT = {OnlineLevel.FULL: "toàn trình", OnlineLevel.PARTIAL: "một phần", OnlineLevel.NONE: "không"}
+_YES = {"có", "co", "x", "1", "true", "yes"}
+_NO = {"không", "khong", "", "0", "false", "no"}
+
+
+def export_response(*, template_only: bool = False) -> FileResponse:
+    wb = xlsx.new_workbook()
+    sheet = xlsx.SheetWriter(wb, _("Danh mục TTHC"), widths=[c[2] for c in COLUMNS], freeze="A2")
+    sheet.append([str(c[1]) for c in COLUMNS], row_style=xlsx.HEADER)
+    if not template_only:
+        for p in Procedure.objects.select_related("field").order_by(
+            "field__sort_order", "code", "valid_from"
+        ):
+            sheet.append(
+                [
+                    p.field.code,
+                    p.code,
+                    p.name,
+                    p.valid_from,
+                    p.valid_to,
+                    _("có") if p.same_day else _("không"),
+                    p.processing_days,
+                    p.verification_days,
+                    p.fee,
+                    _LEVEL_TEXT[p.online_level],
+                    p.lead_agency,
+                    p.coordinating_agencies,
+                ],
+                row_style=xlsx.CELL,
+            )
+    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    wb.save(tmp)
+    tmp.seek(0)
+    name = "mau-danh-muc-tthc.xlsx" if template_only else "danh-muc-tthc.xlsx"
+    return FileResponse(tmp, as_attachment=True, filename=name)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _date(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return datetime.strptime(str(value).strip(), "%d/%m/%Y").date()
+
+
+def _int(value) -> int:
+    if value in (None, ""):
+        return 0
+    number = Decimal(str(value))
+    if number != number.to_integral_value() or number < 0:
+        raise ValueError
+    return int(number)
+
+
+def import_file(upload) -> ImportResult:
+    result = ImportResult()
+    try:
+        wb = load_workbook(upload, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types on a non-xlsx file
+        result.errors.append(_("Tệp không phải là tệp Excel (.xlsx) hợp lệ."))
+        return result
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = [_text(v) for v in next(rows, [])]
+    expected = [str(c[1]) for c in COLUMNS]
+    if header[: len(expected)] != expected:
+        result.errors.append(_("Dòng tiêu đề không đúng mẫu. Hãy tải mẫu và giữ nguyên các cột."))
+        return result
+    fields = {f.code: f for f in Field.objects.all()}
+    parsed = []
+    seen = set()
+    for number, row in enumerate(rows, start=2):
+        if row is None or all(v in (None, "") for v in row):
+            continue
+        values = dict(zip([c[0] for c in COLUMNS], list(row) + [None] * len(COLUMNS), strict=False))
+        errors_before = len(result.errors)
+
+        def err(key: str, message: str, number=number) -> None:
+            label = next(str(c[1]) for c in COLUMNS if c[0] == key)
+            result.errors.append(
+                _("Dòng {row}, cột “{col}”: {msg}").format(row=number, col=label, msg=message)
+            )
+
+        data = {}
+        field_obj = fields.get(_text(values["field"]))
+        if field_obj is None:
+            err("field", _("không có lĩnh vực mã “{v}”.").format(v=_text(values["field"])))
+        data["field"] = field_obj
+        for key in ("code", "name"):
+            data[key] = _text(values[key])
+            if not data[key]:
+                err(key, _("không được để trống."))
+        for key in ("valid_from", "valid_to"):
+            try:
+                data[key] = _date(values[key])
+            except ValueError:
+                err(key, _("ngày phải có dạng dd/mm/yyyy."))
+                data[key] = None
+        if data.get("valid_from") is None and not any(
+            "Áp dụng từ" in e for e in result.errors[errors_before:]
+        ):
+            err("valid_from", _("không được để trống."))
+        if data["valid_from"] and data["valid_to"] and data["valid_to"] < data["valid_from"]:
+            err("valid_to", _("phải sau ngày áp dụng."))
+        same = _text(values["same_day"]).lower()
+        if same in _YES:
+            data["same_day"] = True
+        elif same in _NO:
+            data["same_day"] = False
+        else:
+            err("same_day", _("ghi “có” hoặc “không”."))
+        for key in ("processing_days", "verification_days"):
+            try:
+                data[key] = _int(values[key])
+            except (ValueError, InvalidOperation):
+                err(key, _("phải là số nguyên không âm."))
+                data[key] = 0
+        if data.get("same_day") is False and data["processing_days"] <= 0:
+            err("processing_days", _("thủ tục không giải quyết trong ngày phải có thời hạn lớn hơn 0."))
+        try:
+            data["fee"] = Decimal(_int(values["fee"]))
+        except (ValueError, InvalidOperation):
+            err("fee", _("phải là số tiền (đồng), không âm."))
+        level = _LEVELS.get(_text(values["online_level"]).lower())
+        if level is None:
+            err("online_level", _("ghi “toàn trình”, “một phần” hoặc “không”."))
+        data["online_level"] = level
+        data["lead_agency"] = _text(values["lead_agency"])[:200]
+        data["coordinating_agencies"] = _text(values["coordinating_agencies"])[:400]
+        key = (data["code"], data["valid_from"])
+        if key in seen:
+            err("code", _("trùng mã và ngày áp dụng với một dòng phía trên."))
+        seen.add(key)
+        if len(result.errors) == errors_before:
+            parsed.append(data)
+    if result.errors:
+        return result
+    if not parsed:
+        result.errors.append(_("Tệp không có dòng dữ liệu nào."))
+        return result
+    with transaction.atomic():
+        for data in parsed:
+            code, valid_from = data.pop("code"), data.pop("valid_from")
+            _obj, created = Procedure.objects.update_or_create(
+                code=code, valid_from=valid_from, defaults=data
+            )
+            if created:
+                result.created += 1
+            else:
+                result.updated += 1
+    return result

@@ -1,0 +1,253 @@
+"""Forms of the register. Validation messages are Vietnamese msgids."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating, Status
+
+CCCD_RE = re.compile(r"^\d{12}$")
+TAX_RE = re.compile(r"^\d{10}(\d{3})?$|^\d{10}-\d{3}$")
+# Vietnamese mobile (03/05/07/08/09 + 8 digits) and landline (02x + 8 digits), +84 accepted.
+PHONE_RE = re.compile(r"^0(2\d{9}|[35789]\d{8})$")
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def normalise_phone(value: str) -> str:
+    digits = re.sub(r"[\s.\-()]", "", value or "")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def validate_id_number(value: str) -> str:
+    value = re.sub(r"\s", "", value or "")
+    if value and not (CCCD_RE.match(value) or TAX_RE.match(value)):
+        raise ValidationError(_("Số CCCD phải gồm 12 chữ số; mã số thuế gồm 10 hoặc 13 chữ số."))
+    return value
+
+
+def validate_phone(value: str) -> str:
+    value = normalise_phone(value)
+    if value and not PHONE_RE.match(value):
+        raise ValidationError(_("Số điện thoại không hợp lệ (ví dụ 0912345678 hoặc 02523812345)."))
+    return value
+
+
+class ApplicantMixin:
+    def clean_applicant_id_number(self) -> str:
+        return validate_id_number(self.cleaned_data.get("applicant_id_number", ""))
+
+    def clean_applicant_phone(self) -> str:
+        return validate_phone(self.cleaned_data.get("applicant_phone", ""))
+
+
+class DossierForm(ApplicantMixin, forms.Form):
+    """Logging one dossier on one screen."""
+
+    procedure = forms.CharField(
+        label=_("Thủ tục"),
+        help_text=_("Gõ mã hoặc tên thủ tục rồi chọn trong danh sách."),
+        widget=forms.TextInput(attrs={"list": "procedure-list", "autocomplete": "off", "autofocus": True}),
+    )
+    channel = forms.ChoiceField(label=_("Hình thức nộp"), choices=Channel.choices, initial=Channel.IN_PERSON)
+    received_at = forms.DateTimeField(label=_("Thời điểm tiếp nhận"), widget=DATETIME_INPUT)
+    backdate_reason = forms.CharField(
+        label=_("Lý do nhập lùi ngày"),
+        required=False,
+        max_length=300,
+        help_text=_("Bắt buộc khi ngày tiếp nhận trước hôm nay."),
+    )
+    applicant_name = forms.CharField(label=_("Họ tên người nộp"), max_length=200)
+    applicant_id_number = forms.CharField(label=_("Số CCCD / mã số thuế"), max_length=20, required=False)
+    applicant_phone = forms.CharField(label=_("Số điện thoại"), max_length=20, required=False)
+    applicant_email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    applicant_address = forms.CharField(label=_("Địa chỉ"), max_length=300, required=False)
+    documents = forms.CharField(
+        label=_("Thành phần hồ sơ"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Mỗi giấy tờ một dòng, ví dụ: Tờ khai (bản chính, 1)."),
+    )
+    sets = forms.IntegerField(label=_("Số bộ hồ sơ"), min_value=1, max_value=50, initial=1)
+    fee = forms.DecimalField(
+        label=_("Phí, lệ phí (đồng)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=0,
+        required=False,
+        help_text=_("Để trống để lấy mức phí của thủ tục."),
+    )
+    paid_online = forms.BooleanField(label=_("Thanh toán trực tuyến"), required=False)
+    digitised_at_reception = forms.BooleanField(label=_("Số hóa khi tiếp nhận"), required=False)
+    e_circulated = forms.BooleanField(label=_("Luân chuyển điện tử"), required=False)
+    verification = forms.BooleanField(label=_("Cần xác minh (cộng thời gian xác minh)"), required=False)
+
+    def __init__(self, *args, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+        self.procedure_obj: Procedure | None = None
+
+    def clean_procedure(self) -> str:
+        raw = self.cleaned_data["procedure"].strip()
+        code = raw.split(" - ", 1)[0].strip()
+        received = self.data.get("received_at")
+        day = timezone.localdate(self.now)
+        try:
+            if received:
+                day = forms.DateTimeField().clean(received).date()
+        except ValidationError:
+            pass
+        qs = Procedure.objects.in_force_on(day).select_related("field")
+        proc = qs.filter(code=code).order_by("-valid_from").first()
+        if proc is None:
+            raise ValidationError(_("Không tìm thấy thủ tục “{value}” đang có hiệu lực.").format(value=raw))
+        self.procedure_obj = proc
+        return raw
+
+    def clean(self):
+        data = super().clean()
+        received = data.get("received_at")
+        if received:
+            if received > self.now + timezone.timedelta(minutes=5):
+                self.add_error("received_at", _("Thời điểm tiếp nhận không được ở tương lai."))
+            elif (
+                timezone.localtime(received).date() < timezone.localdate(self.now)
+                and not data.get("backdate_reason", "").strip()
+            ):
+                self.add_error("backdate_reason", _("Nhập lùi ngày tiếp nhận phải ghi rõ lý do."))
+        return data
+
+
+class EditForm(ApplicantMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "applicant_name",
+            "applicant_id_number",
+            "applicant_phone",
+            "applicant_email",
+            "applicant_address",
+            "documents",
+            "sets",
+            "fee",
+            "paid_online",
+            "digitised_at_reception",
+            "e_circulated",
+        ]
+        widgets = {"documents": forms.Textarea(attrs={"rows": 3})}
+
+
+class MoveForm(forms.Form):
+    at = forms.DateTimeField(label=_("Thời điểm"), widget=DATETIME_INPUT)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class NoteMoveForm(MoveForm):
+    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=500)
+
+
+class ReasonForm(MoveForm):
+    reason = forms.CharField(label=_("Lý do"), max_length=300)
+
+
+class SupplementForm(MoveForm):
+    items = forms.CharField(label=_("Nội dung cần bổ sung"), widget=forms.Textarea(attrs={"rows": 3}))
+    stage = forms.CharField(label=_("Giai đoạn"), required=False, max_length=100)
+    legal_basis = forms.CharField(label=_("Căn cứ pháp lý"), required=False, max_length=300)
+
+
+class SendForm(MoveForm):
+    agency = forms.ModelChoiceField(label=_("Cơ quan"), queryset=Agency.objects.all())
+    due_date = forms.DateField(label=_("Hạn của bước"), widget=DATE_INPUT)
+    receiver = forms.CharField(label=_("Người nhận"), required=False, max_length=200)
+    electronic = forms.BooleanField(label=_("Chuyển điện tử"), required=False, initial=True)
+    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=300)
+
+
+class ResolveForm(MoveForm):
+    outcome = forms.ChoiceField(
+        label=_("Kết quả"),
+        choices=[(Outcome.APPROVED, Outcome.APPROVED.label), (Outcome.REFUSED, Outcome.REFUSED.label)],
+    )
+    note = forms.CharField(label=_("Ghi chú / lý do từ chối"), required=False, max_length=500)
+    electronic_result = forms.BooleanField(label=_("Trả kết quả điện tử"), required=False)
+
+
+class ApologyForm(MoveForm):
+    reason = forms.CharField(label=_("Lý do chậm"), widget=forms.Textarea(attrs={"rows": 2}))
+    agency_at_fault = forms.ModelChoiceField(
+        label=_("Cơ quan để chậm"), queryset=Agency.objects.all(), required=False
+    )
+    new_due_date = forms.DateField(label=_("Ngày hẹn trả mới"), widget=DATE_INPUT)
+
+
+class RateForm(MoveForm):
+    value = forms.ChoiceField(
+        label=_("Mức độ hài lòng"), choices=Rating.Value.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(label=_("Góp ý"), required=False, max_length=500)
+
+
+class PublicRatingForm(forms.Form):
+    value = forms.ChoiceField(
+        label=_("Mức độ hài lòng"), choices=Rating.Value.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Góp ý"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+MOVE_FORMS: dict[str, type[forms.Form]] = {
+    "start": MoveForm,
+    "request_supplement": SupplementForm,
+    "resume": MoveForm,
+    "send_to_agency": SendForm,
+    "return_from_agency": NoteMoveForm,
+    "resolve": ResolveForm,
+    "return_result": MoveForm,
+    "reject_at_reception": ReasonForm,
+    "withdraw": ReasonForm,
+    "stop": ReasonForm,
+    "issue_apology": ApologyForm,
+    "rate": RateForm,
+}
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Tìm kiếm"),
+        required=False,
+        help_text=_("Mã hồ sơ, tên người nộp (không cần dấu), số điện thoại, CCCD."),
+    )
+    field = forms.ModelChoiceField(label=_("Lĩnh vực"), queryset=Field.objects.all(), required=False)
+    status = forms.ChoiceField(
+        label=_("Trạng thái"), choices=[("", "---------")] + Status.choices, required=False
+    )
+    channel = forms.ChoiceField(
+        label=_("Hình thức nộp"), choices=[("", "---------")] + Channel.choices, required=False
+    )
+    received_from = forms.DateField(label=_("Nhận từ ngày"), required=False, widget=DATE_INPUT)
+    received_to = forms.DateField(label=_("Đến ngày"), required=False, widget=DATE_INPUT)
+
+    def clean(self):
+        data = super().clean()
+        a, b = data.get("received_from"), data.get("received_to")
+        if a and b and b < a:
+            self.add_error("received_to", _("Ngày kết thúc phải sau ngày bắt đầu."))
+        return data
+
+
+class CatalogueImportForm(forms.Form):
+    file = forms.FileField(label=_("Tệp Excel danh mục thủ tục (.xlsx)"))
