@@ -138,3 +138,73 @@ def months_of(period: Period) -> list[Period]:
         result.append(Period(max(p.start, period.start), min(p.end, period.end), "month"))
         y, m = _shift_month(y, m, 1)
     return result
+
+
+class PeriodError(ValueError):
+    """A period picker value that cannot be understood; the message is for the user."""
+
+
+def _parse_day(raw: str, label: str) -> date:
+    raw = raw.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise PeriodError(_('{} không hợp lệ: "{}". Nhập ngày theo dạng dd/mm/yyyy.').format(label, raw))
+
+
+def _parse_int(params, name: str, label, low: int, high: int) -> int:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        raise PeriodError(_("Thiếu {}.").format(label))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise PeriodError(_('{} phải là số, nhận được "{}".').format(label, raw)) from None
+    if not low <= value <= high:
+        raise PeriodError(_("{} phải từ {} đến {}.").format(label, low, high))
+    return value
+
+
+MAX_CUSTOM_DAYS = 3660  # ten years: enough for any report, small enough for the trend
+
+
+def period_from_query(params, today: date) -> Period:
+    """The period a request asks for, from ``kind`` + ``year`` + ``month``/``quarter`` or
+    ``from``/``to`` (YYYY-MM-DD or dd/mm/yyyy). Nothing given: the year to date.
+
+    ``from``/``to`` without ``kind`` (as in drill-down links) is a custom range. Bad input raises
+    ``PeriodError`` with a Vietnamese message (the view shows it and falls back to the default).
+    """
+    kind = (params.get("kind") or "").strip()
+    has_range = bool(params.get("from") or params.get("to"))
+    if not kind:
+        kind = "custom" if has_range else "ytd"
+    if kind not in KINDS:
+        raise PeriodError(_('Loại kỳ không hợp lệ: "{}".').format(kind))
+    if kind == "ytd":
+        return year_to_date(today)
+    if kind == "custom":
+        if not params.get("from") or not params.get("to"):
+            raise PeriodError(_("Kỳ tùy chọn cần cả ngày bắt đầu và ngày kết thúc."))
+        start = _parse_day(params["from"], _("Ngày bắt đầu"))
+        end = _parse_day(params["to"], _("Ngày kết thúc"))
+        if end < start:
+            raise PeriodError(_("Ngày kết thúc phải sau hoặc trùng ngày bắt đầu."))
+        if (end - start).days > MAX_CUSTOM_DAYS:
+            raise PeriodError(_("Kỳ tùy chọn dài tối đa 10 năm."))
+        return custom(start, end)
+    year_ = _parse_int(params, "year", _("năm"), 2000, 2100)
+    if kind in ("month", "official_month"):
+        month_ = _parse_int(params, "month", _("tháng"), 1, 12)
+        return month(year_, month_) if kind == "month" else official_month(year_, month_)
+    if kind in ("quarter", "official_quarter"):
+        q = _parse_int(params, "quarter", _("quý"), 1, 4)
+        return quarter(year_, q) if kind == "quarter" else official_quarter(year_, q)
+    return {
+        "year": year,
+        "official_half": official_half,
+        "official_nine": official_nine_months,
+        "official_year": official_year,
+    }[kind](year_)
