@@ -19,7 +19,7 @@ def at(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar():
+def fresh_calendar():
     # Overrides created in a rolled-back test must not leak into the next through the cache.
     calendar.clear_cache()
     yield
