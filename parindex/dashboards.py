@@ -1,11 +1,547 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The ward dashboard (the chairperson's), the city dashboard and the year-target pages.
+
+Views only gather: every number comes from ``parindex.indicators`` (one place), every period from
+``parindex.periods.period_from_query``. Each dossier number links to the dossier list filtered by
+``bucket_queryset`` (``?bucket=&from=&to=&ward=[&field=]``): exactly the counted records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_htmx.middleware import HtmxDetails
+
+from dossiers.models import Field
+from parindex.access import (
+    can_lead,
+    current_ward,
+    get_visible_ward,
+    is_admin,
+    membership_of,
+    visible_ward_ids,
+)
+from parindex.audit import changes
+from parindex.indicators import (
+    BUCKET_LABELS,
+    INDICATORS,
+    DossierCounts,
+    IndicatorValue,
+    WardIndicators,
+    monthly_trend,
+    summary,
+)
+from parindex.models import Role, Ward
+from parindex.periods import KINDS, Period, PeriodError, period_from_query, year_to_date
+from parindex.targets import STATUS_LABELS, YearTarget
 
 
-def ward_dashboard(request: HttpRequest) -> HttpResponse:
-    # Placeholder until the dashboards are built (issue 6).
-    return render(request, "parindex/placeholder.html", {"section": "dashboard"})
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
-def city_dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "parindex/placeholder.html", {"section": "city_dashboard"})
+# Biểu 06 columns 3-13, with 5 split into in person and post for the ward's own use.
+BIEU06_COLUMNS = [
+    ("received", "3"),
+    ("received_online", "4"),
+    ("received_in_person", "5a"),
+    ("received_post", "5b"),
+    ("carried_over", "6"),
+    ("resolved", "7"),
+    ("resolved_before", "8"),
+    ("resolved_on_time", "9"),
+    ("resolved_late", "10"),
+    ("in_progress", "11"),
+    ("in_progress_within", "12"),
+    ("in_progress_overdue", "13"),
+]
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _period(request: HttpRequest) -> tuple[Period, str | None]:
+    """The requested period, or the year to date with the error to show."""
+    today = _today()
+    try:
+        return period_from_query(request.GET, today), None
+    except PeriodError as error:
+        return year_to_date(today), str(error)
+
+
+def _ward(request: HttpRequest) -> Ward:
+    """?ward=CODE must be visible (404 otherwise); else the current ward."""
+    code = request.GET.get("ward")
+    if code:
+        ward = get_visible_ward(request.user, code)
+        member = membership_of(request.user)
+        if member and member.role in (Role.CITY_VIEWER, Role.ADMIN):
+            request.session["ward_code"] = ward.code
+        return ward
+    ward = current_ward(request)
+    if ward is None:
+        raise Http404("ward")
+    return ward
+
+
+@dataclass
+class Drill:
+    """Builds dossier-list links for one ward (or several: ward=None) and one period."""
+
+    period: Period
+    ward_code: str | None = None
+
+    def url(self, bucket: str, field_id: int | None = None) -> str:
+        params = {
+            "bucket": bucket,
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+        }
+        if self.ward_code:
+            params["ward"] = self.ward_code
+        if field_id:
+            params["field"] = field_id
+        return reverse("dossiers:index") + "?" + urlencode(params)
+
+
+@dataclass
+class Cell:
+    value: int
+    url: str
+    label: str
+
+
+def _bieu06_row(counts: DossierCounts, drill: Drill, field_id: int | None) -> list[Cell]:
+    return [
+        Cell(getattr(counts, name), drill.url(name, field_id), "{} ({})".format(BUCKET_LABELS[name], col))
+        for name, col in BIEU06_COLUMNS
+    ]
+
+
+def _identity_text(counts: DossierCounts) -> str:
+    return "{} = {} + {} + {} + {}; {} = {} + {}; {} = {} + {} + {}; {} = {} + {}".format(
+        counts.received,
+        counts.received_online,
+        counts.received_in_person,
+        counts.received_post,
+        counts.carried_over,
+        counts.received,
+        counts.resolved,
+        counts.in_progress,
+        counts.resolved,
+        counts.resolved_before,
+        counts.resolved_on_time,
+        counts.resolved_late,
+        counts.in_progress,
+        counts.in_progress_within,
+        counts.in_progress_overdue,
+    )
+
+
+def _bieu06(indicators: WardIndicators, fields: dict[int, Field], drill: Drill) -> dict:
+    rows = []
+    for field_id in sorted(indicators.by_field, key=lambda f: (fields[f].sort_order, fields[f].name)):
+        counts, _service = indicators.by_field[field_id]
+        rows.append(
+            {
+                "field": fields[field_id],
+                "cells": _bieu06_row(counts, drill, field_id),
+                "errors": counts.identity_errors(),
+                "identity": _identity_text(counts),
+            }
+        )
+    total = indicators.counts
+    return {
+        "rows": rows,
+        "total": {
+            "cells": _bieu06_row(total, drill, None),
+            "errors": total.identity_errors(),
+            "identity": _identity_text(total),
+        },
+    }
+
+
+def _card(item: IndicatorValue, fields: dict[int, Field], drill: Drill) -> dict:
+    target = item.target
+    links = []
+    if item.numerator_bucket:
+        numerator = getattr(item.value, "numerator", item.value)
+        links.append(
+            (BUCKET_LABELS[item.numerator_bucket], numerator, drill.url(item.numerator_bucket, item.field_id))
+        )
+    if item.denominator_bucket:
+        links.append(
+            (
+                BUCKET_LABELS[item.denominator_bucket],
+                item.value.denominator,
+                drill.url(item.denominator_bucket, item.field_id),
+            )
+        )
+    return {
+        "item": item,
+        "field": fields.get(item.field_id) if item.field_id else None,
+        "target": target,
+        "status": item.status,
+        "status_label": STATUS_LABELS.get(item.status, "") if item.status else "",
+        "projection": _percent(item.assessment.projection) if item.assessment else None,
+        "links": links,
+        "is_count": item.definition.kind == "count",
+    }
+
+
+def _percent(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return "{}%".format(str(value.quantize(Decimal("0.1"))).replace(".", ","))
+
+
+# ----- SVG trend ------------------------------------------------------------------------------
+
+CHART_W, CHART_H, CHART_PAD = 640, 220, 32
+
+
+def _trend_chart(trend) -> dict:
+    """Geometry of a grouped bar chart (new, resolved) with the on-time rate as a line."""
+    if not trend:
+        return {}
+    top = max([max(p.received_new, p.resolved) for p in trend] + [1])
+    inner_w = CHART_W - 2 * CHART_PAD
+    inner_h = CHART_H - 2 * CHART_PAD
+    slot = inner_w / len(trend)
+    bar = max(2.0, slot * 0.35)
+    points, groups = [], []
+    for i, p in enumerate(trend):
+        x = CHART_PAD + i * slot + slot * 0.1
+        h_new = inner_h * p.received_new / top
+        h_res = inner_h * p.resolved / top
+        rate = p.on_time_rate.value
+        cx = CHART_PAD + i * slot + slot / 2
+        if rate is not None:
+            points.append("{:.1f},{:.1f}".format(cx, CHART_PAD + inner_h * (1 - float(rate) / 100)))
+        groups.append(
+            {
+                "point": p,
+                "x_new": round(x, 1),
+                "x_res": round(x + bar, 1),
+                "w": round(bar, 1),
+                "y_new": round(CHART_PAD + inner_h - h_new, 1),
+                "h_new": round(h_new, 1),
+                "y_res": round(CHART_PAD + inner_h - h_res, 1),
+                "h_res": round(h_res, 1),
+                "label_x": round(cx, 1),
+                "label": p.period.start.strftime("%m/%Y"),
+            }
+        )
+    return {
+        "w": CHART_W,
+        "h": CHART_H,
+        "pad": CHART_PAD,
+        "base_y": CHART_H - CHART_PAD,
+        "top": top,
+        "groups": groups,
+        "line": " ".join(points),
+    }
+
+
+def _picker(request: HttpRequest, period: Period) -> dict:
+    return {
+        "kinds": list(KINDS.items()),
+        "kind": request.GET.get("kind") or period.kind,
+        "year": request.GET.get("year") or period.end.year,
+        "month": request.GET.get("month") or period.end.month,
+        "quarter": request.GET.get("quarter") or (period.end.month - 1) // 3 + 1,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "months": range(1, 13),
+        "quarters": range(1, 5),
+    }
+
+
+def _export_links(ward: Ward | None, period: Period) -> dict:
+    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    if ward is not None:
+        params = {"ward": ward.code, **params}
+    query = "?" + urlencode(params)
+    links = {"index": reverse("reports:index") + query}
+    with contextlib.suppress(NoReverseMatch):
+        links["download"] = reverse("reports:download") + query
+    return links
+
+
+def _staffing_block(ward: Ward, period: Period) -> dict | None:
+    try:
+        get_template("staffing/staffing_block.html")
+        from parindex.staffing.views import staffing_context
+    except (TemplateDoesNotExist, ImportError):
+        return None
+    return staffing_context(ward, period, period.end)
+
+
+def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    ward = _ward(request)
+    period, period_error = _period(request)
+    result = summary([ward.id], period)
+    indicators = result.wards.get(ward.id) or WardIndicators(ward.id, period)
+    fields = {f.id: f for f in Field.objects.all()}
+    drill = Drill(period, ward.code)
+    cards = [_card(item, fields, drill) for item in indicators.cards]
+    targeted = {(c["item"].code, c["item"].field_id) for c in cards}
+    others = [
+        _card(item, fields, drill)
+        for code, item in indicators.indicators.items()
+        if (code, None) not in targeted
+    ]
+    satisfaction_by_field = [
+        {"field": fields[fid], "ratio": r, "url": drill.url("rated", fid)}
+        for fid, r in sorted(
+            indicators.satisfaction_by_field().items(), key=lambda kv: fields[kv[0]].sort_order
+        )
+        if r.denominator
+    ]
+    staffing = _staffing_block(ward, period)
+    plan = indicators.plan
+    par = indicators.par
+    context = {
+        "ward": ward,
+        "period": period,
+        "period_error": period_error,
+        "picker": _picker(request, period),
+        "indicators": indicators,
+        "cards": cards,
+        "others": others,
+        "bieu06": _bieu06(indicators, fields, drill),
+        "columns": [(BUCKET_LABELS[name], col) for name, col in BIEU06_COLUMNS],
+        "chart": _trend_chart(monthly_trend([ward.id], period)),
+        "satisfaction_by_field": satisfaction_by_field,
+        "apology": {
+            "issued": indicators.service.apology_issued,
+            "issued_url": drill.url("apology_issued"),
+            "missing": indicators.service.apology_missing,
+            "missing_url": drill.url("apology_missing"),
+            "needed": indicators.service.needs_apology,
+            "needed_url": drill.url("needs_apology"),
+        },
+        "plan": plan,
+        "plan_ratio": plan.done_ratio if plan is not None else None,
+        "par": par.overall if par is not None else None,
+        "vacancies": indicators.vacancies,
+        "staffing": staffing,
+        "export": _export_links(ward, period),
+        "definitions": list(INDICATORS.values()),
+        "can_edit_targets": can_lead(request.user, ward),
+        "query": urlencode(
+            {"ward": ward.code, "from": period.start.isoformat(), "to": period.end.isoformat()}
+        ),
+    }
+    if staffing:
+        context.update(staffing)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "parindex/dashboard_body.html", context)
+    return render(request, "parindex/dashboard.html", context)
+
+
+# ----- City dashboard -------------------------------------------------------------------------
+
+CITY_COLUMNS = [
+    # key, label, kind ("count" links to a bucket, "ratio" is an indicator code)
+    ("received", _("Tiếp nhận"), "bucket"),
+    ("resolved", _("Đã giải quyết"), "bucket"),
+    ("in_progress_overdue", _("Đang quá hạn"), "bucket"),
+    ("on_time_rate", INDICATORS["on_time_rate"].label, "indicator"),
+    ("online_rate", INDICATORS["online_rate"].label, "indicator"),
+    ("e_circulation_rate", INDICATORS["e_circulation_rate"].label, "indicator"),
+    ("satisfaction", INDICATORS["satisfaction"].label, "indicator"),
+    ("apology_missing", INDICATORS["apology_missing"].label, "bucket"),
+    ("tasks_done_rate", INDICATORS["tasks_done_rate"].label, "indicator"),
+    ("vacancies", INDICATORS["vacancies"].label, "indicator"),
+]
+CITY_SORT_KEYS = {"ward"} | {key for key, _label, _kind in CITY_COLUMNS}
+
+
+def _city_cells(indicators: WardIndicators, drill: Drill) -> list[dict]:
+    cells = []
+    for key, _label, kind in CITY_COLUMNS:
+        if kind == "bucket":
+            value = getattr(indicators.counts, key, None)
+            if value is None:
+                value = getattr(indicators.service, key)
+            cells.append({"key": key, "text": value, "sort": Decimal(value), "url": drill.url(key)})
+        else:
+            item = indicators.value_of(key)
+            cells.append(
+                {
+                    "key": key,
+                    "text": str(item),
+                    "sort": item.number,
+                    "url": None,
+                    "status": item.status,
+                    "title": item.definition.definition,
+                }
+            )
+    return cells
+
+
+def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    period, period_error = _period(request)
+    wards = list(Ward.objects.filter(id__in=visible_ward_ids(request.user)).select_related("city"))
+    if not wards:
+        raise Http404("ward")
+    result = summary([w.id for w in wards], period)
+    rows = []
+    for w in wards:
+        drill = Drill(period, w.code)
+        cells = _city_cells(result.wards[w.id], drill)
+        link = (
+            reverse("dashboard")
+            + "?"
+            + urlencode({"ward": w.code, "from": period.start.isoformat(), "to": period.end.isoformat()})
+        )
+        rows.append(
+            {"ward": w, "cells": cells, "link": link, "errors": result.wards[w.id].counts.identity_errors()}
+        )
+    sort = request.GET.get("sort") or "ward"
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in CITY_SORT_KEYS:
+        key, descending = "ward", False
+    if key == "ward":
+        rows.sort(key=lambda r: r["ward"].name, reverse=descending)
+    else:
+        index = [k for k, _l, _k in CITY_COLUMNS].index(key)
+        present = [r for r in rows if r["cells"][index]["sort"] is not None]
+        missing = [r for r in rows if r["cells"][index]["sort"] is None]
+        present.sort(key=lambda r: (r["cells"][index]["sort"], r["ward"].name), reverse=descending)
+        rows = present + missing  # no value: always last
+    base = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    headers = [
+        {
+            "key": k,
+            "label": label,
+            "title": INDICATORS[k].definition if k in INDICATORS else BUCKET_LABELS.get(k, ""),
+            "url": "?" + urlencode({**base, "sort": ("-" if key == k and not descending else "") + k}),
+            "active": "desc" if key == k and descending else ("asc" if key == k else ""),
+        }
+        for k, label, _kind in CITY_COLUMNS
+    ]
+    context = {
+        "period": period,
+        "period_error": period_error,
+        "picker": _picker(request, period),
+        "rows": rows,
+        "headers": headers,
+        "ward_sort_url": "?"
+        + urlencode({**base, "sort": "-ward" if key == "ward" and not descending else "ward"}),
+        "total": _city_cells(result.total, Drill(period, None)),
+        "sort": sort,
+        "export": _export_links(None, period),
+        "definitions": list(INDICATORS.values()),
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "parindex/dashboard_city_body.html", context)
+    return render(request, "parindex/dashboard_city.html", context)
+
+
+def indicator_definitions(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "parindex/dashboard_definitions.html",
+        {"definitions": list(INDICATORS.values()), "buckets": list(BUCKET_LABELS.items())},
+    )
+
+
+# ----- Year targets ---------------------------------------------------------------------------
+
+
+class YearTargetForm(forms.ModelForm):
+    class Meta:
+        model = YearTarget
+        fields = ["indicator", "field", "threshold", "direction", "note"]
+
+
+def _target_scope_allowed(user, target: YearTarget) -> bool:
+    if target.ward_id is not None:
+        return can_lead(user, target.ward_id)
+    member = membership_of(user)
+    return is_admin(user) and (member is None or member.city_id in (None, target.city_id))
+
+
+def targets(request: HttpRequest) -> HttpResponse:
+    """The ward's effective targets of a year (own and city defaults), with their history."""
+    ward = _ward(request)
+    try:
+        year = int(request.GET.get("year") or _today().year)
+    except ValueError:
+        year = _today().year
+    rows = list(YearTarget.objects.filter(year=year, ward=ward).select_related("field")) + list(
+        YearTarget.objects.filter(year=year, ward=None, city_id=ward.city_id).select_related("field")
+    )
+    overridden = {(t.indicator, t.field_id) for t in rows if t.ward_id}
+    items = [
+        {
+            "target": t,
+            "definition": INDICATORS.get(t.indicator),
+            "overridden": t.ward_id is None and (t.indicator, t.field_id) in overridden,
+            "can_edit": _target_scope_allowed(request.user, t),
+        }
+        for t in rows
+    ]
+    return render(
+        request,
+        "parindex/dashboard_targets.html",
+        {
+            "ward": ward,
+            "year": year,
+            "items": items,
+            "can_add": can_lead(request.user, ward),
+            "can_add_default": is_admin(request.user),
+        },
+    )
+
+
+def target_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Create (?scope=city for a city default) or edit one target: leaders and administrators."""
+    ward = _ward(request)
+    if pk is not None:
+        target = get_object_or_404(YearTarget, pk=pk)
+        if target.ward_id not in (None, ward.id) or (
+            target.ward_id is None and target.city_id != ward.city_id
+        ):
+            raise Http404("target")
+    else:
+        try:
+            year = int(request.GET.get("year") or _today().year)
+        except ValueError:
+            year = _today().year
+        if request.GET.get("scope") == "city":
+            target = YearTarget(city=ward.city, year=year)
+        else:
+            target = YearTarget(ward=ward, year=year)
+    if not _target_scope_allowed(request.user, target):
+        raise PermissionDenied
+    form = YearTargetForm(request.POST or None, instance=target)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Đã lưu chỉ tiêu."))
+        return HttpResponseRedirect(
+            reverse("targets") + "?" + urlencode({"ward": ward.code, "year": target.year})
+        )
+    history = changes(target) if target.pk else []
+    return render(
+        request,
+        "parindex/dashboard_target_form.html",
+        {"ward": ward, "target": target, "form": form, "history": history},
+    )
