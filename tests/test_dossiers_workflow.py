@@ -35,9 +35,13 @@ def test_receive_sets_code_due_date_fee_search_and_event(make_dossier, business,
 
 
 def test_receive_validates_backdating_future_and_procedure_validity(ward, business, officer_datdai):
-    common = dict(
-        ward=ward, procedure=business, channel=Channel.IN_PERSON, applicant_name="A", by=officer_datdai
-    )
+    common = {
+        "ward": ward,
+        "procedure": business,
+        "channel": Channel.IN_PERSON,
+        "applicant_name": "A",
+        "by": officer_datdai,
+    }
     with pytest.raises(WorkflowError, match="lý do"):
         workflow.receive(received_at=at(2024, 3, 1, 9), now=at(2024, 3, 4, 9), **common)
     with pytest.raises(WorkflowError, match="tương lai"):
