@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import datetime
 
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
+from dossiers import workflow
+from dossiers.models import Channel, Procedure
 from parindex import indicators
 from parindex.indicators import DossierCounts
 from parindex.reports.bieu06 import find_total_row
 from parindex.reports.figures import BIEU06_COLUMNS, Scope
+from parindex.reports.models import ImmutableError, SentReport
+from parindex.reports.sent import live_differences, mark_sent
 from parindex.reports.workbook import build_report
 from tests.test_reports_scenario import *  # noqa: F403
-from tests.test_reports_scenario import HOSTILE_NAMES, MARCH
+from tests.test_reports_scenario import HOSTILE_NAMES, MARCH, at
 
 
 def _engine_total(ward_ids, period) -> DossierCounts:
@@ -114,3 +122,148 @@ def test_export_query_count_does_not_grow_with_dossiers(
     make_month(ward, officer_datdai, extra=30)
     with django_assert_max_num_queries(len(small.captured_queries)):
         _build(Scope.for_ward(ward))
+
+
+# --- Screens, download, command -------------------------------------------------------------------
+
+
+def test_officer_downloads_own_ward_report_and_other_ward_is_404(
+    march, client, officer_tuphap, ward, other_ward
+):
+    client.force_login(officer_tuphap)
+    page = client.get(reverse("reports:index"), {"ward": ward.code, "from": "2023-03-01", "to": "2023-03-31"})
+    assert page.status_code == 200
+    assert "Tổng cộng" in page.content.decode()
+    response = client.get(
+        reverse("reports:download"), {"ward": ward.code, "from": "2023-03-01", "to": "2023-03-31"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Biểu 06"]
+    assert ws.cell(row=find_total_row(ws), column=3).value == _engine_total([ward.id], MARCH).received
+    assert client.get(reverse("reports:download"), {"ward": other_ward.code}).status_code == 404
+    assert client.get(reverse("reports:index"), {"ward": other_ward.code}).status_code == 404
+    assert client.get(reverse("reports:download"), {"city": ward.city.code}).status_code == 404
+
+
+def test_city_viewer_downloads_the_city_report(march, client, city_viewer, city, far_ward):
+    client.force_login(city_viewer)
+    response = client.get(
+        reverse("reports:download"), {"city": city.code, "kind": "month", "year": 2023, "n": 3}
+    )
+    assert response.status_code == 200
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Biểu 06"]
+    assert "Phường Phú Thủy" in [c.value for c in ws["B"]]
+    assert client.get(reverse("reports:download"), {"ward": far_ward.code}).status_code == 404
+
+
+def test_bad_period_is_a_message_not_a_500(client, chairperson, ward):
+    client.force_login(chairperson)
+    response = client.get(
+        reverse("reports:download"), {"ward": ward.code, "from": "2023-03-31", "to": "2023-03-01"}
+    )
+    assert response.status_code == 400
+    assert client.get(reverse("reports:index"), {"kind": "nonsense"}).status_code == 200
+
+
+def test_export_report_command_writes_the_workbook(march, ward, city, tmp_path):
+    out = tmp_path / "bc.xlsx"
+    call_command(
+        "export_report",
+        "--ward",
+        ward.code,
+        "--from",
+        "2023-03-01",
+        "--to",
+        "2023-03-31",
+        "--output",
+        str(out),
+        stdout=io.StringIO(),
+    )
+    ws = load_workbook(out)["Biểu 06"]
+    assert ws.cell(row=find_total_row(ws), column=7).value == _engine_total([ward.id], MARCH).resolved
+    city_out = tmp_path / "city.xlsx"
+    call_command(
+        "export_report",
+        "--city",
+        city.code,
+        "--from",
+        "2023-03-01",
+        "--to",
+        "2023-03-31",
+        "--output",
+        str(city_out),
+        stdout=io.StringIO(),
+    )
+    assert set(load_workbook(city_out).sheetnames) == {
+        "Biểu 06",
+        "Chỉ số",
+        "Hồ sơ trễ hạn",
+        "Sổ theo dõi",
+        "Nhiệm vụ",
+        "Nhân sự",
+    }
+
+
+# --- Sent reports -----------------------------------------------------------------------------------
+
+
+def test_sent_report_stays_unchanged_and_the_page_shows_the_difference(
+    march, client, chairperson, officer_datdai, ward, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(chairperson)
+    query = {"ward": ward.code, "from": "2023-03-01", "to": "2023-03-31"}
+    response = client.post(reverse("reports:mark_sent"), {**query, "number": "15/BC-UBND"})
+    assert response.status_code == 302
+    report = SentReport.objects.get()
+    stored_bytes = report.file.read()
+    assert hashlib.sha256(stored_bytes).hexdigest() == report.sha256
+    before = report.figures["total"]["received"]
+    assert (
+        client.get(reverse("reports:index"), query).content.decode().count('data-testid="no-differences"')
+        == 1
+    )
+
+    # A paper dossier of 10/03/2023 entered late: the live figures move, the sent report does not.
+    workflow.receive(
+        ward=ward,
+        procedure=Procedure.objects.get(code="1.001193"),
+        channel=Channel.IN_PERSON,
+        received_at=at(2023, 3, 10),
+        applicant_name="Nhập bổ sung",
+        by=officer_datdai,
+    )
+    report = SentReport.objects.get()
+    assert report.figures["total"]["received"] == before
+    assert hashlib.sha256(report.file.read()).hexdigest() == report.sha256
+    diffs = live_differences(report)
+    assert any(d.column == 3 and d.live == d.stored + 1 for d in diffs)
+    page = client.get(reverse("reports:index"), query).content.decode()
+    assert 'data-testid="differences"' in page and "Tổng cộng" in page
+    detail = client.get(reverse("reports:sent_detail", args=[report.pk]))
+    assert detail.status_code == 200 and 'data-testid="differences"' in detail.content.decode()
+    downloaded = client.get(reverse("reports:sent_file", args=[report.pk]))
+    assert b"".join(downloaded.streaming_content) == stored_bytes
+
+    report.number = "16/BC-UBND"
+    with pytest.raises(ImmutableError):
+        report.save()
+    with pytest.raises(ImmutableError):
+        report.delete()
+    with pytest.raises(ImmutableError):
+        SentReport.objects.filter(pk=report.pk).update(number="x")
+
+
+def test_only_leaders_mark_sent_and_other_wards_cannot_see_the_file(
+    march, client, chairperson, officer_tuphap, officer_other_ward, ward, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    query = {"ward": ward.code, "from": "2023-03-01", "to": "2023-03-31", "number": "1/BC"}
+    client.force_login(officer_tuphap)
+    assert client.post(reverse("reports:mark_sent"), query).status_code == 403
+    report = mark_sent(Scope.for_ward(ward), MARCH, by=chairperson, number="1/BC")
+    assert client.get(reverse("reports:sent_file", args=[report.pk])).status_code == 200
+    client.force_login(officer_other_ward)
+    assert client.get(reverse("reports:sent_file", args=[report.pk])).status_code == 404
+    assert client.get(reverse("reports:sent_detail", args=[report.pk])).status_code == 404

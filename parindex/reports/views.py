@@ -1,7 +1,351 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Reports screens: choose a ward or city and a period, preview Biểu 06, download the workbook,
+mark it sent, see how the live figures moved since; import dossiers from Excel.
+
+Access: anyone who may read a ward (its officers and leaders, city viewers, administrators over
+it) may preview and download its report; a ward the user cannot see is 404. A city report needs a
+city viewer or administrator of that city. Marking as sent needs ``can_lead`` (ward) or an
+administrator (city). Views check access and call the report functions; they compute nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parindex import periods
+from parindex.access import (
+    can_handle_dossiers,
+    can_lead,
+    current_ward,
+    get_visible_ward,
+    is_admin,
+    membership_of,
+    visible_ward_ids,
+)
+from parindex.audit import log_access
+from parindex.models import City, Role, Ward
+from parindex.periods import Period
+from parindex.reports import imports
+from parindex.reports.figures import BIEU06_COLUMNS, Scope, cell_key, counts_from, figures
+from parindex.reports.models import SentReport
+from parindex.reports.sent import live_differences, mark_sent
+from parindex.reports.workbook import XLSX_CONTENT_TYPE, build_report_file, default_meta, report_filename
+
+PERIOD_KINDS_WITH_NUMBER = {"month": 12, "quarter": 4, "official_month": 12, "official_quarter": 4}
+
+
+class BadParameters(ValueError):
+    """A query the user can fix; the message is shown as is."""
+
+
+def _int(query: QueryDict, name: str, default: int, lo: int, hi: int) -> int:
+    raw = query.get(name) or ""
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameters(_("Giá trị không hợp lệ: {}.").format(name)) from None
+    if not lo <= value <= hi:
+        raise BadParameters(_("Giá trị không hợp lệ: {}.").format(name))
+    return value
+
+
+def latest_official_month(today: date) -> Period:
+    """The last official month (15th-14th) that has ended: the one due to be reported."""
+    if today.day >= 15:
+        return periods.official_month(today.year, today.month)
+    y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return periods.official_month(y, m)
+
+
+def period_from_query(query: QueryDict, today: date) -> Period:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, or ?kind=...&year=YYYY&n=N; default: latest official month."""
+    start, end = query.get("from"), query.get("to")
+    if start or end:
+        try:
+            return periods.custom(date.fromisoformat(start or ""), date.fromisoformat(end or ""))
+        except ValueError:
+            raise BadParameters(_("Khoảng thời gian không hợp lệ (từ ngày phải trước đến ngày).")) from None
+    kind = query.get("kind") or ""
+    if not kind:
+        return latest_official_month(today)
+    if kind not in periods.KINDS or kind == "custom":
+        raise BadParameters(_("Loại kỳ báo cáo không hợp lệ."))
+    year = _int(query, "year", today.year, 2000, 2100)
+    if kind in PERIOD_KINDS_WITH_NUMBER:
+        n = _int(
+            query,
+            "n",
+            today.month if "month" in kind else (today.month - 1) // 3 + 1,
+            1,
+            PERIOD_KINDS_WITH_NUMBER[kind],
+        )
+        return {
+            "month": periods.month,
+            "quarter": periods.quarter,
+            "official_month": periods.official_month,
+            "official_quarter": periods.official_quarter,
+        }[kind](year, n)
+    if kind == "ytd":
+        return periods.year_to_date(today if year == today.year else date(year, 12, 31))
+    return {
+        "year": periods.year,
+        "official_half": periods.official_half,
+        "official_nine": periods.official_nine_months,
+        "official_year": periods.official_year,
+    }[kind](year)
+
+
+def scope_from_query(request: HttpRequest) -> Scope:
+    """The ward (?ward=CODE) or city (?city=CODE) asked for, if the user may read it; else 404."""
+    user = request.user
+    city_code = request.GET.get("city") or request.POST.get("city")
+    if city_code:
+        member = membership_of(user)
+        if member is None or member.role not in (Role.CITY_VIEWER, Role.ADMIN):
+            raise Http404("city")
+        city = get_object_or_404(City, code=city_code)
+        scope = Scope.for_city(city, ward_ids=visible_ward_ids(user))
+        if not scope.wards:
+            raise Http404("city")
+        return scope
+    ward_code = request.GET.get("ward") or request.POST.get("ward")
+    if ward_code:
+        return Scope.for_ward(get_visible_ward(user, ward_code))
+    ward = current_ward(request)
+    if ward is None:
+        raise Http404("ward")
+    return Scope.for_ward(ward)
+
+
+def _scope_query(scope: Scope, period: Period) -> str:
+    key = "city" if scope.is_city else "ward"
+    return "{}={}&{}".format(key, scope.code, period.as_query())
+
+
+def _can_mark_sent(user, scope: Scope) -> bool:
+    if scope.is_city:
+        return is_admin(user)
+    return can_lead(user, scope.wards[0])
+
+
+def _sent_reports(scope: Scope):
+    qs = SentReport.objects.select_related("ward", "city", "sent_by")
+    if scope.is_city:
+        return qs.filter(city=scope.city)
+    return qs.filter(ward=scope.wards[0])
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    # Placeholder until this part of the portal is built (see the open issues).
-    return render(request, "parindex/placeholder.html", {"section": "reports"})
+    today = timezone.localdate()
+    error = ""
+    try:
+        period = period_from_query(request.GET, today)
+    except BadParameters as exc:
+        error, period = str(exc), latest_official_month(today)
+    scope = scope_from_query(request)
+    data = figures(scope, period)
+    rows = []
+    for ward in scope.wards:
+        if scope.is_city:
+            rows.append({"label": ward.name, "counts": counts_from(data["wards"][ward.code]), "strong": True})
+        for field_code, field_name in data["fields"]:
+            rows.append(
+                {"label": field_name, "counts": counts_from(data["cells"][cell_key(ward.code, field_code)])}
+            )
+    total = counts_from(data["total"])
+    sent = list(_sent_reports(scope)[:50])
+    same_period = [s for s in sent if s.period_start == period.start and s.period_end == period.end]
+    comparisons = [(s, live_differences(s)) for s in same_period]
+    member = membership_of(request.user)
+    wards = Ward.objects.filter(id__in=visible_ward_ids(request.user)).select_related("city").order_by("name")
+    cities = (
+        City.objects.filter(wards__id__in=visible_ward_ids(request.user)).distinct().order_by("name")
+        if member and member.role in (Role.CITY_VIEWER, Role.ADMIN)
+        else City.objects.none()
+    )
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "scope": scope,
+            "period": period,
+            "error": error,
+            "kinds": periods.KINDS,
+            "columns": BIEU06_COLUMNS,
+            "rows": [
+                {**r, "values": [getattr(r["counts"], a) for a, _n, _l in BIEU06_COLUMNS]} for r in rows
+            ],
+            "total": [getattr(total, a) for a, _n, _l in BIEU06_COLUMNS],
+            "identity_errors": total.identity_errors(),
+            "query": _scope_query(scope, period),
+            "wards": wards,
+            "cities": cities,
+            "sent": sent,
+            "comparisons": comparisons,
+            "can_mark_sent": _can_mark_sent(request.user, scope),
+            "meta": default_meta(scope),
+        },
+    )
+
+
+def download(request: HttpRequest) -> HttpResponse:
+    """The report workbook for ?ward=CODE|city=CODE and a period (see ``period_from_query``)."""
+    scope = scope_from_query(request)
+    try:
+        period = period_from_query(request.GET, timezone.localdate())
+    except BadParameters as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    user = request.user
+    meta = default_meta(
+        scope, number=request.GET.get("number", "")[:50], preparer=user.get_full_name() or user.username
+    )
+    # Built into a temporary file, not memory: a city's year is large; FileResponse streams it.
+    handle, _data = build_report_file(scope, period, meta=meta)
+    return FileResponse(
+        handle, as_attachment=True, filename=report_filename(scope, period), content_type=XLSX_CONTENT_TYPE
+    )
+
+
+@require_POST
+def mark_sent_view(request: HttpRequest) -> HttpResponse:
+    scope = scope_from_query(request)
+    if not _can_mark_sent(request.user, scope):
+        raise PermissionDenied
+    try:
+        period = period_from_query(request.POST, timezone.localdate())
+    except BadParameters as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("reports:index"))
+    number = request.POST.get("number", "").strip()
+    if not number:
+        messages.error(request, _("Hãy nhập số báo cáo."))
+    else:
+        report = mark_sent(scope, period, by=request.user, number=number[:50])
+        messages.success(
+            request,
+            _("Đã lưu báo cáo số {} kỳ {} là đã gửi. Số liệu và tệp được giữ nguyên.").format(
+                report.number, period.label
+            ),
+        )
+    return HttpResponseRedirect("{}?{}".format(reverse("reports:index"), _scope_query(scope, period)))
+
+
+def _visible_sent(request: HttpRequest, pk: int) -> SentReport:
+    return get_object_or_404(
+        SentReport.objects.for_user(request.user).select_related("ward", "city", "sent_by"), pk=pk
+    )
+
+
+def sent_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _visible_sent(request, pk)
+    return render(
+        request,
+        "reports/sent_detail.html",
+        {"report": report, "differences": live_differences(report), "columns": BIEU06_COLUMNS},
+    )
+
+
+def sent_file(request: HttpRequest, pk: int) -> FileResponse:
+    report = _visible_sent(request, pk)
+    log_access(user=request.user, obj=report, action="download", ward=report.ward)
+    return FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename="bao-cao-{}-{}.xlsx".format(report.scope_code, report.number.replace("/", "-")),
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+# --- Import ---------------------------------------------------------------------------------------
+
+IMPORT_SESSION_KEY = "reports_import"
+
+
+def _import_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "reports" / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _import_ward(request: HttpRequest) -> Ward:
+    code = request.POST.get("ward") or request.GET.get("ward")
+    ward = get_visible_ward(request.user, code) if code else current_ward(request)
+    if ward is None:
+        raise Http404("ward")
+    if not can_handle_dossiers(request.user, ward):
+        raise PermissionDenied
+    return ward
+
+
+def import_dossiers(request: HttpRequest) -> HttpResponse:
+    """Upload -> preview (every row's problems, nothing written) -> confirm (all or nothing)."""
+    ward = _import_ward(request)
+    context: dict = {"ward": ward, "max_mb": settings.UPLOAD_MAX_BYTES // 1024 // 1024}
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        saved = request.session.get(IMPORT_SESSION_KEY) or {}
+        token = request.POST.get("token", "")
+        path = _import_dir() / "{}.xlsx".format(token)
+        if not token or saved.get("token") != token or saved.get("ward") != ward.code or not path.exists():
+            messages.error(request, _("Phiên nhập tệp đã hết hạn. Hãy tải tệp lên lại."))
+            return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
+        try:
+            with path.open("rb") as handle:
+                plan, result = imports.import_file(handle, ward=ward, by=request.user)
+        except imports.ImportFileError as exc:
+            plan, result = None, None
+            context["file_error"] = str(exc)
+            status = 400
+        if result is not None:
+            path.unlink(missing_ok=True)
+            request.session.pop(IMPORT_SESSION_KEY, None)
+            messages.success(
+                request,
+                _("Đã nhập tệp {}: {} hồ sơ mới, {} hồ sơ cập nhật, {} hồ sơ không đổi.").format(
+                    saved.get("name", ""), result.created, result.updated, result.unchanged
+                ),
+            )
+            return HttpResponseRedirect("{}?ward={}".format(reverse("reports:index"), ward.code))
+        context.update({"plan": plan, "token": token, "file_name": saved.get("name", "")})
+        status = 400
+    elif request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["file_error"] = _("Hãy chọn tệp Excel (.xlsx).")
+            status = 400
+        else:
+            try:
+                head = upload.read(8)
+                upload.seek(0)
+                imports.check_upload(upload.name, upload.size, head)
+                token = uuid.uuid4().hex
+                path = _import_dir() / "{}.xlsx".format(token)
+                with path.open("wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                with path.open("rb") as handle:
+                    plan = imports.preview(handle, ward=ward)
+            except imports.ImportFileError as exc:
+                context["file_error"] = str(exc)
+                status = 400
+            else:
+                request.session[IMPORT_SESSION_KEY] = {
+                    "token": token,
+                    "ward": ward.code,
+                    "name": upload.name[:200],
+                }
+                context.update({"plan": plan, "token": token, "file_name": upload.name})
+    return render(request, "reports/import.html", context, status=status)

@@ -1,0 +1,79 @@
+"""Import dossiers from an Excel file (portal log or provincial export) into a ward."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from parindex.models import Membership, Role, Ward
+from parindex.reports import imports
+
+
+class Command(BaseCommand):
+    help = (
+        "Nhập hồ sơ từ tệp Excel (sổ theo dõi của cổng hoặc tệp xuất từ hệ thống một cửa của tỉnh). "
+        "Kiểm tra mọi dòng trước; có lỗi thì không nhập gì. Xem docs/import.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="Tệp .xlsx")
+        parser.add_argument("--ward", required=True, help="Mã phường nhận hồ sơ")
+        parser.add_argument(
+            "--user", help="Tên đăng nhập ghi vào lịch sử hồ sơ (mặc định: lãnh đạo đầu tiên của phường)"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Chỉ kiểm tra, không ghi")
+
+    def handle(self, *args, file: str, ward: str, user: str | None, dry_run: bool, **options):
+        try:
+            target = Ward.objects.get(code=ward)
+        except Ward.DoesNotExist:
+            raise CommandError("Không có phường mã {}.".format(ward)) from None
+        by = self._user(user, target)
+        path = Path(file)
+        if not path.exists():
+            raise CommandError("Không thấy tệp {}.".format(file))
+        with path.open("rb") as handle:
+            head = handle.read(8)
+            try:
+                imports.check_upload(path.name, path.stat().st_size, head)
+                handle.seek(0)
+                plan, result = imports.import_file(handle, ward=target, by=by, dry_run=dry_run)
+            except imports.ImportFileError as exc:
+                raise CommandError(str(exc)) from None
+        for p in plan.problems:
+            self.stdout.write(
+                "{} dòng {}, cột {}: {}".format("LỖI" if p.error else "Lưu ý", p.row, p.column, p.message)
+            )
+        if not plan.ok:
+            raise CommandError("Tệp có {} lỗi; chưa nhập hồ sơ nào.".format(len(plan.errors)))
+        if result is None:
+            self.stdout.write(
+                "Kiểm tra xong: {} mới, {} cập nhật, {} không đổi (chưa ghi).".format(
+                    plan.n_create, plan.n_update, plan.n_unchanged
+                )
+            )
+            return
+        self.stdout.write(
+            "Đã nhập: {} mới, {} cập nhật, {} không đổi.".format(
+                result.created, result.updated, result.unchanged
+            )
+        )
+
+    def _user(self, username: str | None, ward: Ward):
+        User = get_user_model()
+        if username:
+            try:
+                return User.objects.get(username=username)
+            except User.DoesNotExist:
+                raise CommandError("Không có tài khoản {}.".format(username)) from None
+        member = (
+            Membership.objects.filter(ward=ward, role=Role.LEADER)
+            .select_related("user")
+            .order_by("id")
+            .first()
+        )
+        if member is None:
+            raise CommandError("Phường {} chưa có lãnh đạo; hãy chỉ rõ --user.".format(ward.code))
+        return member.user

@@ -1,0 +1,116 @@
+"""Sent reports: what a leader sent up, kept exactly as sent.
+
+A ``SentReport`` row and its file never change: ``save`` refuses updates and ``delete`` refuses
+too, so "what did we send for March?" always has the answer that was sent, while the live figures
+for the same period may drift (a back-dated dossier) and the report page shows the difference.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from parindex.models import City, Ward
+
+
+def sent_report_path(instance: SentReport, filename: str) -> str:
+    # Unguessable name; the file is only ever served through the permission-checked view.
+    return "reports/sent/{}/{}-{}.xlsx".format(
+        instance.scope_code, instance.period_start.year, uuid.uuid4().hex
+    )
+
+
+class ImmutableError(Exception):
+    """A sent report cannot be changed or deleted."""
+
+
+class SentReportQuerySet(models.QuerySet):
+    def for_user(self, user) -> SentReportQuerySet:
+        """Reports of wards the user sees, and city reports whose every ward they see."""
+        from parindex.access import visible_ward_ids
+
+        ids = visible_ward_ids(user)
+        city_ids = Ward.objects.filter(id__in=ids).values("city_id")
+        hidden_city_ids = Ward.objects.exclude(id__in=ids).values("city_id")
+        return self.filter(Q(ward_id__in=ids) | (Q(city_id__in=city_ids) & ~Q(city_id__in=hidden_city_ids)))
+
+    def update(self, **kwargs):
+        raise ImmutableError("sent reports are immutable")
+
+
+class SentReport(models.Model):
+    ward = models.ForeignKey(
+        Ward,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sent_reports",
+        verbose_name=_("phường"),
+    )
+    city = models.ForeignKey(
+        City,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sent_reports",
+        verbose_name=_("thành phố"),
+    )
+    period_start = models.DateField(_("từ ngày"))
+    period_end = models.DateField(_("đến ngày"))
+    period_kind = models.CharField(_("loại kỳ"), max_length=20, default="custom")
+    number = models.CharField(_("số báo cáo"), max_length=50)
+    sent_at = models.DateTimeField(_("thời điểm gửi"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người gửi")
+    )
+    figures = models.JSONField(_("số liệu đã gửi"))
+    file = models.FileField(_("tệp báo cáo"), upload_to=sent_report_path, max_length=300)
+    sha256 = models.CharField(_("mã băm SHA-256"), max_length=64)
+
+    objects = SentReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("báo cáo đã gửi")
+        verbose_name_plural = _("báo cáo đã gửi")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="sent_report_ward_or_city",
+                condition=(Q(ward__isnull=False) & Q(city__isnull=True))
+                | (Q(ward__isnull=True) & Q(city__isnull=False)),
+                violation_error_message=_("Báo cáo phải thuộc một phường hoặc một thành phố."),
+            ),
+            models.CheckConstraint(
+                name="sent_report_period_ordered",
+                condition=Q(period_end__gte=models.F("period_start")),
+                violation_error_message=_("Ngày kết thúc kỳ không được trước ngày bắt đầu."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ward", "period_start", "period_end"], name="sent_report_ward_period")
+        ]
+
+    def __str__(self) -> str:
+        return "{} {} ({:%d/%m/%Y} - {:%d/%m/%Y})".format(
+            self.number, self.scope_name, self.period_start, self.period_end
+        )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise ImmutableError("sent reports are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("sent reports are immutable")
+
+    @property
+    def scope_code(self) -> str:
+        return self.ward.code if self.ward_id else self.city.code
+
+    @property
+    def scope_name(self) -> str:
+        return self.ward.name if self.ward_id else self.city.name
