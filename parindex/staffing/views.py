@@ -1,7 +1,492 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Staffing screens: the ward's posts, vacancies, covers, recruitment and workload.
+
+Everyone with a ward reads (officers their own ward, city viewers and administrators the wards of
+their city); only the ward's leaders and administrators change anything (``can_lead``). Objects
+of a ward the user may not read are not found (404).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from parindex.access import can_lead, current_ward
+from parindex.audit import changes
+from parindex.models import Ward
+from parindex.periods import Period
+from parindex.staffing import queries, services
+from parindex.staffing.forms import (
+    AppointForm,
+    CoverForm,
+    EndForm,
+    OfficialForm,
+    PeriodForm,
+    PositionForm,
+    RecruitmentForm,
+)
+from parindex.staffing.models import Cover, Holding, Official, Position, Recruitment
+from parindex.staffing.queries import VacancyCounts
 
 
-def index(request: HttpRequest) -> HttpResponse:
-    # Placeholder until this part of the portal is built (see the open issues).
-    return render(request, "parindex/placeholder.html", {"section": "staffing"})
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _ward_or_404(request: HttpRequest) -> Ward:
+    ward = current_ward(request)
+    if ward is None:
+        raise Http404("ward")
+    return ward
+
+
+def _require_lead(request: HttpRequest, ward_id: int) -> None:
+    if not can_lead(request.user, ward_id):
+        raise PermissionDenied
+
+
+def _apply(form, call) -> object | None:
+    """Run a service call with a valid form; put its refusal on the form. None when refused."""
+    if not form.is_valid():
+        return None
+    try:
+        return call(form.cleaned_data)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return None
+
+
+# The staffing page ------------------------------------------------------------------------------
+
+
+def staffing_context(ward: Ward, period: Period, on: date) -> dict:
+    """What the staffing tables and the dashboard block show. Seven queries in all (see
+    ``queries``): vacancy counts come from the position table's rows, not a second query."""
+    rows = queries.position_table(ward.id, on)
+    totals = VacancyCounts()
+    for row in rows:
+        totals = totals + row.counts
+    return {
+        "staffing_ward": ward,
+        "staffing_on": on,
+        "staffing_period": period,
+        "staffing_rows": rows,
+        "staffing_totals": totals,
+        "staffing_workload": queries.workload(ward.id, period),
+    }
+
+
+@require_GET
+def index(request: HtmxHttpRequest) -> HttpResponse:
+    ward = _ward_or_404(request)
+    today = _today()
+    period_form = PeriodForm(request.GET or None)
+    period = period_form.period_for(today)
+    on = period_form.on_for(period, today)
+    if request.GET.get("export") == "xlsx":
+        return _export(ward, period, on)
+    context = staffing_context(ward, period, on)
+    query = request.GET.copy()
+    query.pop("export", None)
+    context.update(
+        ward=ward,
+        period_form=period_form,
+        can_edit=can_lead(request.user, ward),
+        query=query.urlencode(),
+    )
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "staffing/staffing_tables.html", context)
+    return render(request, "staffing/index.html", context)
+
+
+def _export(ward: Ward, period: Period, on: date) -> HttpResponse:
+    from parindex.reports.xlsx import BOLD, CELL, HEADER, NUMBER, SheetWriter, new_workbook
+
+    rows = queries.position_table(ward.id, on)
+    workbook = new_workbook()
+    sheet = SheetWriter(
+        workbook, _("Vị trí việc làm"), widths=[6, 40, 34, 10, 10, 10, 40, 48, 36], freeze="A4"
+    )
+    sheet.line(_("Tình hình nhân sự {} tại ngày {}").format(ward.name, on.strftime("%d/%m/%Y")), BOLD)
+    sheet.blank()
+    header = [
+        _("STT"),
+        _("Chức danh"),
+        _("Cơ quan, bộ phận"),
+        _("Số lượng được giao"),
+        _("Có mặt"),
+        _("Còn trống"),
+        _("Người đảm nhiệm"),
+        _("Người kiêm nhiệm (từ ngày)"),
+        _("Tuyển dụng"),
+    ]
+    sheet.append(header, row_style=HEADER)
+    for index, row in enumerate(rows, start=1):
+        covers = "; ".join(
+            "{} ({})".format(c.official.full_name, c.start.strftime("%d/%m/%Y")) for c in row.covers
+        )
+        recruitment = ""
+        if row.recruitment is not None:
+            recruitment = row.recruitment.get_status_display()
+            if row.recruitment.expected_date:
+                recruitment = _("{}, dự kiến {}").format(
+                    recruitment, row.recruitment.expected_date.strftime("%d/%m/%Y")
+                )
+        sheet.append(
+            [
+                (index, NUMBER),
+                (row.position.title, CELL),
+                (row.position.office, CELL),
+                (row.quota, NUMBER),
+                (row.filled, NUMBER),
+                (row.vacant, NUMBER),
+                (", ".join(o.full_name for o in row.holders), CELL),
+                (covers, CELL),
+                (recruitment, CELL),
+            ]
+        )
+
+    work = SheetWriter(workbook, _("Khối lượng công việc"), widths=[32, 40, 40, 14, 14, 14], freeze="A4")
+    work.line(_("Khối lượng công việc {}").format(period.label), BOLD)
+    work.blank()
+    work.append(
+        [
+            _("Cán bộ"),
+            _("Vị trí đảm nhiệm"),
+            _("Kiêm nhiệm"),
+            _("Hồ sơ tiếp nhận"),
+            _("Hồ sơ xử lý"),
+            _("Nhiệm vụ chưa xong"),
+        ],
+        row_style=HEADER,
+    )
+    for w in queries.workload(ward.id, period):
+        work.append(
+            [
+                (w.official.full_name, CELL),
+                (", ".join(p.title for p in w.positions), CELL),
+                (", ".join(p.title for p in w.covering), CELL),
+                (w.dossiers_received, NUMBER),
+                (w.dossiers_handled, NUMBER),
+                (w.tasks_open if w.tasks_open is not None else "—", NUMBER),
+            ]
+        )
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="nhan-su-{}-{}.xlsx"'.format(
+        ward.code, on.strftime("%Y%m%d")
+    )
+    return response
+
+
+# Positions ------------------------------------------------------------------------------------
+
+
+def _position_or_404(request: HttpRequest, pk: int) -> Position:
+    return get_object_or_404(Position.objects.for_user(request.user).select_related("ward"), pk=pk)
+
+
+def _position_page(request: HttpRequest, position: Position, **forms) -> HttpResponse:
+    ward = position.ward
+    editable = can_lead(request.user, ward)
+    context = {
+        "position": position,
+        "ward": ward,
+        "can_edit": editable,
+        "holdings": position.holdings.select_related("official").order_by("-start", "-id"),
+        "covers": position.covers.select_related("official").order_by("-start", "-id"),
+        "recruitments": position.recruitments.order_by("-opened_on", "-id"),
+        "audit_entries": changes(position),
+        "today": _today(),
+        "end_errors": forms.get("end_errors") or [],
+    }
+    if editable:
+        context.update(
+            position_form=forms.get("position_form")
+            or PositionForm(
+                initial={
+                    "title": position.title,
+                    "office": position.office,
+                    "quota": position.quota,
+                    "valid_from": position.valid_from,
+                    "valid_to": position.valid_to,
+                    "sort_order": position.sort_order,
+                }
+            ),
+            appoint_form=forms.get("appoint_form") or AppointForm(ward=ward, prefix="appoint"),
+            cover_form=forms.get("cover_form") or CoverForm(ward=ward, prefix="cover"),
+            recruitment_form=forms.get("recruitment_form") or RecruitmentForm(prefix="recruitment"),
+            end_form=EndForm(prefix="end"),
+        )
+    return render(request, "staffing/position_detail.html", context)
+
+
+@require_GET
+def position_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _position_page(request, _position_or_404(request, pk))
+
+
+def position_create(request: HttpRequest) -> HttpResponse:
+    ward = _ward_or_404(request)
+    _require_lead(request, ward.id)
+    form = PositionForm(request.POST or None)
+    if request.method == "POST":
+        position = _apply(
+            form,
+            lambda d: services.create_position(
+                ward=ward,
+                title=d["title"],
+                office=d["office"],
+                quota=d["quota"],
+                valid_from=d["valid_from"],
+                valid_to=d["valid_to"],
+                sort_order=d["sort_order"] or 0,
+            ),
+        )
+        if position is not None:
+            return HttpResponseRedirect(reverse("staffing:position", args=[position.pk]))
+    return render(request, "staffing/position_form.html", {"form": form, "ward": ward})
+
+
+@require_POST
+def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    position = _position_or_404(request, pk)
+    _require_lead(request, position.ward_id)
+    form = PositionForm(request.POST)
+    done = _apply(
+        form,
+        lambda d: services.update_position(
+            position=position,
+            title=d["title"],
+            office=d["office"],
+            quota=d["quota"],
+            valid_from=d["valid_from"],
+            valid_to=d["valid_to"],
+            sort_order=d["sort_order"] or 0,
+            as_of=_today(),
+        ),
+    )
+    if done is None:
+        position.refresh_from_db()
+        return _position_page(request, position, position_form=form)
+    return HttpResponseRedirect(reverse("staffing:position", args=[position.pk]))
+
+
+@require_POST
+def appoint(request: HttpRequest, pk: int) -> HttpResponse:
+    position = _position_or_404(request, pk)
+    _require_lead(request, position.ward_id)
+    form = AppointForm(request.POST, ward=position.ward, prefix="appoint")
+    done = _apply(
+        form,
+        lambda d: services.appoint(
+            official=d["official"], position=position, start=d["start"], end=d["end"], note=d["note"]
+        ),
+    )
+    if done is None:
+        return _position_page(request, position, appoint_form=form)
+    return HttpResponseRedirect(reverse("staffing:position", args=[position.pk]))
+
+
+@require_POST
+def cover_start(request: HttpRequest, pk: int) -> HttpResponse:
+    position = _position_or_404(request, pk)
+    _require_lead(request, position.ward_id)
+    form = CoverForm(request.POST, ward=position.ward, prefix="cover")
+    done = _apply(
+        form,
+        lambda d: services.start_cover(
+            official=d["official"], position=position, start=d["start"], end=d["end"], note=d["note"]
+        ),
+    )
+    if done is None:
+        return _position_page(request, position, cover_form=form)
+    return HttpResponseRedirect(reverse("staffing:position", args=[position.pk]))
+
+
+@require_POST
+def recruitment_save(request: HttpRequest, pk: int, recruitment_pk: int | None = None) -> HttpResponse:
+    position = _position_or_404(request, pk)
+    _require_lead(request, position.ward_id)
+    recruitment = None
+    if recruitment_pk is not None:
+        recruitment = get_object_or_404(Recruitment, pk=recruitment_pk, position=position)
+    form = RecruitmentForm(request.POST, prefix="recruitment")
+    done = _apply(
+        form,
+        lambda d: services.update_recruitment(
+            position=position,
+            recruitment=recruitment,
+            status=d["status"],
+            posts=d["posts"],
+            organiser=d["organiser"],
+            opened_on=d["opened_on"],
+            expected_date=d["expected_date"],
+            note=d["note"],
+        ),
+    )
+    if done is None:
+        return _position_page(request, position, recruitment_form=form)
+    return HttpResponseRedirect(reverse("staffing:position", args=[position.pk]))
+
+
+def _end(request: HttpRequest, obj: Holding | Cover, end_call) -> HttpResponse:
+    position = obj.position
+    _require_lead(request, position.ward_id)
+    form = EndForm(request.POST, prefix="end")
+    done = _apply(form, lambda d: end_call(d["end"]))
+    if done is None:
+        # The refused date belongs to one row of a table: show it above the post's page.
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        return _position_page(request, position, end_errors=errors)
+    return HttpResponseRedirect(reverse("staffing:position", args=[position.pk]))
+
+
+@require_POST
+def holding_end(request: HttpRequest, pk: int) -> HttpResponse:
+    holding = get_object_or_404(
+        Holding.objects.filter(position__in=Position.objects.for_user(request.user)).select_related(
+            "position", "official"
+        ),
+        pk=pk,
+    )
+    return _end(request, holding, lambda end: services.end_holding(holding=holding, end=end))
+
+
+@require_POST
+def cover_end(request: HttpRequest, pk: int) -> HttpResponse:
+    cover = get_object_or_404(
+        Cover.objects.filter(position__in=Position.objects.for_user(request.user)).select_related(
+            "position", "official"
+        ),
+        pk=pk,
+    )
+    return _end(request, cover, lambda end: services.end_cover(cover=cover, end=end))
+
+
+# Officials --------------------------------------------------------------------------------------
+
+
+def _official_or_404(request: HttpRequest, pk: int) -> Official:
+    return get_object_or_404(Official.objects.for_user(request.user).select_related("ward", "user"), pk=pk)
+
+
+def _official_form(official: Official, data=None) -> OfficialForm:
+    return OfficialForm(
+        data,
+        ward=official.ward,
+        initial={
+            "full_name": official.full_name,
+            "start": official.start,
+            "end": official.end,
+            "user": official.user_id,
+            "note": official.note,
+        },
+    )
+
+
+def _official_page(
+    request: HttpRequest, official: Official, form: OfficialForm | None = None
+) -> HttpResponse:
+    editable = can_lead(request.user, official.ward)
+    context = {
+        "official": official,
+        "ward": official.ward,
+        "can_edit": editable,
+        "holdings": official.holdings.select_related("position").order_by("-start", "-id"),
+        "covers": official.covers.select_related("position").order_by("-start", "-id"),
+        "audit_entries": changes(official),
+    }
+    if editable:
+        context["form"] = form or _official_form(official)
+        context["end_form"] = EndForm(prefix="end")
+    return render(request, "staffing/official_detail.html", context)
+
+
+@require_GET
+def official_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _official_page(request, _official_or_404(request, pk))
+
+
+def official_create(request: HttpRequest) -> HttpResponse:
+    ward = _ward_or_404(request)
+    _require_lead(request, ward.id)
+    form = OfficialForm(request.POST or None, ward=ward)
+    if request.method == "POST":
+        official = _apply(
+            form,
+            lambda d: services.create_official(
+                ward=ward,
+                full_name=d["full_name"],
+                start=d["start"],
+                end=d["end"],
+                user=d["user"],
+                note=d["note"],
+            ),
+        )
+        if official is not None:
+            return HttpResponseRedirect(reverse("staffing:official", args=[official.pk]))
+    return render(request, "staffing/official_form.html", {"form": form, "ward": ward})
+
+
+@require_POST
+def official_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    official = _official_or_404(request, pk)
+    _require_lead(request, official.ward_id)
+    form = _official_form(official, request.POST)
+    done = _apply(
+        form,
+        lambda d: services.update_official(
+            official=official,
+            full_name=d["full_name"],
+            start=d["start"],
+            end=d["end"],
+            user=d["user"],
+            note=d["note"],
+        ),
+    )
+    if done is None:
+        official.refresh_from_db()
+        return _official_page(request, official, form)
+    return HttpResponseRedirect(reverse("staffing:official", args=[official.pk]))
+
+
+# History of the rows shown inside a post's page ------------------------------------------------
+
+HISTORY_MODELS = {"holding": Holding, "cover": Cover, "recruitment": Recruitment}
+
+
+@require_GET
+def history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    model = HISTORY_MODELS.get(kind)
+    if model is None:
+        raise Http404("kind")
+    obj = get_object_or_404(
+        model.objects.filter(position__in=Position.objects.for_user(request.user)).select_related("position"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "staffing/history.html",
+        {"obj": obj, "position": obj.position, "audit_entries": changes(obj)},
+    )

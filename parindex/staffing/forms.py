@@ -1,0 +1,168 @@
+"""Forms of the staffing screens. They only parse input; the rules live in ``services``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from parindex import periods
+from parindex.models import Ward
+from parindex.staffing.models import SUGGESTED_OFFICES, Official, RecruitmentStatus
+
+User = get_user_model()
+
+DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def date_field(label, *, required: bool = True) -> forms.DateField:
+    return forms.DateField(label=label, required=required, input_formats=DATE_INPUTS, widget=DateInput())
+
+
+class OfficialChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Official) -> str:
+        return obj.full_name
+
+
+class PositionForm(forms.Form):
+    title = forms.CharField(label=_("Chức danh"), max_length=200)
+    office = forms.CharField(
+        label=_("Cơ quan, bộ phận"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "staffing-offices"}),
+    )
+    quota = forms.IntegerField(label=_("Số lượng được giao"), min_value=0, max_value=999)
+    valid_from = date_field(_("Áp dụng từ ngày"))
+    valid_to = date_field(_("Áp dụng đến ngày"), required=False)
+    sort_order = forms.IntegerField(label=_("Thứ tự"), min_value=0, max_value=32000, initial=0)
+
+    suggested_offices = SUGGESTED_OFFICES
+
+
+class OfficialForm(forms.Form):
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=200)
+    start = date_field(_("Ngày bắt đầu công tác"))
+    end = date_field(_("Ngày thôi công tác"), required=False)
+    user = forms.ModelChoiceField(
+        label=_("Tài khoản"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Gắn tài khoản để tính hồ sơ và nhiệm vụ của người này."),
+    )
+    note = forms.CharField(label=_("Ghi chú"), max_length=300, required=False)
+
+    def __init__(self, *args, ward: Ward, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(membership__ward=ward).order_by("username")
+
+
+class _WithOfficial(forms.Form):
+    def __init__(self, *args, ward: Ward, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["official"].queryset = Official.objects.filter(ward=ward).order_by("full_name")
+
+
+class AppointForm(_WithOfficial):
+    official = OfficialChoiceField(label=_("Cán bộ"), queryset=Official.objects.none())
+    start = date_field(_("Từ ngày"))
+    end = date_field(_("Đến ngày"), required=False)
+    note = forms.CharField(label=_("Quyết định, ghi chú"), max_length=300, required=False)
+
+
+class CoverForm(_WithOfficial):
+    official = OfficialChoiceField(label=_("Người kiêm nhiệm"), queryset=Official.objects.none())
+    start = date_field(_("Từ ngày"))
+    end = date_field(_("Đến ngày"), required=False)
+    note = forms.CharField(label=_("Ghi chú"), max_length=300, required=False)
+
+
+class EndForm(forms.Form):
+    end = date_field(_("Đến ngày"))
+
+
+class RecruitmentForm(forms.Form):
+    status = forms.ChoiceField(label=_("Tình trạng"), choices=RecruitmentStatus.choices)
+    posts = forms.IntegerField(label=_("Số chỉ tiêu tuyển"), min_value=1, max_value=99, initial=1)
+    organiser = forms.CharField(label=_("Đơn vị tổ chức tuyển dụng"), max_length=200, required=False)
+    opened_on = date_field(_("Ngày bắt đầu"))
+    expected_date = date_field(_("Dự kiến có người"), required=False)
+    note = forms.CharField(label=_("Ghi chú"), max_length=300, required=False)
+
+
+PERIOD_KINDS = [
+    (kind, periods.KINDS[kind])
+    for kind in (
+        "month",
+        "quarter",
+        "ytd",
+        "year",
+        "official_month",
+        "official_quarter",
+        "official_half",
+        "official_nine",
+        "official_year",
+        "custom",
+    )
+]
+
+
+class PeriodForm(forms.Form):
+    """The period picker: a kind with a year and a number (month or quarter), or custom dates.
+
+    Custom dates use the names of ``Period.as_query`` (``from``/``to``) so links built by other
+    screens land on the same period.
+    """
+
+    period = forms.ChoiceField(label=_("Kỳ"), choices=PERIOD_KINDS, required=False)
+    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100, required=False)
+    n = forms.IntegerField(label=_("Tháng / quý"), min_value=1, max_value=12, required=False)
+    from_ = date_field(_("Từ ngày"), required=False)
+    to = date_field(_("Đến ngày"), required=False)
+    on = date_field(_("Số liệu vị trí tại ngày"), required=False)
+
+    def add_prefix(self, field_name: str) -> str:
+        # The HTML name of ``from_`` is "from" (a Python keyword, hence the field's name).
+        return "from" if field_name == "from_" else super().add_prefix(field_name)
+
+    def period_for(self, today: date) -> periods.Period:
+        """The chosen period; year to date (of ``today``) when nothing valid is chosen."""
+        if not self.is_valid():
+            return periods.year_to_date(today)
+        data = self.cleaned_data
+        kind = data.get("period") or ""
+        year = data.get("year") or today.year
+        n = data.get("n")
+        start, end = data.get("from_"), data.get("to")
+        if kind == "custom" or (not kind and start and end):
+            if start and end and start <= end:
+                return periods.custom(start, end)
+            return periods.year_to_date(today)
+        builders = {
+            "month": lambda: periods.month(year, min(n or today.month, 12)),
+            "quarter": lambda: periods.quarter(year, min(n or (today.month - 1) // 3 + 1, 4)),
+            "year": lambda: periods.year(year),
+            "official_month": lambda: periods.official_month(year, min(n or today.month, 12)),
+            "official_quarter": lambda: periods.official_quarter(year, min(n or 1, 4)),
+            "official_half": lambda: periods.official_half(year),
+            "official_nine": lambda: periods.official_nine_months(year),
+            "official_year": lambda: periods.official_year(year),
+        }
+        if kind in builders:
+            return builders[kind]()
+        return periods.year_to_date(today)
+
+    def on_for(self, period: periods.Period, today: date) -> date:
+        """The day the post table describes: as asked, else the period's last day (not in the future)."""
+        if self.is_valid() and self.cleaned_data.get("on"):
+            return self.cleaned_data["on"]
+        return min(period.end, today) if period.start <= today else period.end
