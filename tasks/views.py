@@ -1,7 +1,668 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Screens of the reform plan and the PAR self-assessment.
+
+Every object is looked up inside ``visible_ward_ids`` so another ward's task, criterion or file is
+a 404. Views parse input and pick templates; counting is in queries.py, changes in plans.py and
+criteria.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
+
+from parindex.access import current_ward, membership_of, visible_ward_ids
+from parindex.audit import changes, log_access
+from parindex.models import Role, Ward
+from tasks import charts, excel, importing, plans, queries
+from tasks import criteria as criteria_ops
+from tasks.forms import CriterionForm, ImportForm, PlanForm, ScoreForm, StatusForm, TaskForm
+from tasks.models import Component, Criterion, Evidence, Plan, Task, TaskStatus
+
+User = plans.User
 
 
-def index(request: HttpRequest) -> HttpResponse:
-    # Placeholder until this part of the portal is built (see the open issues).
-    return render(request, "parindex/placeholder.html", {"section": "tasks"})
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def _ward(request: HttpRequest) -> Ward:
+    ward = current_ward(request)
+    if ward is None:
+        raise Http404("no ward")
+    return ward
+
+
+def _year(request: HttpRequest, ward: Ward) -> int:
+    raw = request.GET.get("year") or request.POST.get("year")
+    if raw and raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    return today().year
+
+
+def _need_lead(request: HttpRequest, ward: Ward) -> None:
+    if not plans.can_manage_plan(request.user, ward):
+        raise PermissionDenied
+
+
+def _fragment(request: HtmxHttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
+
+
+def _name(user) -> str:
+    return plans.display_name(user) if user else "—"
+
+
+def _visible_task(request: HttpRequest, pk: int) -> Task:
+    queryset = Task.objects.select_related("plan__ward", "lead", "criterion").prefetch_related("co_officials")
+    return get_object_or_404(queryset, pk=pk, plan__ward_id__in=visible_ward_ids(request.user))
+
+
+def _visible_criterion(request: HttpRequest, pk: int) -> Criterion:
+    queryset = Criterion.objects.select_related("ward", "parent", "responsible")
+    return get_object_or_404(queryset, pk=pk, ward_id__in=visible_ward_ids(request.user))
+
+
+# -- the plan page -----------------------------------------------------------------------------
+
+
+def _filtered_tasks(
+    request: HttpRequest, plan: Plan, on: date, *, mine_default: bool
+) -> tuple[QuerySet, dict]:
+    params = {
+        "status": request.GET.get("status", ""),
+        "component": request.GET.get("component", ""),
+        "scope": request.GET.get("scope") or ("mine" if mine_default else "all"),
+        "overdue": request.GET.get("overdue", ""),
+    }
+    tasks = (
+        plan.tasks.select_related("lead", "criterion")
+        .prefetch_related(Prefetch("co_officials", queryset=User.objects.order_by("first_name")))
+        .order_by("position", "code")
+    )
+    if params["status"] in TaskStatus.values:
+        tasks = tasks.filter(status=params["status"])
+    if params["component"] in Component.values:
+        tasks = tasks.filter(component=params["component"])
+    if params["scope"] == "mine":
+        tasks = tasks.filter(Q(lead=request.user) | Q(co_officials=request.user)).distinct()
+    if params["overdue"]:
+        tasks = tasks.filter(status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS], due_date__lt=on)
+    return tasks, params
+
+
+def _task_rows(request: HttpRequest, tasks, plan: Plan, on: date) -> list[Task]:
+    leader = plans.can_manage_plan(request.user, plan.ward_id)
+    rows = list(tasks)
+    for task in rows:
+        task.plan = plan  # already loaded; spares a query per row in can_update_task
+        task.overdue = task.is_overdue(on)
+        task.can_edit = leader or plans.can_update_task(request.user, task)
+    return rows
+
+
+def _task_export(rows: list[Task], plan: Plan) -> HttpResponse:
+    def generate():
+        yield [
+            _("Mã"), _("Nhiệm vụ"), _("Lĩnh vực CCHC"), _("Người chủ trì"), _("Người phối hợp"),
+            _("Hạn hoàn thành"), _("Trạng thái"), _("Tiến độ (%)"), _("Ngày hoàn thành"), _("Quá hạn"), _("Lý do hủy"),
+        ]  # fmt: skip
+        for t in rows:
+            yield [
+                t.code, t.title, t.get_component_display(), _name(t.lead),
+                ", ".join(_name(u) for u in t.co_officials.all()), t.due_date.strftime("%d/%m/%Y"),
+                t.get_status_display(), t.progress if t.progress is not None else "",
+                t.completed_on.strftime("%d/%m/%Y") if t.completed_on else "",
+                _("Có") if t.overdue else "", t.cancel_reason,
+            ]  # fmt: skip
+
+    filename = "ke-hoach-cchc-{}-{}.xlsx".format(plan.ward.code, plan.year)
+    return excel.xlsx_response(
+        filename, _("Nhiệm vụ"), generate(), [8, 60, 36, 22, 30, 14, 16, 10, 14, 9, 30]
+    )
+
+
+def index(request: HtmxHttpRequest) -> HttpResponse:
+    """The year's plan of the current ward: progress, filters and the task list."""
+    ward = _ward(request)
+    year = _year(request, ward)
+    on = today()
+    plan = Plan.objects.filter(ward=ward, year=year).first()
+    member = membership_of(request.user)
+    is_officer = bool(member and member.role == Role.OFFICER)
+    context = {
+        "ward": ward,
+        "year": year,
+        "plan": plan,
+        "on": on,
+        "can_manage": plans.can_manage_plan(request.user, ward),
+        "years": list(Plan.objects.filter(ward=ward).order_by("-year").values_list("year", flat=True)),
+        "components": Component.choices,
+        "statuses": TaskStatus.choices,
+    }
+    if plan is None:
+        context["has_previous"] = year - 1 in context["years"]
+        return render(request, "tasks/plan.html", context)
+    tasks, params = _filtered_tasks(request, plan, on, mine_default=is_officer)
+    rows = _task_rows(request, tasks, plan, on)
+    if request.GET.get("export") == "xlsx":
+        return _task_export(rows, plan)
+    context.update(
+        rows=rows,
+        params=params,
+        counts=queries.plan_counts([ward.id], year, on=on).get(ward.id, queries.PlanCounts()),
+        query=request.GET.urlencode(),
+    )
+    if _fragment(request):
+        return render(request, "tasks/task_rows.html", context)
+    return render(request, "tasks/plan.html", context)
+
+
+@require_POST
+def plan_create(request: HttpRequest) -> HttpResponse:
+    ward = _ward(request)
+    _need_lead(request, ward)
+    form = PlanForm(request.POST)
+    if form.is_valid():
+        year = form.cleaned_data["year"]
+        try:
+            plans.create_plan(ward=ward, year=year, by=request.user, title=form.cleaned_data["title"])
+            messages.success(request, _("Đã tạo kế hoạch năm {year}.").format(year=year))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("{}?year={}".format(reverse("tasks:index"), year))
+    messages.error(request, _("Năm không hợp lệ."))
+    return redirect("tasks:index")
+
+
+@require_POST
+def plan_copy(request: HttpRequest) -> HttpResponse:
+    """Start the year's plan from last year's tasks."""
+    ward = _ward(request)
+    _need_lead(request, ward)
+    year = _year(request, ward)
+    try:
+        plan = plans.copy_plan(ward=ward, from_year=year - 1, to_year=year, by=request.user)
+        messages.success(
+            request,
+            _("Đã sao chép {n} nhiệm vụ từ kế hoạch năm {prev}.").format(n=plan.tasks.count(), prev=year - 1),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("{}?year={}".format(reverse("tasks:index"), year))
+
+
+def plan_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(importing.plan_template(), content_type=excel.XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="mau-ke-hoach-cchc.xlsx"'
+    return response
+
+
+def plan_import(request: HttpRequest) -> HttpResponse:
+    ward = _ward(request)
+    _need_lead(request, ward)
+    year = _year(request, ward)
+    errors: list[str] = []
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = importing.import_plan(
+                ward=ward, year=year, upload=form.cleaned_data["file"], by=request.user
+            )
+        except excel.ImportFailed as exc:
+            errors = exc.errors
+        else:
+            messages.success(
+                request,
+                _("Đã nhập kế hoạch năm {year}: {n} nhiệm vụ.").format(year=year, n=plan.tasks.count()),
+            )
+            return redirect("{}?year={}".format(reverse("tasks:index"), year))
+    return render(
+        request,
+        "tasks/import.html",
+        {
+            "form": form, "errors": errors, "year": year, "ward": ward,
+            "title": _("Nhập kế hoạch năm {year} từ Excel").format(year=year),
+            "template_url": reverse("tasks:plan_template"), "back_url": reverse("tasks:index"),
+        },
+    )  # fmt: skip
+
+
+# -- one task ----------------------------------------------------------------------------------
+
+
+def _task_form(request: HttpRequest, plan: Plan, task: Task | None) -> TaskForm:
+    initial = {}
+    if task is not None:
+        initial = {
+            "code": task.code, "title": task.title, "description": task.description, "component": task.component,
+            "criterion": task.criterion_id, "lead": task.lead_id, "due_date": task.due_date,
+            "co_officials": [u.id for u in task.co_officials.all()],
+        }  # fmt: skip
+    return TaskForm(
+        request.POST or None,
+        initial=initial,
+        officials=plans.officials_of(plan.ward_id),
+        criteria=Criterion.objects.filter(ward_id=plan.ward_id, year=plan.year),
+        year=plan.year,
+    )
+
+
+def _save_task_form(request: HttpRequest, plan: Plan, task: Task | None) -> HttpResponse:
+    form = _task_form(request, plan, task)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = plans.save_task(plan=plan, by=request.user, task=task, **form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, _("Đã lưu nhiệm vụ {code}.").format(code=saved.code))
+            return redirect("tasks:task_detail", pk=saved.pk)
+    return render(request, "tasks/task_form.html", {"form": form, "plan": plan, "task": task})
+
+
+def task_create(request: HttpRequest) -> HttpResponse:
+    ward = _ward(request)
+    _need_lead(request, ward)
+    plan = get_object_or_404(Plan, ward=ward, year=_year(request, ward))
+    return _save_task_form(request, plan, None)
+
+
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _visible_task(request, pk)
+    _need_lead(request, task.plan.ward)
+    return _save_task_form(request, task.plan, task)
+
+
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The task, its evidence and history; the status form for those who may update it."""
+    task = _visible_task(request, pk)
+    can_edit = plans.can_update_task(request.user, task)
+    form = StatusForm(initial={"status": task.status, "completed_on": task.completed_on or today(),
+                               "cancel_reason": task.cancel_reason})  # fmt: skip
+    return _render_task(request, task, can_edit, form)
+
+
+def _render_task(request: HttpRequest, task: Task, can_edit: bool, form: StatusForm, status: int = 200):
+    return render(
+        request,
+        "tasks/task_detail.html",
+        {
+            "task": task,
+            "plan": task.plan,
+            "can_edit": can_edit,
+            "can_manage": plans.can_manage_plan(request.user, task.plan.ward_id),
+            "overdue": task.is_overdue(today()),
+            "form": form,
+            "evidence": task.evidence.select_related("added_by"),
+            "audit_entries": changes(task),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def task_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Status change with optional evidence, saved together or not at all."""
+    task = _visible_task(request, pk)
+    if not plans.can_update_task(request.user, task):
+        raise PermissionDenied
+    form = StatusForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                if data["status"] != task.status or (
+                    data["status"] == TaskStatus.DONE
+                    and data["completed_on"]
+                    and data["completed_on"] != task.completed_on
+                ):
+                    plans.set_status(
+                        task,
+                        status=data["status"],
+                        by=request.user,
+                        on=data["completed_on"] or today(),
+                        cancel_reason=data["cancel_reason"],
+                    )
+                if data["file"] or data["url"] or data["note"]:
+                    plans.add_evidence(
+                        by=request.user, task=task, file=data["file"], url=data["url"], note=data["note"]
+                    )
+        except ValidationError as exc:
+            for field, errs in getattr(exc, "message_dict", {None: exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, _("Đã cập nhật nhiệm vụ {code}.").format(code=task.code))
+            return redirect("tasks:task_detail", pk=task.pk)
+    task.refresh_from_db()
+    return _render_task(request, task, True, form, status=400)
+
+
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A stored evidence file, to users who may see its ward, under its original name."""
+    evidence = get_object_or_404(
+        Evidence.objects.exclude(file="").select_related("ward"),
+        pk=pk,
+        ward_id__in=visible_ward_ids(request.user),
+    )
+    log_access(
+        user=request.user, obj=evidence, action="download", ward=evidence.ward, note=evidence.original_name
+    )
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("file missing") from None
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name or "minh-chung")
+
+
+# -- progress ----------------------------------------------------------------------------------
+
+
+def progress(request: HttpRequest) -> HttpResponse:
+    """Done / planned overall, by component, by official; overdue tasks; month-by-month line."""
+    ward = _ward(request)
+    year = _year(request, ward)
+    on = today()
+    counts = queries.plan_counts([ward.id], year, on=on).get(ward.id, queries.PlanCounts())
+    by_component = queries.plan_counts_by([ward.id], year, on=on, by="component")
+    by_lead = queries.plan_counts_by([ward.id], year, on=on, by="lead")
+    components = [
+        (value, label, by_component.get((ward.id, value), queries.PlanCounts()))
+        for value, label in Component.choices
+    ]
+    leads = {u.id: u for u in User.objects.filter(id__in=[k[1] for k in by_lead if k[1]])}
+    officials = sorted(
+        ((leads.get(key[1]), c) for key, c in by_lead.items()),
+        key=lambda pair: (pair[0] is None, _name(pair[0])),
+    )
+    if request.GET.get("export") == "xlsx":
+        return _progress_export(ward, year, counts, components, officials)
+    overdue = (
+        Task.objects.filter(
+            plan__ward=ward,
+            plan__year=year,
+            status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS],
+            due_date__lt=on,
+        )
+        .select_related("lead")
+        .order_by("due_date", "code")
+    )
+    line = queries.monthly_line([ward.id], year).get(ward.id, queries.MonthlyLine())
+    last_month = 12 if year < on.year else (on.month if year == on.year else 0)
+    return render(
+        request,
+        "tasks/progress.html",
+        {
+            "ward": ward, "year": year, "on": on, "counts": counts, "components": components,
+            "officials": officials, "overdue": overdue, "chart": charts.line_chart(line, last_month=last_month),
+        },
+    )  # fmt: skip
+
+
+def _progress_export(ward: Ward, year: int, counts, components, officials) -> HttpResponse:
+    def generate():
+        yield [
+            _("Nhóm"),
+            _("Tên"),
+            _("Kế hoạch"),
+            _("Hoàn thành"),
+            _("Tỷ lệ hoàn thành"),
+            _("Quá hạn"),
+            _("Hủy bỏ"),
+        ]
+        yield [
+            _("Toàn kế hoạch"),
+            "",
+            counts.planned,
+            counts.done,
+            str(counts.done_ratio),
+            counts.overdue,
+            counts.cancelled,
+        ]
+        for _value, label, c in components:
+            yield [
+                _("Lĩnh vực CCHC"),
+                str(label),
+                c.planned,
+                c.done,
+                str(c.done_ratio),
+                c.overdue,
+                c.cancelled,
+            ]
+        for user, c in officials:
+            yield [_("Người chủ trì"), _name(user) if user else _("Chưa phân công"), c.planned, c.done,
+                   str(c.done_ratio), c.overdue, c.cancelled]  # fmt: skip
+
+    filename = "tien-do-cchc-{}-{}.xlsx".format(ward.code, year)
+    return excel.xlsx_response(filename, _("Tiến độ"), generate(), [16, 60, 10, 12, 16, 10, 10])
+
+
+# -- the PAR criteria tree ---------------------------------------------------------------------
+
+
+def _tree(criteria: list[Criterion]) -> list[tuple[str, str, list[Criterion]]]:
+    """Rows in reading order per component: each criterion followed by its sub-criteria."""
+    children: dict[int, list[Criterion]] = {}
+    for c in criteria:
+        if c.parent_id:
+            children.setdefault(c.parent_id, []).append(c)
+    result = []
+    for value, label in Component.choices:
+        rows = []
+        for c in criteria:
+            if c.component == value and not c.parent_id:
+                c.has_children = c.id in children
+                rows.append(c)
+                rows.extend(children.get(c.id, []))
+        result.append((value, label, rows))
+    return result
+
+
+def criteria_page(request: HtmxHttpRequest) -> HttpResponse:
+    ward = _ward(request)
+    year = _year(request, ward)
+    criteria = list(
+        Criterion.objects.filter(ward=ward, year=year)
+        .select_related("responsible")
+        .annotate(n_evidence=Count("evidence"))
+        .order_by("position", "code")
+    )
+    tree = _tree(criteria)
+    totals = queries.par_totals([ward.id], year).get(ward.id, queries.ParTotals())
+    last = queries.par_totals([ward.id], year - 1).get(ward.id)
+    if request.GET.get("export") == "xlsx":
+        return _criteria_export(ward, year, tree)
+    component_rows = [
+        (value, label, totals.components[value], last.components[value] if last else None)
+        for value, label in Component.choices
+    ]
+    context = {
+        "ward": ward, "year": year, "tree": tree, "totals": totals, "last": last, "component_rows": component_rows,
+        "can_manage": plans.can_manage_plan(request.user, ward), "has_criteria": bool(criteria),
+        "no_evidence": [c for c in criteria if not c.n_evidence and not getattr(c, "has_children", False)],
+        "no_responsible": [c for c in criteria if not c.responsible_id and not getattr(c, "has_children", False)],
+    }  # fmt: skip
+    if _fragment(request):
+        return render(request, "tasks/criteria_rows.html", context)
+    return render(request, "tasks/criteria.html", context)
+
+
+def _criteria_export(ward: Ward, year: int, tree) -> HttpResponse:
+    def generate():
+        yield [_("Lĩnh vực CCHC"), _("Mã"), _("Tiêu chí"), _("Điểm tối đa"), _("Điểm tự đánh giá"),
+               _("Điểm thẩm định"), _("Người phụ trách"), _("Số minh chứng"), _("Nhận xét")]  # fmt: skip
+        for _value, label, rows in tree:
+            for c in rows:
+                yield [str(label), c.code, c.title, c.max_score, c.self_score, c.appraised_score,
+                       _name(c.responsible) if c.responsible else "", c.n_evidence, c.comment]  # fmt: skip
+
+    filename = "chi-so-cchc-{}-{}.xlsx".format(ward.code, year)
+    return excel.xlsx_response(filename, _("Tiêu chí"), generate(), [40, 8, 60, 10, 12, 12, 22, 10, 40])
+
+
+@require_POST
+def criteria_default(request: HttpRequest) -> HttpResponse:
+    ward = _ward(request)
+    _need_lead(request, ward)
+    year = _year(request, ward)
+    try:
+        created = criteria_ops.create_default_tree(ward=ward, year=year, by=request.user)
+        messages.success(request, _("Đã tạo bộ tiêu chí mặc định: {n} tiêu chí.").format(n=len(created)))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("{}?year={}".format(reverse("tasks:criteria"), year))
+
+
+def criteria_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(importing.criteria_template(), content_type=excel.XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="mau-tieu-chi-cchc.xlsx"'
+    return response
+
+
+def criteria_import(request: HttpRequest) -> HttpResponse:
+    ward = _ward(request)
+    _need_lead(request, ward)
+    year = _year(request, ward)
+    errors: list[str] = []
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = importing.import_criteria(
+                ward=ward, year=year, upload=form.cleaned_data["file"], by=request.user
+            )
+        except excel.ImportFailed as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, _("Đã nhập {n} tiêu chí năm {year}.").format(n=len(created), year=year))
+            return redirect("{}?year={}".format(reverse("tasks:criteria"), year))
+    return render(
+        request,
+        "tasks/import.html",
+        {
+            "form": form, "errors": errors, "year": year, "ward": ward,
+            "title": _("Nhập bộ tiêu chí năm {year} từ Excel").format(year=year),
+            "template_url": reverse("tasks:criteria_template"), "back_url": reverse("tasks:criteria"),
+        },
+    )  # fmt: skip
+
+
+def _criterion_form(request: HttpRequest, ward: Ward, year: int, criterion: Criterion | None) -> HttpResponse:
+    initial = {}
+    if criterion is not None:
+        initial = {
+            "component": criterion.component, "parent": criterion.parent_id, "code": criterion.code,
+            "title": criterion.title, "max_score": criterion.max_score, "responsible": criterion.responsible_id,
+        }  # fmt: skip
+    parents = Criterion.objects.filter(ward=ward, year=year, parent__isnull=True)
+    if criterion is not None:
+        parents = parents.exclude(pk=criterion.pk)
+    form = CriterionForm(
+        request.POST or None, initial=initial, officials=plans.officials_of(ward), parents=parents
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = criteria_ops.save_criterion(ward=ward, year=year, by=request.user, criterion=criterion,
+                                                **form.cleaned_data)  # fmt: skip
+        except ValidationError as exc:
+            for field, errs in getattr(exc, "message_dict", {None: exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, _("Đã lưu tiêu chí {code}.").format(code=saved.code))
+            return redirect("tasks:criterion_detail", pk=saved.pk)
+    return render(request, "tasks/criterion_form.html", {"form": form, "criterion": criterion, "year": year})
+
+
+def criterion_create(request: HttpRequest) -> HttpResponse:
+    ward = _ward(request)
+    _need_lead(request, ward)
+    return _criterion_form(request, ward, _year(request, ward), None)
+
+
+def criterion_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    criterion = _visible_criterion(request, pk)
+    _need_lead(request, criterion.ward)
+    return _criterion_form(request, criterion.ward, criterion.year, criterion)
+
+
+def can_score(user, criterion: Criterion) -> bool:
+    """Self score, comment and evidence: the ward's leaders and the responsible official."""
+    if plans.can_manage_plan(user, criterion.ward_id):
+        return True
+    member = membership_of(user)
+    return bool(
+        member and member.role == Role.OFFICER and member.ward_id == criterion.ward_id
+        and criterion.responsible_id == user.id
+    )  # fmt: skip
+
+
+def criterion_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    criterion = _visible_criterion(request, pk)
+    allowed = can_score(request.user, criterion)
+    can_appraise = plans.can_manage_plan(request.user, criterion.ward_id)
+    scorable = not criterion.children.exists()
+    form = ScoreForm(
+        request.POST or None,
+        request.FILES or None,
+        can_appraise=can_appraise,
+        scorable=scorable,
+        initial={
+            "self_score": criterion.self_score,
+            "appraised_score": criterion.appraised_score,
+            "comment": criterion.comment,
+        },  # fmt: skip
+    )
+    status = 200
+    if request.method == "POST":
+        if not allowed:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    criteria_ops.score(
+                        criterion, by=request.user, comment=data["comment"],
+                        self_score=data.get("self_score") if scorable else None,
+                        appraised_score=data.get("appraised_score") if (can_appraise and scorable) else False,
+                    )  # fmt: skip
+                    if data["file"] or data["url"] or data["note"]:
+                        plans.add_evidence(by=request.user, criterion=criterion, file=data["file"], url=data["url"],
+                                           note=data["note"])  # fmt: skip
+            except ValidationError as exc:
+                for field, errs in getattr(exc, "message_dict", {None: exc.messages}).items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                messages.success(request, _("Đã lưu điểm tiêu chí {code}.").format(code=criterion.code))
+                return redirect("tasks:criterion_detail", pk=criterion.pk)
+        status = 400
+        criterion.refresh_from_db()
+    return render(
+        request,
+        "tasks/criterion_detail.html",
+        {
+            "criterion": criterion, "form": form, "can_score": allowed,
+            "can_manage": plans.can_manage_plan(request.user, criterion.ward_id),
+            "children": criterion.children.select_related("responsible").order_by("position", "code"),
+            "evidence": criterion.evidence.select_related("added_by"),
+            "tasks": criterion.tasks.select_related("lead").order_by("position"),
+            "audit_entries": changes(criterion),
+        },
+        status=status,
+    )  # fmt: skip

@@ -1,0 +1,139 @@
+"""Forms of the reform plan and the criteria tree; the state changes themselves are in plans.py
+and criteria.py."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import Component, Criterion, TaskStatus
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        # Browsers' date pickers speak ISO; people read dd/mm/yyyy everywhere else.
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _date_field(label, *, required: bool = True) -> forms.DateField:
+    return forms.DateField(label=label, required=required, input_formats=DATE_FORMATS, widget=DateInput())
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class UsersChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class PlanForm(forms.Form):
+    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=_("Tên kế hoạch"), max_length=300, required=False)
+
+
+class TaskForm(forms.Form):
+    code = forms.CharField(label=_("Mã"), max_length=20)
+    title = forms.CharField(label=_("Nhiệm vụ"), max_length=500)
+    description = forms.CharField(label=_("Mô tả"), widget=forms.Textarea, required=False)
+    component = forms.ChoiceField(label=_("Lĩnh vực CCHC"), choices=Component.choices)
+    criterion = forms.ModelChoiceField(label=_("Tiêu chí"), queryset=Criterion.objects.none(), required=False)
+    lead = UserChoiceField(label=_("Người chủ trì"), queryset=None, required=False)
+    co_officials = UsersChoiceField(label=_("Người phối hợp"), queryset=None, required=False)
+    due_date = _date_field(_("Hạn hoàn thành"))
+
+    def __init__(self, *args, officials, criteria, year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+        self.fields["lead"].queryset = officials
+        self.fields["co_officials"].queryset = officials
+        self.fields["co_officials"].widget.attrs["size"] = 6
+        self.fields["criterion"].queryset = criteria
+
+    def clean_due_date(self):
+        due = self.cleaned_data["due_date"]
+        if due.year != self.year:
+            raise forms.ValidationError(
+                _("Hạn hoàn thành {date} nằm ngoài năm kế hoạch {year}.").format(
+                    date=due.strftime("%d/%m/%Y"), year=self.year
+                )
+            )
+        return due
+
+
+class EvidenceFields(forms.Form):
+    file = forms.FileField(
+        label=_("Tệp minh chứng"),
+        required=False,
+        help_text=_("PDF, Word, Excel, JPG hoặc PNG; tối đa {mb} MB.").format(
+            mb=settings.UPLOAD_MAX_BYTES // 2**20
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"}),
+    )
+    url = forms.URLField(
+        label=_("Đường dẫn minh chứng"), required=False, max_length=500, assume_scheme="https"
+    )
+    note = forms.CharField(label=_("Ghi chú"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class StatusForm(EvidenceFields):
+    status = forms.ChoiceField(label=_("Trạng thái"), choices=TaskStatus.choices)
+    completed_on = _date_field(_("Ngày hoàn thành"), required=False)
+    cancel_reason = forms.CharField(label=_("Lý do hủy"), max_length=500, required=False)
+    field_order = ["status", "completed_on", "cancel_reason", "file", "url", "note"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == TaskStatus.CANCELLED and not (data.get("cancel_reason") or "").strip():
+            self.add_error("cancel_reason", _("Nhập lý do hủy nhiệm vụ."))
+        return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Tệp Excel (.xlsx)"))
+
+
+class CriterionForm(forms.Form):
+    component = forms.ChoiceField(label=_("Lĩnh vực CCHC"), choices=Component.choices)
+    parent = forms.ModelChoiceField(
+        label=_("Tiêu chí cha"),
+        queryset=Criterion.objects.none(),
+        required=False,
+        help_text=_("Để trống nếu là tiêu chí; chọn tiêu chí cha nếu là tiêu chí thành phần."),
+    )
+    code = forms.CharField(label=_("Mã"), max_length=20)
+    title = forms.CharField(label=_("Tên tiêu chí"), max_length=500)
+    max_score = forms.DecimalField(label=_("Điểm tối đa"), max_digits=6, decimal_places=2, min_value=0)
+    responsible = UserChoiceField(label=_("Người phụ trách"), queryset=None, required=False)
+
+    def __init__(self, *args, officials, parents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = officials
+        self.fields["parent"].queryset = parents
+
+
+class ScoreForm(EvidenceFields):
+    # No min/max here: the domain check gives the message naming the criterion and its maximum.
+    self_score = forms.DecimalField(
+        label=_("Điểm tự đánh giá"), max_digits=6, decimal_places=2, required=False
+    )
+    appraised_score = forms.DecimalField(
+        label=_("Điểm thẩm định"), max_digits=6, decimal_places=2, required=False
+    )
+    comment = forms.CharField(label=_("Nhận xét"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    field_order = ["self_score", "appraised_score", "comment", "file", "url", "note"]
+
+    def __init__(self, *args, can_appraise: bool, scorable: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_appraise:
+            del self.fields["appraised_score"]
+        if not scorable:
+            del self.fields["self_score"]
+            self.fields.pop("appraised_score", None)
