@@ -572,7 +572,7 @@ def seed_other_ward(ward: Ward, officer: User, leader: User, new: int, seed: int
     """An ordinary ward: mostly on time, a few late, some open at the end of May."""
     story = Story(ward, seed=seed)
     rng = story.rng
-    procs = [p for p in story.procedures.values()]
+    procs = list(story.procedures.values())
     days = _story_days(story)
     for _ in range(new):
         proc = rng.choice(procs)
