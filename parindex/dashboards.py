@@ -261,9 +261,10 @@ def _picker(request: HttpRequest, period: Period) -> dict:
     return {
         "kinds": list(KINDS.items()),
         "kind": request.GET.get("kind") or period.kind,
-        "year": request.GET.get("year") or period.end.year,
-        "month": request.GET.get("month") or period.end.month,
-        "quarter": request.GET.get("quarter") or (period.end.month - 1) // 3 + 1,
+        # Strings, so the template neither localises the year ("2.024") nor loses bad input.
+        "year": str(request.GET.get("year") or period.end.year),
+        "month": str(request.GET.get("month") or period.end.month),
+        "quarter": str(request.GET.get("quarter") or (period.end.month - 1) // 3 + 1),
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
         "months": range(1, 13),

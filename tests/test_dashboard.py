@@ -166,3 +166,13 @@ def test_dashboards_take_a_fixed_number_of_queries(
     # the context processor's current ward (1); session save (3).
     with django_assert_max_num_queries(17):
         assert client.get(reverse("city_dashboard"), query).status_code == 200
+
+
+def test_plain_submit_keeps_the_picker_values(client, chairperson):
+    client.force_login(chairperson)
+    html = client.get(
+        reverse("dashboard"), {"kind": "quarter", "year": "2024", "quarter": "2"}
+    ).content.decode()
+    assert 'name="year" id="pp-year" value="2024"' in html
+    assert '<option value="2" selected>2</option>' in html
+    assert "01/04/2024 - 30/06/2024" in html
