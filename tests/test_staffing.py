@@ -488,8 +488,10 @@ def test_period_picker_answers_htmx_with_the_tables_only(client, chairperson, de
 def test_staffing_page_query_count_is_fixed(client, chairperson, demo, django_assert_max_num_queries):
     client.force_login(chairperson)
     client.get(reverse("staffing:index"), ARTICLE_QUERY)  # warm the session and membership caches
-    # session, user, membership, axes-free page: position table 4 + workload 3 + ward lookups.
-    with django_assert_max_num_queries(14):
+    # 13: session, user, membership; position table 4 (posts with counts, holders, covers,
+    # recruitments); workload 3 (officials with counts, posts held, posts covered); session save
+    # and its savepoint pair (test transaction). None of them depends on the number of rows.
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("staffing:index"), ARTICLE_QUERY)
     assert response.status_code == 200
 
@@ -606,3 +608,15 @@ def test_leader_appoints_and_history_is_recorded(client, ward, chairperson, demo
     position_page = client.get(reverse("staffing:position", args=[position.pk]))
     assert position_page.context["audit_entries"][0].kind == "+"
     assert "Lịch sử thay đổi" in position_page.content.decode()
+
+
+def test_dashboard_block_shows_vacancies_covers_and_busiest(ward, demo):
+    from django.template.loader import render_to_string
+
+    context = queries.staffing_block_context(ward.id, custom(JAN_1, date(2023, 5, 31)), date(2023, 5, 31))
+    html = render_to_string("staffing/staffing_block.html", context)
+
+    assert "Ngày 31/05/2023: 12/15 vị trí có người, 3 vị trí trống (3 có người kiêm nhiệm)." in html
+    assert "Phan Minh Khoa (từ 01/01/2023)" in html
+    assert "Đang tổ chức thi tuyển" in html
+    assert "?from=2023-01-01&amp;to=2023-05-31" in html

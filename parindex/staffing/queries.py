@@ -9,6 +9,8 @@ CONTRACT (the dashboards and the indicator engine call these; keep the names):
 - ``workload(ward_id, period) -> list[WorkloadRow]``: one row per official serving in the period:
   dossiers received and handled in the period, open tasks held at its end, posts held and
   covered; three queries.
+- ``staffing_block_context(ward_id, period, on) -> dict``: the context of
+  ``templates/staffing/staffing_block.html`` (and of the staffing page's tables); seven queries.
 
 Every function runs a fixed number of SQL queries whatever the number of posts, people, dossiers
 or tasks: counts are grouped subqueries, lists come through filtered prefetches.
@@ -318,3 +320,22 @@ def _flag_overload(rows: list[WorkloadRow]) -> None:
     threshold = max(median(loads) * OVERLOAD_FACTOR, 1)
     for r in rows:
         r.overloaded = r.has_account and r.load >= threshold
+
+
+def staffing_block_context(ward_id: int, period: Period, on: date) -> dict:
+    """Context of ``staffing/staffing_block.html`` and ``staffing/staffing_tables.html``.
+
+    Seven queries: the position table (4) and the workload (3); the totals are summed from the
+    table's rows, so the same numbers are not counted twice.
+    """
+    rows = position_table(ward_id, on)
+    totals = VacancyCounts()
+    for row in rows:
+        totals = totals + row.counts
+    return {
+        "staffing_on": on,
+        "staffing_period": period,
+        "staffing_rows": rows,
+        "staffing_totals": totals,
+        "staffing_workload": workload(ward_id, period),
+    }

@@ -34,7 +34,6 @@ from parindex.staffing.forms import (
     RecruitmentForm,
 )
 from parindex.staffing.models import Cover, Holding, Official, Position, Recruitment
-from parindex.staffing.queries import VacancyCounts
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -75,23 +74,6 @@ def _apply(form, call) -> object | None:
 # The staffing page ------------------------------------------------------------------------------
 
 
-def staffing_context(ward: Ward, period: Period, on: date) -> dict:
-    """What the staffing tables and the dashboard block show. Seven queries in all (see
-    ``queries``): vacancy counts come from the position table's rows, not a second query."""
-    rows = queries.position_table(ward.id, on)
-    totals = VacancyCounts()
-    for row in rows:
-        totals = totals + row.counts
-    return {
-        "staffing_ward": ward,
-        "staffing_on": on,
-        "staffing_period": period,
-        "staffing_rows": rows,
-        "staffing_totals": totals,
-        "staffing_workload": queries.workload(ward.id, period),
-    }
-
-
 @require_GET
 def index(request: HtmxHttpRequest) -> HttpResponse:
     ward = _ward_or_404(request)
@@ -101,7 +83,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     on = period_form.on_for(period, today)
     if request.GET.get("export") == "xlsx":
         return _export(ward, period, on)
-    context = staffing_context(ward, period, on)
+    context = queries.staffing_block_context(ward.id, period, on)
     query = request.GET.copy()
     query.pop("export", None)
     context.update(
