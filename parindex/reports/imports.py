@@ -35,6 +35,7 @@ from dossiers.models import Channel, Dossier, Outcome, Procedure, Status
 from parindex.models import Ward
 from parindex.reports.dossier_log import LOG_COLUMNS
 from parindex.reports.dossier_log import SHEET_TITLE as LOG_SHEET
+from parindex.reports.xlsx import clean_text
 
 PORTAL = "portal"
 PROVINCIAL = "provincial"
@@ -89,16 +90,31 @@ PROVINCIAL_OUTCOME: dict[str, str] = {
 }
 
 REQUIRED = ("code", "applicant_name", "channel", "received_at", "status")
-# Statuses the import can reach, and the workflow moves from "received" to each.
-PATHS: dict[str, list[str]] = {
-    Status.RECEIVED: [],
-    Status.IN_PROGRESS: ["start"],
-    Status.RESOLVED: ["resolve"],
-    Status.RETURNED: ["resolve", "return_result"],
-    Status.WITHDRAWN: ["withdraw"],
-    Status.STOPPED: ["stop"],
-    Status.REJECTED: ["reject_at_reception"],
-}
+# The forward line of a dossier and the move that enters each status; closing moves branch off it.
+LINE = [Status.RECEIVED, Status.IN_PROGRESS, Status.RESOLVED, Status.RETURNED]
+MOVE_INTO = {Status.IN_PROGRESS: "start", Status.RESOLVED: "resolve", Status.RETURNED: "return_result"}
+CLOSING = {Status.WITHDRAWN: "withdraw", Status.STOPPED: "stop", Status.REJECTED: "reject_at_reception"}
+
+
+def moves_between(current: str, target: str) -> list[str] | None:
+    """Workflow moves from ``current`` to ``target``; None when that would go backwards."""
+    if current == target:
+        return []
+    if current in LINE and target in LINE:
+        i, j = LINE.index(current), LINE.index(target)
+        if j < i:
+            return None
+        # "start" only when the file says in progress: a resolved dossier need not have been started.
+        return [
+            MOVE_INTO[s]
+            for s in LINE[i + 1 : j + 1]
+            if s != Status.IN_PROGRESS or target == Status.IN_PROGRESS
+        ]
+    if target in CLOSING and current in workflow.ALLOWED[CLOSING[target]]:
+        return [CLOSING[target]]
+    return None
+
+
 # Open statuses the file may report but the import cannot recreate without their details.
 APPROXIMATED = {Status.SUPPLEMENT: Status.IN_PROGRESS, Status.AT_AGENCY: Status.IN_PROGRESS}
 CONTACT_FIELDS = ("applicant_name", "applicant_address", "applicant_phone")
@@ -497,7 +513,9 @@ def _plan(
 ) -> PlannedRow | None:
     target = values["status"]
     if dossier is None:
-        return PlannedRow(number, values["code"], "create", values, moves=list(PATHS[target]))
+        return PlannedRow(
+            number, values["code"], "create", values, moves=moves_between(Status.RECEIVED, target)
+        )
 
     def problem(key: str, message: str, *, error: bool = True) -> None:
         result.problems.append(Problem(number, header_of.get(key, key), message, error))
@@ -516,15 +534,8 @@ def _plan(
         )
     if mismatch:
         return None
-    current_path = PATHS.get(dossier.status)
-    target_path = PATHS[target]
-    if dossier.status == target:
-        moves = []
-    elif current_path is not None and target_path[: len(current_path)] == current_path:
-        moves = target_path[len(current_path) :]
-    elif dossier.status == Status.IN_PROGRESS and target_path[:1] in (["withdraw"], ["stop"]):
-        moves = target_path
-    else:
+    moves = moves_between(dossier.status, target)
+    if moves is None:
         problem(
             "status",
             _("Hồ sơ trong hệ thống đang ở trạng thái “{}”; giữ nguyên, không lùi về “{}”.").format(
@@ -536,7 +547,12 @@ def _plan(
     contact = {}
     # Contact details are corrected only on a dossier that stays open (closed records are final).
     if target in workflow.ALLOWED["edit"]:
-        contact = {k: values[k] for k in CONTACT_FIELDS if values[k] and getattr(dossier, k) != values[k]}
+        # Compared as the export wrote them: characters Excel cannot hold are not a change.
+        contact = {
+            k: values[k]
+            for k in CONTACT_FIELDS
+            if values[k] and clean_text(getattr(dossier, k)).strip() != values[k]
+        }
     action = "update" if moves or contact else "unchanged"
     return PlannedRow(
         number, values["code"], action, values, moves=moves, contact_changes=contact, existing=dossier
