@@ -267,3 +267,21 @@ def test_only_leaders_mark_sent_and_other_wards_cannot_see_the_file(
     client.force_login(officer_other_ward)
     assert client.get(reverse("reports:sent_file", args=[report.pk])).status_code == 404
     assert client.get(reverse("reports:sent_detail", args=[report.pk])).status_code == 404
+
+
+def test_indicator_sheet_lists_every_indicator_with_target_and_status(march, ward, city):
+    from decimal import Decimal
+
+    from parindex.indicators import INDICATORS
+    from parindex.targets import YearTarget
+
+    YearTarget.objects.create(city=city, year=2023, indicator="on_time_rate", threshold=Decimal("90"))
+    ws = load_workbook(io.BytesIO(_build(Scope.for_ward(ward))))["Chỉ số"]
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    labels = {r[1] for r in rows}
+    assert {str(d.label) for d in INDICATORS.values()} <= labels
+    on_time = next(r for r in rows if r[1] == str(INDICATORS["on_time_rate"].label) and r[2] == "Chung")
+    live = indicators.summary([ward.id], MARCH).total.value_of("on_time_rate")
+    assert (on_time[4], on_time[5]) == (live.value.numerator, live.value.denominator)
+    assert on_time[6] == float(live.value.value)
+    assert on_time[7] == ">=" and on_time[8] == 90 and on_time[9] == live.assessment.label

@@ -6,8 +6,6 @@ module; none computes a ratio of its own.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
@@ -26,33 +24,19 @@ def _plain(value):
     """An indicator value as Excel wants it: a percentage number, a count, or None."""
     if isinstance(value, indicators.Ratio):
         return value.value
-    if isinstance(value, Decimal | int | float) or value is None:
-        return value
-    return str(value)
+    return value
 
 
-def _attr(obj, *names, default=None):
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return default
+def write_indicators(
+    workbook, scope: Scope, period: Period, result: indicators.IndicatorSummary
+) -> SheetWriter:
+    """Every indicator of ``summary()`` with its definition, value, target and status: the scope's
+    total first, then (city) each ward; per-field targets follow their overall line."""
+    from dossiers.models import Field
 
-
-def _items(ward_indicators) -> list:
-    items = _attr(ward_indicators, "indicators", "items_list", "values", default=ward_indicators)
-    if isinstance(items, dict):
-        return list(items.values())
-    if callable(items):
-        items = items()
-    return list(items)
-
-
-def write_indicators(workbook, scope: Scope, period: Period, result) -> SheetWriter:
-    """Every indicator of ``summary()`` against its target: total first, then each ward."""
+    field_names = {f.id: f.name for f in Field.objects.all()}
     sheet = SheetWriter(
-        workbook, "Chỉ số", widths=[24, 34, 60, 12, 12, 12, 12, 18], freeze="C4", repeat_rows=(3, 3)
+        workbook, "Chỉ số", widths=[22, 30, 20, 60, 10, 10, 12, 8, 10, 20], freeze="C4", repeat_rows=(3, 3)
     )
     sheet.line(
         _("CHỈ SỐ CẢI CÁCH HÀNH CHÍNH - {} - Từ ngày {} đến ngày {}").format(
@@ -61,46 +45,45 @@ def write_indicators(workbook, scope: Scope, period: Period, result) -> SheetWri
         xlsx.TITLE,
     )
     sheet.blank()
-    sheet.append(
-        [
-            (_("Đơn vị"), xlsx.HEADER),
-            (_("Chỉ số"), xlsx.HEADER),
-            (_("Cách tính"), xlsx.HEADER),
-            (_("Tử số"), xlsx.HEADER),
-            (_("Mẫu số"), xlsx.HEADER),
-            (_("Giá trị (% hoặc số)"), xlsx.HEADER),
-            (_("Chỉ tiêu"), xlsx.HEADER),
-            (_("Đánh giá"), xlsx.HEADER),
-        ]
-    )
-    blocks = [(scope.name, _attr(result, "total"))]
+    headers = [
+        _("Đơn vị"),
+        _("Chỉ số"),
+        _("Lĩnh vực"),
+        _("Cách tính"),
+        _("Tử số"),
+        _("Mẫu số"),
+        _("Giá trị (% hoặc số)"),
+        _("So với chỉ tiêu"),
+        _("Chỉ tiêu năm"),
+        _("Đánh giá"),
+    ]
+    sheet.append([(h, xlsx.HEADER) for h in headers])
+    blocks = [(scope.name, result.total)]
     if scope.is_city:
-        per_ward = _attr(result, "wards", default={}) or {}
-        blocks += [(w.name, per_ward.get(w.id)) for w in scope.wards if per_ward.get(w.id) is not None]
+        blocks += [(w.name, result.wards[w.id]) for w in scope.wards if w.id in result.wards]
     for unit, ward_indicators in blocks:
-        if ward_indicators is None:
-            continue
-        for item in _items(ward_indicators):
-            definition = _attr(item, "definition", "defn", "indicator")
-            label = _attr(item, "label", default=None) or _attr(definition, "label", default="")
-            text = _attr(definition, "definition", default=definition if isinstance(definition, str) else "")
-            value = _attr(item, "value")
-            numerator = _attr(value, "numerator") if isinstance(value, indicators.Ratio) else None
-            denominator = _attr(value, "denominator") if isinstance(value, indicators.Ratio) else None
-            target = _attr(item, "target")
-            target_value = _attr(target, "threshold", "value", default=target) if target is not None else None
-            status = _attr(item, "status", default="")
-            status_label = _attr(item, "status_label", "status_display", default=None) or status
+        overall = ward_indicators.indicators
+        per_field = [c for c in ward_indicators.cards if c.field_id is not None]
+        items = []
+        for code, item in overall.items():
+            items.append(ward_indicators.value_of(code) if (code, None) in ward_indicators.targets else item)
+            items += [c for c in per_field if c.code == code]
+        for item in items:
+            value = item.value
+            is_ratio = isinstance(value, indicators.Ratio)
+            target = item.target
             sheet.append(
                 [
                     (unit, xlsx.CELL),
-                    (str(label), xlsx.CELL),
-                    (str(text or ""), xlsx.CELL),
-                    (numerator, xlsx.NUMBER),
-                    (denominator, xlsx.NUMBER),
-                    (_plain(value), xlsx.PERCENT),
-                    (_plain(target_value), xlsx.PERCENT),
-                    (str(status_label or ""), xlsx.CELL),
+                    (str(item.definition.label), xlsx.CELL),
+                    (field_names.get(item.field_id, "") if item.field_id else _("Chung"), xlsx.CELL),
+                    (str(item.definition.definition), xlsx.CELL),
+                    (value.numerator if is_ratio else None, xlsx.NUMBER),
+                    (value.denominator if is_ratio else None, xlsx.NUMBER),
+                    (_plain(value), xlsx.PERCENT if is_ratio else xlsx.NUMBER),
+                    (target.direction if target is not None else "", xlsx.CELL_CENTER),
+                    (target.threshold if target is not None else None, xlsx.PERCENT),
+                    (item.assessment.label if item.assessment else "", xlsx.CELL),
                 ]
             )
     return sheet

@@ -74,8 +74,7 @@ def build_report(
     data = figures(scope, period)
     workbook = xlsx.new_workbook()
     write_bieu06(workbook, scope, period, data, meta)
-    summary = getattr(indicators, "summary", None)  # TEMP until the engine's summary lands
-    write_indicators(workbook, scope, period, summary(scope.ward_ids, period) if summary else None)
+    write_indicators(workbook, scope, period, indicators.summary(scope.ward_ids, period))
     write_late(workbook, scope, period)
     write_log(workbook, scope, period)
     write_tasks(workbook, scope, period)
