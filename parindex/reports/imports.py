@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from unidecode import unidecode
 
-from dossiers import workflow
+from dossiers import calendar, workflow
 from dossiers.models import Channel, Dossier, Outcome, Procedure, Status
 from parindex.models import Ward
 from parindex.reports.dossier_log import LOG_COLUMNS
@@ -503,6 +503,23 @@ def _check_row(
                 ),
             )
     values["procedure"] = procedure
+    due_raw = record.get("due_date")
+    if procedure is not None and received and channel and due_raw not in (None, ""):
+        # The portal computes the appointment date itself; a different date in the file is worth
+        # a look (a supplement pause, a calendar difference) but does not block the import.
+        try:
+            file_due = _parse_moment(due_raw, time(17, 0)).date()
+        except ValueError:
+            file_due = None
+        computed = calendar.due_date_for(procedure, received, channel)
+        if file_due is not None and file_due != computed:
+            problem(
+                "due_date",
+                _("Hạn trong tệp là {}, cổng tính được {}; cổng dùng hạn của mình.").format(
+                    file_due.strftime("%d/%m/%Y"), computed.strftime("%d/%m/%Y")
+                ),
+                error=False,
+            )
     if len(result.errors) > problems_before:
         return None
     return _plan(number, values, existing.get(code), result, header_of)
