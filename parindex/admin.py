@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from parindex.models import AccessLog, City, Membership, Ward
+from parindex.targets import YearTarget
 
 User = get_user_model()
 
@@ -55,3 +56,9 @@ class AccessLogAdmin(admin.ModelAdmin):
 
 admin.site.site_header = "Quản trị cổng cải cách hành chính"
 admin.site.site_title = "Quản trị CCHC"
+
+
+@admin.register(YearTarget)
+class YearTargetAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "city", "ward", "indicator", "field", "direction", "threshold"]
+    list_filter = ["year", "city", "indicator"]

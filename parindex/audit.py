@@ -8,9 +8,11 @@ to ``AccessLog`` through ``log_access``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from parindex.models import AccessLog, Ward
 
@@ -38,6 +40,12 @@ def _display(record, field_name: str) -> str:
     display = getattr(record, f"get_{field_name}_display", None)
     if callable(display):
         return str(display())
+    if isinstance(value, bool):
+        return str(_("Có") if value else _("Không"))
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
 

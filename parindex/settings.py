@@ -224,6 +224,15 @@ if not DEBUG:
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
 
+# Calendar overrides and rate limits are cached; in production every gunicorn worker must see the
+# same values, so the cache lives in the database (`manage.py createcachetable`). Development and
+# tests keep the per-process memory cache.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if DEBUG
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "parindex_cache"}
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -15,6 +15,21 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_and_cache():
+    """A rolled-back CalendarDay fires no signal, and rate-limit counters live in the cache: start
+    and end every test with both empty."""
+    from django.core.cache import cache
+
+    from dossiers import calendar
+
+    cache.clear()
+    calendar.clear_cache()
+    yield
+    cache.clear()
+    calendar.clear_cache()
+
+
 @pytest.fixture
 def city(db) -> City:
     return City.objects.create(code="PT", name="Phan Thiết", province="Lâm Đồng")
