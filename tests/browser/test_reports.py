@@ -1,0 +1,33 @@
+"""A leader opens the Reports page, downloads the workbook and finds the engine's figures in it."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+
+from parindex import indicators
+from parindex.indicators import DossierCounts
+from parindex.reports.bieu06 import find_total_row
+from tests.test_reports_scenario import *  # noqa: F403
+from tests.test_reports_scenario import MARCH
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_leader_downloads_the_report_from_the_reports_page(page, login, chairperson, march, ward, tmp_path):
+    login("chutich")
+    page.goto(page.base_url + "/reports/?ward={}&from=2023-03-01&to=2023-03-31".format(ward.code))
+    assert "01/03/2023" in page.get_by_test_id("report-heading").inner_text()
+    with page.expect_download() as download_info:
+        page.get_by_test_id("download-report").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    ws = load_workbook(target)["Biểu 06"]
+    total = DossierCounts()
+    for counts in indicators.dossier_counts([ward.id], MARCH).values():
+        total = total + counts
+    row = find_total_row(ws)
+    assert ws.cell(row=row, column=3).value == total.received
+    assert ws.cell(row=row, column=7).value == total.resolved
