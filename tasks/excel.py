@@ -80,7 +80,7 @@ def read_rows(upload, columns: list[Column]) -> list[Row]:
         column = by_header.get(_norm(value))
         if column is not None and column.key not in positions:
             positions[column.key] = index
-    missing = [c.header for c in columns if c.required and c.key not in positions]
+    missing = [str(c.header) for c in columns if c.required and c.key not in positions]
     if missing:
         workbook.close()
         raise ImportFailed(

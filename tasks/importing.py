@@ -20,9 +20,12 @@ def _official_lookup(ward: Ward) -> dict[str, object]:
     lookup: dict[str, object] = {}
     for user in plans.officials_of(ward):
         lookup[user.username.lower()] = user
-        full = user.get_full_name().strip().lower()
-        if full:
-            lookup.setdefault(full, user)
+        # Vietnamese names are written family name first ("Lê Văn Minh"), Django's full name
+        # puts first_name first; accept both orders.
+        for full in (user.get_full_name(), "{} {}".format(user.last_name, user.first_name)):
+            full = " ".join(full.split()).lower()
+            if full:
+                lookup.setdefault(full, user)
     return lookup
 
 
@@ -89,14 +92,14 @@ def import_plan(*, ward: Ward, year: int, upload, by) -> Plan:
         lead = None
         lead_name = excel.text(v.get("lead"))
         if lead_name:
-            lead = officials.get(lead_name.lower())
+            lead = officials.get(" ".join(lead_name.split()).lower())
             if lead is None:
                 err("lead", _('không có cán bộ "{name}" trong phường.').format(name=lead_name))
         co_officials = []
         for name in filter(
             None, (n.strip() for n in excel.text(v.get("co_officials")).replace(";", ",").split(","))
         ):
-            user = officials.get(name.lower())
+            user = officials.get(" ".join(name.split()).lower())
             if user is None:
                 err("co_officials", _('không có cán bộ "{name}" trong phường.').format(name=name))
             else:
@@ -243,7 +246,7 @@ def import_criteria(*, ward: Ward, year: int, upload, by) -> list[Criterion]:
         responsible = None
         name = excel.text(v.get("responsible"))
         if name:
-            responsible = officials.get(name.lower())
+            responsible = officials.get(" ".join(name.split()).lower())
             if responsible is None:
                 err("responsible", _('không có cán bộ "{name}" trong phường.').format(name=name))
         if code:

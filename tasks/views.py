@@ -146,7 +146,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     is_officer = bool(member and member.role == Role.OFFICER)
     context = {
         "ward": ward,
-        "year": year,
+        "year": str(year),
         "plan": plan,
         "on": on,
         "can_manage": plans.can_manage_plan(request.user, ward),
@@ -235,7 +235,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         request,
         "tasks/import.html",
         {
-            "form": form, "errors": errors, "year": year, "ward": ward,
+            "form": form, "errors": errors, "year": str(year), "ward": ward,
             "title": _("Nhập kế hoạch năm {year} từ Excel").format(year=year),
             "template_url": reverse("tasks:plan_template"), "back_url": reverse("tasks:index"),
         },
@@ -411,7 +411,7 @@ def progress(request: HttpRequest) -> HttpResponse:
         request,
         "tasks/progress.html",
         {
-            "ward": ward, "year": year, "on": on, "counts": counts, "components": components,
+            "ward": ward, "year": str(year), "on": on, "counts": counts, "components": components,
             "officials": officials, "overdue": overdue, "chart": charts.line_chart(line, last_month=last_month),
         },
     )  # fmt: skip
@@ -495,7 +495,7 @@ def criteria_page(request: HtmxHttpRequest) -> HttpResponse:
         for value, label in Component.choices
     ]
     context = {
-        "ward": ward, "year": year, "tree": tree, "totals": totals, "last": last, "component_rows": component_rows,
+        "ward": ward, "year": str(year), "tree": tree, "totals": totals, "last": last, "component_rows": component_rows,
         "can_manage": plans.can_manage_plan(request.user, ward), "has_criteria": bool(criteria),
         "no_evidence": [c for c in criteria if not c.n_evidence and not getattr(c, "has_children", False)],
         "no_responsible": [c for c in criteria if not c.responsible_id and not getattr(c, "has_children", False)],
@@ -557,7 +557,7 @@ def criteria_import(request: HttpRequest) -> HttpResponse:
         request,
         "tasks/import.html",
         {
-            "form": form, "errors": errors, "year": year, "ward": ward,
+            "form": form, "errors": errors, "year": str(year), "ward": ward,
             "title": _("Nhập bộ tiêu chí năm {year} từ Excel").format(year=year),
             "template_url": reverse("tasks:criteria_template"), "back_url": reverse("tasks:criteria"),
         },
@@ -587,7 +587,9 @@ def _criterion_form(request: HttpRequest, ward: Ward, year: int, criterion: Crit
         else:
             messages.success(request, _("Đã lưu tiêu chí {code}.").format(code=saved.code))
             return redirect("tasks:criterion_detail", pk=saved.pk)
-    return render(request, "tasks/criterion_form.html", {"form": form, "criterion": criterion, "year": year})
+    return render(
+        request, "tasks/criterion_form.html", {"form": form, "criterion": criterion, "year": str(year)}
+    )
 
 
 def criterion_create(request: HttpRequest) -> HttpResponse:
