@@ -60,3 +60,10 @@ def test_language_switch_works_on_the_login_page_before_logging_in(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     body = client.get("/accounts/login/").content.decode()
     assert "<h1>Log in</h1>" in body
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(client, officer_tuphap):
+    client.force_login(officer_tuphap)
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in body and "<h1>Trang chủ</h1>" in body
