@@ -238,3 +238,32 @@ def test_export_writes_formula_like_text_as_text(client, plan, chairperson):
     assert cell.value == '=HYPERLINK("http://x")'
     assert cell.data_type == "s"
     assert sheet["A1"].value == "Mã"
+
+
+def test_leader_pages_render(client, plan, chairperson, officer_tuphap):
+    from tasks.criteria import create_default_tree
+
+    task = add(plan, "01", by=chairperson, lead=officer_tuphap)
+    criterion = create_default_tree(ward=plan.ward, year=2023, by=chairperson)[0]
+    client.force_login(chairperson)
+    for name, args, params in [
+        ("tasks:index", [], {"year": 2024}),
+        ("tasks:task_create", [], {"year": 2023}),
+        ("tasks:task_edit", [task.pk], {}),
+        ("tasks:plan_import", [], {"year": 2023}),
+        ("tasks:criteria_import", [], {"year": 2023}),
+        ("tasks:criterion_create", [], {"year": 2023}),
+        ("tasks:criterion_edit", [criterion.pk], {}),
+        ("tasks:criterion_detail", [criterion.pk], {}),
+        ("tasks:criteria", [], {"year": 2024}),
+        ("tasks:criteria_template", [], {}),
+    ]:
+        response = client.get(reverse(name, args=args), params)
+        assert response.status_code == 200, name
+    page = client.get(reverse("tasks:index"), {"year": 2024}).content.decode()
+    assert "Sao chép kế hoạch năm 2023" in page
+    response = client.post(reverse("tasks:plan_copy"), {"year": 2024})
+    assert response.status_code == 302
+    export = client.get(reverse("tasks:progress"), {"year": 2023, "export": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert rows[1][:4] == ("Toàn kế hoạch", None, 1, 0)
