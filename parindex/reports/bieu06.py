@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from parindex.reports import xlsx
 from parindex.reports.figures import BIEU06_COLUMNS, Scope, cell_key, counts_from
@@ -22,7 +23,7 @@ SHEET_TITLE = "Biểu 06"
 CENTER_ITALIC_RIGHT = xlsx.Style(italic=True, horizontal="right")
 HEADER_FIRST_ROW = 10  # first row of the column header, repeated on every printed page
 HEADER_LAST_ROW = 13  # the "(1) (2) ... (13)" row
-TOTAL_LABEL = "Tổng cộng"
+TOTAL_LABEL = gettext_noop("Tổng cộng")
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 
 

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from unidecode import unidecode
 
@@ -39,7 +40,10 @@ from parindex.reports.xlsx import clean_text
 
 PORTAL = "portal"
 PROVINCIAL = "provincial"
-FORMAT_LABELS = {PORTAL: "Sổ theo dõi của cổng", PROVINCIAL: "Tệp xuất từ hệ thống một cửa của tỉnh"}
+FORMAT_LABELS = {
+    PORTAL: gettext_lazy("Sổ theo dõi của cổng"),
+    PROVINCIAL: gettext_lazy("Tệp xuất từ hệ thống một cửa của tỉnh"),
+}
 
 # The provincial system's export (see docs/import.md): header -> our key. Columns not listed are
 # ignored (e.g. "STT", "Lĩnh vực", "Đơn vị tiếp nhận").
@@ -175,7 +179,7 @@ class Preview:
 
     @property
     def format_label(self) -> str:
-        return _(FORMAT_LABELS[self.format])
+        return str(FORMAT_LABELS[self.format])
 
 
 @dataclass

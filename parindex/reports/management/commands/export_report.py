@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from parindex import periods
 from parindex.models import City, Ward
@@ -16,41 +18,43 @@ def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError("Ngày phải có dạng YYYY-MM-DD: {}".format(value)) from None
+        raise CommandError(_("Ngày phải có dạng YYYY-MM-DD: {}").format(value)) from None
 
 
 class Command(BaseCommand):
-    help = "Xuất báo cáo Excel (Biểu 06 và các trang tính kèm theo) của một phường hoặc một thành phố."
+    help = _lazy("Xuất báo cáo Excel (Biểu 06 và các trang tính kèm theo) của một phường hoặc một thành phố.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         scope = parser.add_mutually_exclusive_group(required=True)
-        scope.add_argument("--ward", help="Mã phường")
-        scope.add_argument("--city", help="Mã thành phố (mọi phường của thành phố và dòng tổng)")
-        parser.add_argument("--from", dest="start", required=True, help="Từ ngày, YYYY-MM-DD")
-        parser.add_argument("--to", dest="end", required=True, help="Đến ngày (tính cả ngày này), YYYY-MM-DD")
-        parser.add_argument("--output", required=True, help="Tệp .xlsx sẽ ghi")
+        scope.add_argument("--ward", help=_lazy("Mã phường"))
+        scope.add_argument("--city", help=_lazy("Mã thành phố (mọi phường của thành phố và dòng tổng)"))
+        parser.add_argument("--from", dest="start", required=True, help=_lazy("Từ ngày, YYYY-MM-DD"))
+        parser.add_argument(
+            "--to", dest="end", required=True, help=_lazy("Đến ngày (tính cả ngày này), YYYY-MM-DD")
+        )
+        parser.add_argument("--output", required=True, help=_lazy("Tệp .xlsx sẽ ghi"))
 
     def handle(self, *args, ward: str | None, city: str | None, start: str, end: str, output: str, **options):
         try:
             period = periods.custom(_day(start), _day(end))
         except ValueError:
-            raise CommandError("Từ ngày phải trước hoặc bằng đến ngày.") from None
+            raise CommandError(_("Từ ngày phải trước hoặc bằng đến ngày.")) from None
         if ward:
             try:
                 scope = Scope.for_ward(Ward.objects.select_related("city").get(code=ward))
             except Ward.DoesNotExist:
-                raise CommandError("Không có phường mã {}.".format(ward)) from None
+                raise CommandError(_("Không có phường mã {}.").format(ward)) from None
         else:
             try:
                 scope = Scope.for_city(City.objects.get(code=city))
             except City.DoesNotExist:
-                raise CommandError("Không có thành phố mã {}.".format(city)) from None
+                raise CommandError(_("Không có thành phố mã {}.").format(city)) from None
             if not scope.wards:
-                raise CommandError("Thành phố {} chưa có phường nào.".format(city))
+                raise CommandError(_("Thành phố {} chưa có phường nào.").format(city))
         data = build_report(scope, period, output)
         total = data["total"]
         self.stdout.write(
-            "{}: {} - {} -> {} (tiếp nhận {}, đã giải quyết {}, đang giải quyết {})".format(
+            _("{}: {} - {} -> {} (tiếp nhận {}, đã giải quyết {}, đang giải quyết {})").format(
                 scope.name,
                 period.start,
                 period.end,
