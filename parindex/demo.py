@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -671,7 +672,9 @@ def _seed_plans_staffing_targets(city: City, ward: Ward, people: People, others)
         by=people.chairperson,
         as_of=STORY_END,
     )
-    load_default_criteria(ward=ward, year=2023, officials=officials, by=people.chairperson)
+    for year, share in ((2022, 0.72), (2023, 0.8)):
+        load_default_criteria(ward=ward, year=year, officials=officials, by=people.chairperson)
+        _self_assess(ward, year, share, people.chairperson, seed=year)
     load_demo_staffing(
         ward=ward,
         officials_by_key={
@@ -700,6 +703,24 @@ def _seed_plans_staffing_targets(city: City, ward: Ward, people: People, others)
         return
     for year in (2023, 2026):
         create_default_targets(city=city, year=year)
+
+
+def _self_assess(ward: Ward, year: int, share: float, by: User, *, seed: int) -> None:
+    """Self-score the leaf criteria at about ``share`` of their maximum (quarter points); a few
+    are left unscored, as a ward mid-way through its self-assessment would have them."""
+    from tasks import criteria
+    from tasks.models import Criterion
+
+    rng = random.Random(seed)
+    leaves = Criterion.objects.filter(ward=ward, year=year, children__isnull=True).order_by("position", "id")
+    for leaf in leaves:
+        if rng.random() < 0.08:
+            continue
+        raw = leaf.max_score * Decimal(str(min(1.0, max(0.0, rng.gauss(share, 0.15)))))
+        value = (raw * 4).quantize(Decimal("1")) / 4
+        criteria.score(
+            leaf, by=by, self_score=min(value, leaf.max_score), comment="Có tài liệu kiểm chứng kèm theo."
+        )
 
 
 DEMO_LOGINS = [
