@@ -603,7 +603,7 @@ def test_leader_appoints_and_history_is_recorded(client, ward, chairperson, demo
     page = client.get(reverse("staffing:history", args=["cover", cover.pk]))
     entries = page.context["audit_entries"]
     assert entries[0].user == str(chairperson)
-    assert [(c.label, c.old, c.new) for c in entries[0].changes] == [("đến ngày", "—", "2023-05-31")]
+    assert [(c.label, c.old, c.new) for c in entries[0].changes] == [("đến ngày", "—", "31/05/2023")]
     assert holding.history.first().history_user == chairperson
     position_page = client.get(reverse("staffing:position", args=[position.pk]))
     assert position_page.context["audit_entries"][0].kind == "+"
