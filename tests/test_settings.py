@@ -8,8 +8,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Variables a test run may have set that must not leak into a "production" start-up.
+LEAKY = {"DATABASE_URL", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def start_django(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG"}}
+    clean = {k: v for k, v in os.environ.items() if k not in LEAKY}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
@@ -79,7 +83,7 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
         "CSRF_TRUSTED_ORIGINS": "https://cchc.example.gov.vn",
         "DATABASE_URL": "sqlite:///{}".format(tmp_path / "deploy.sqlite3"),
     }
-    clean = {k: v for k, v in os.environ.items() if k not in env}
+    clean = {k: v for k, v in os.environ.items() if k not in env and k not in LEAKY}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
