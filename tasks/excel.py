@@ -18,14 +18,13 @@ from decimal import Decimal, InvalidOperation
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from parindex.reports.xlsx import HEADER, SheetWriter, new_workbook
 from tasks.models import Component
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class ImportFailed(Exception):
@@ -145,31 +144,13 @@ def parse_component(value: object) -> str | None:
 # -- writing -----------------------------------------------------------------------------------
 
 
-def safe(value: object) -> object:
-    """Cell value safe for Excel: no XML-illegal characters, no formula from user text."""
-    if isinstance(value, str):
-        value = _ILLEGAL.sub("", value)
-    return value
-
-
-def _cell(sheet, value: object) -> object:
-    value = safe(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # stored as a string even though it looks like a formula
-        return cell
-    return value
-
-
 def workbook_bytes(title: str, rows: Iterable[Iterable[object]], widths: list[int]) -> bytes:
-    """Header row first; freeze panes and widths are set before any row is written."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for row in rows:
-        sheet.append([_cell(sheet, v) for v in row])
+    """Header row first. The shared safe writer strips XML-illegal characters, keeps user text
+    that looks like a formula as text, and sets widths and frozen panes before any row."""
+    workbook = new_workbook()
+    sheet = SheetWriter(workbook, title, widths=widths, freeze="A2")
+    for index, row in enumerate(rows):
+        sheet.append(row, row_style=HEADER if index == 0 else None)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
