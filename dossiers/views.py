@@ -507,7 +507,8 @@ def calendar_page(request: HttpRequest, year: int | None = None) -> HttpResponse
 
 
 def _catalogue_admin_or_403(request: HttpRequest) -> None:
-    if not (is_admin(request.user) or any(can_lead(request.user, w) for w in visible_ward_ids(request.user))):
+    # The catalogue is shared by every ward: only administrators change it (issue 2).
+    if not is_admin(request.user):
         raise PermissionDenied
 
 

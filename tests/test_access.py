@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
@@ -201,3 +201,40 @@ def test_administrator_manages_catalogues_in_admin_but_cannot_edit_dossiers(
     assert client.get("/admin/parindex/ward/").status_code == 200
     client.force_login(officer_tuphap)
     assert client.get("/admin/").status_code == 302
+
+
+# What each role gets on the portal's main pages (200 page, 403 not allowed, 302 to the admin's
+# own login). A page missing here is still covered by the walk above (no 500 for anyone).
+EXPECTED = {
+    #                         leader officer city admin
+    "home": (200, 200, 200, 200),
+    "dashboard": (200, 200, 200, 200),
+    "city_dashboard": (200, 200, 200, 200),
+    "targets": (200, 200, 200, 200),
+    "target_new": (200, 403, 403, 200),
+    "dossiers:index": (200, 200, 200, 200),
+    "dossiers:create": (200, 200, 403, 403),
+    "dossiers:calendar": (200, 403, 403, 200),
+    "dossiers:catalogue_import": (403, 403, 403, 200),
+    "tasks:index": (200, 200, 200, 200),
+    "tasks:plan_import": (200, 403, 403, 200),
+    "tasks:progress": (200, 200, 200, 200),
+    "tasks:criteria": (200, 200, 200, 200),
+    "staffing:index": (200, 200, 200, 200),
+    "staffing:position_create": (200, 403, 403, 200),
+    "staffing:official_create": (200, 403, 403, 200),
+    "reports:index": (200, 200, 200, 200),
+    "reports:import": (200, 200, 403, 403),
+    "reports:download": (200, 200, 200, 200),
+    "admin:index": (302, 302, 302, 200),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "column,role", enumerate(["chairperson", "officer_tuphap", "city_viewer", "administrator"])
+)
+def test_each_role_gets_the_expected_answer_on_main_pages(client, request, column, role, other_ward):
+    client.force_login(request.getfixturevalue(role))
+    got = {name: client.get(reverse(name)).status_code for name in EXPECTED}
+    assert got == {name: statuses[column] for name, statuses in EXPECTED.items()}

@@ -426,6 +426,12 @@ def test_catalogue_export_round_trips_and_template_has_vietnamese_headers(client
     assert len(list(load_workbook(io.BytesIO(template)).active.iter_rows())) == 1
 
 
+def test_catalogue_import_refused_to_ward_leader(client, chairperson):
+    # one ward's leader must not change the catalogue every ward uses
+    client.force_login(chairperson)
+    assert client.get(reverse("dossiers:catalogue_import")).status_code == 403
+
+
 def test_catalogue_import_refused_to_officer(client, officer_tuphap):
     client.force_login(officer_tuphap)
     assert client.post(reverse("dossiers:catalogue_import"), {}).status_code == 403
