@@ -499,7 +499,8 @@ def calendar_page(request: HttpRequest, year: int | None = None) -> HttpResponse
     return render(
         request,
         "dossiers/calendar.html",
-        {"year": year, "days": calendar.year_days(year), "prev": year - 1, "next": year + 1},
+        # Years go to the template as text: numbers get a thousand separator ("2.024") in Vietnamese.
+        {"year": str(year), "days": calendar.year_days(year), "prev": str(year - 1), "next": str(year + 1)},
     )
 
 

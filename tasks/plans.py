@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from parindex.access import can_lead, membership_of
 from parindex.models import Role, Ward
+from parindex.names import full_name
 from tasks.models import Criterion, Evidence, EvidenceKind, Plan, Task, TaskStatus
 
 User = get_user_model()
@@ -71,12 +72,12 @@ def officials_of(ward: Ward | int) -> QuerySet:
             membership__ward_id=ward_id, membership__role__in=[Role.OFFICER, Role.LEADER], is_active=True
         )
         .select_related("membership")
-        .order_by("first_name", "last_name", "username")
+        .order_by("last_name", "first_name", "username")
     )
 
 
 def display_name(user) -> str:
-    return user.get_full_name() or user.username
+    return full_name(user)
 
 
 # -- plans and tasks ---------------------------------------------------------------------------

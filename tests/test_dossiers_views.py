@@ -435,3 +435,9 @@ def test_catalogue_import_refused_to_ward_leader(client, chairperson):
 def test_catalogue_import_refused_to_officer(client, officer_tuphap):
     client.force_login(officer_tuphap)
     assert client.post(reverse("dossiers:catalogue_import"), {}).status_code == 403
+
+
+def test_calendar_page_prints_years_without_separator(client, chairperson):
+    client.force_login(chairperson)
+    body = client.get(reverse("dossiers:calendar_year", args=[2024])).content.decode()
+    assert "năm 2024" in body and "2.024" not in body and "« 2023" in body

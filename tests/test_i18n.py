@@ -67,3 +67,14 @@ def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(client
     client.force_login(officer_tuphap)
     body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="vi">' in body and "<h1>Trang chủ</h1>" in body
+
+
+def test_people_are_named_family_name_first(db, officer_tuphap):
+    # officer_tuphap is "Nguyễn Thị Lan": given name "Lan", family and middle names "Nguyễn Thị"
+    assert render("{% load portal %}{{ u|person }}", u=officer_tuphap) == "Nguyễn Thị Lan"
+
+
+def test_years_in_form_fields_have_no_thousand_separator():
+    with translation.override("vi"):
+        assert render("{{ y }}", y=2023) == "2.023"  # why the templates must unlocalize years
+        assert render('value="{{ y|unlocalize }}"', y=2023) == 'value="2023"'

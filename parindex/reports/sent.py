@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports.figures import Scope, differences, figures
 from parindex.reports.models import SentReport
@@ -18,7 +19,7 @@ from parindex.reports.workbook import build_report_file, default_meta, report_fi
 @transaction.atomic
 def mark_sent(scope: Scope, period: Period, *, by, number: str, at: datetime | None = None) -> SentReport:
     at = at or timezone.now()
-    preparer = by.get_full_name() or by.username
+    preparer = full_name(by)
     meta = default_meta(scope, number=number, report_date=timezone.localtime(at).date(), preparer=preparer)
     handle, data = build_report_file(scope, period, meta=meta)
     with handle:

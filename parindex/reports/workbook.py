@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from parindex import indicators
 from parindex.models import Membership, Role
+from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports import xlsx
 from parindex.reports.bieu06 import ReportMeta, write_bieu06
@@ -52,7 +53,7 @@ def default_meta(
             .first()
         )
         signer_title = leader.title if leader and leader.title else _("Chủ tịch UBND")
-        signer_name = (leader.user.get_full_name() or leader.user.username) if leader else ""
+        signer_name = full_name(leader.user) if leader else ""
     return ReportMeta(
         number=number,
         report_date=report_date,

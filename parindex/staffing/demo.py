@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 
 from parindex.models import Ward
+from parindex.names import full_name
 from parindex.staffing import services
 from parindex.staffing.models import (
     Cover,
@@ -87,8 +88,7 @@ CITY_EXAM = "UBND thành phố Phan Thiết (kỳ thi tuyển công chức cấp
 
 
 def _vietnamese_name(user) -> str:
-    # Vietnamese order: family and middle names (last_name) before the given name (first_name).
-    return "{} {}".format(user.last_name, user.first_name).strip()
+    return full_name(user)
 
 
 def load_demo_staffing(
