@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template import TemplateDoesNotExist
@@ -25,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_htmx.middleware import HtmxDetails
 
-from dossiers.models import Field
+from dossiers.models import Dossier, Field
 from parindex.access import (
     can_lead,
     current_ward,
@@ -45,7 +46,7 @@ from parindex.indicators import (
     summary,
 )
 from parindex.models import Role, Ward
-from parindex.periods import KINDS, Period, PeriodError, period_from_query, year_to_date
+from parindex.periods import KINDS, Period, PeriodError, custom, month, period_from_query, year_to_date
 from parindex.targets import STATUS_LABELS, YearTarget
 
 
@@ -292,6 +293,18 @@ def _staffing_block(ward: Ward, period: Period) -> dict | None:
     return staffing_context(ward, period, period.end)
 
 
+def _latest_data_period(ward: Ward) -> Period | None:
+    """When nothing was received or resolved in the chosen period, point to the last months with
+    receptions (one query, only then): a new ward, or a year not yet started, should not read as
+    a page of zeros."""
+    latest = Dossier.objects.filter(ward=ward).accepted().aggregate(last=Max("received_at"))["last"]
+    if latest is None:
+        return None
+    last_day = timezone.localtime(latest).date()
+    month_end = month(last_day.year, last_day.month).end
+    return custom(date(last_day.year, 1, 1), month_end)
+
+
 def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     ward = _ward(request)
     period, period_error = _period(request)
@@ -350,6 +363,8 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     }
     if staffing:
         context.update(staffing)
+    if not indicators.counts.received_new and not indicators.counts.resolved:
+        context["latest_data"] = _latest_data_period(ward)
     if request.htmx and not request.htmx.boosted:
         return render(request, "parindex/dashboard_body.html", context)
     return render(request, "parindex/dashboard.html", context)

@@ -37,7 +37,9 @@ class WardQuerySet(models.QuerySet):
 
 
 class Ward(models.Model):
-    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="wards", verbose_name=_("thành phố"))
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="wards", verbose_name=_("thành phố")
+    )
     code = models.CharField(_("mã"), max_length=20, unique=True)
     name = models.CharField(_("tên"), max_length=200)
     address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
@@ -66,11 +68,19 @@ class Membership(models.Model):
     """One account's place in the organisation: its role and the ward (or city) it serves."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("tài khoản")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name=_("tài khoản"),
     )
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
     ward = models.ForeignKey(
-        Ward, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("phường")
+        Ward,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("phường"),
     )
     city = models.ForeignKey(
         City,

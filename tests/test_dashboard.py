@@ -176,3 +176,30 @@ def test_plain_submit_keeps_the_picker_values(client, chairperson):
     assert 'name="year" id="pp-year" value="2024"' in html
     assert '<option value="2" selected>2</option>' in html
     assert "01/04/2024 - 30/06/2024" in html
+
+
+def test_empty_period_points_to_the_latest_months_with_dossiers(client, chairperson, ward, officer_tuphap):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dossiers import workflow
+    from dossiers.demo import load_catalogue
+    from dossiers.models import Procedure
+
+    load_catalogue()
+    workflow.receive(
+        ward=ward,
+        procedure=Procedure.objects.get(code="1.001193"),
+        channel="in_person",
+        received_at=datetime(2023, 5, 12, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
+        applicant_name="Nguyễn Văn An",
+        by=officer_tuphap,
+    )
+    client.force_login(chairperson)
+    body = client.get(reverse("dashboard"), {"kind": "year", "year": "2026"}).content.decode()
+    assert 'data-testid="no-data"' in body
+    assert "from=2023-01-01&amp;to=2023-05-31" in body
+    body = client.get(
+        reverse("dashboard"), {"kind": "custom", "from": "2023-01-01", "to": "2023-05-31"}
+    ).content.decode()
+    assert 'data-testid="no-data"' not in body
