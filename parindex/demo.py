@@ -170,6 +170,7 @@ class Story:
         self.procedures = {p.code: p for p in Procedure.objects.select_related("field")}
         self.land_office = Agency.objects.get(code=LAND_OFFICE)
         self.agencies = {a.code: a for a in Agency.objects.all()}
+        self.open_ones: list[tuple[object, User]] = []
 
     # -- small helpers -------------------------------------------------------------------------
     def partner(self, dossier) -> Agency:
@@ -248,6 +249,24 @@ class Story:
         )
 
     # -- life cycles ---------------------------------------------------------------------------
+    def finish_open(self, after: date) -> None:
+        """Resolve, within their deadlines, the dossiers left open at the end of the story: they
+        were in progress on 31/05/2023, not forgotten for years."""
+        for dossier, by in self.open_ones:
+            dossier.refresh_from_db()
+            first = calendar.next_working_day(after)
+            moment = at(first, 8, 0)
+            if dossier.status == "supplement":
+                workflow.resume(dossier, by=by, at=moment)
+            elif dossier.status == "at_agency":
+                workflow.return_from_agency(dossier, by=by, at=moment)
+            dossier.refresh_from_db()
+            days = self.working_days(first, max(first, dossier.due_date - timedelta(days=1)))
+            done = at(self.rng.choice(days), self.rng.randint(9, 15), self.rng.randint(0, 59))
+            workflow.resolve(dossier, by=by, at=done, electronic_result=self.rng.random() < 0.66)
+            workflow.return_result(dossier, by=by, at=done + timedelta(hours=1))
+        self.open_ones.clear()
+
     def resolve_before(
         self,
         dossier,
@@ -352,7 +371,8 @@ class Story:
 
     def leave_open(self, dossier, by: User, kind: int) -> None:
         """Still open at the end of the period: in progress (0), waiting for a supplement (1) or
-        at another agency (2)."""
+        at another agency (2). ``finish_open`` closes them after the story's period."""
+        self.open_ones.append((dossier, by))
         received = dossier.received_at
         workflow.start(dossier, by=by, at=received + timedelta(minutes=30))
         if kind == 1:
@@ -567,6 +587,7 @@ def seed_binh_hung(ward: Ward, people: People) -> None:
             at=received + timedelta(minutes=15),
             reason="Hồ sơ không thuộc thẩm quyền giải quyết của UBND phường.",
         )
+    story.finish_open(STORY_END)
 
 
 def seed_other_ward(ward: Ward, officer: User, leader: User, new: int, seed: int) -> None:
@@ -598,6 +619,7 @@ def seed_other_ward(ward: Ward, officer: User, leader: User, new: int, seed: int
             continue
         returned = story.resolve_before(d, officer, hop=hop)
         story.rate(d, returned, land=proc.field.code == "DD", late=False, by=officer)
+    story.finish_open(STORY_END)
 
 
 def _assign_fields(people: People, extra_officers: list[User]) -> None:
