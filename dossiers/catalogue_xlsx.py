@@ -153,15 +153,16 @@ def import_file(upload) -> ImportResult:
             data[key] = _text(values[key])
             if not data[key]:
                 err(key, _("không được để trống."))
+        bad_dates = set()
         for key in ("valid_from", "valid_to"):
             try:
                 data[key] = _date(values[key])
             except ValueError:
                 err(key, _("ngày phải có dạng dd/mm/yyyy."))
                 data[key] = None
-        if data.get("valid_from") is None and not any(
-            "Áp dụng từ" in e for e in result.errors[errors_before:]
-        ):
+                bad_dates.add(key)
+        # One message per cell: a malformed date is not also reported as missing.
+        if data.get("valid_from") is None and "valid_from" not in bad_dates:
             err("valid_from", _("không được để trống."))
         if data["valid_from"] and data["valid_to"] and data["valid_to"] < data["valid_from"]:
             err("valid_to", _("phải sau ngày áp dụng."))

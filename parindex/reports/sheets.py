@@ -52,6 +52,7 @@ def write_indicators(
         _("Cách tính"),
         _("Tử số"),
         _("Mẫu số"),
+        # xgettext:no-python-format
         _("Giá trị (% hoặc số)"),
         _("So với chỉ tiêu"),
         _("Chỉ tiêu năm"),
