@@ -232,7 +232,7 @@ EXPECTED = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "column,role", enumerate(["chairperson", "officer_tuphap", "city_viewer", "administrator"])
+    "column,role", list(enumerate(["chairperson", "officer_tuphap", "city_viewer", "administrator"]))
 )
 def test_each_role_gets_the_expected_answer_on_main_pages(client, request, column, role, other_ward):
     client.force_login(request.getfixturevalue(role))
