@@ -345,6 +345,10 @@ def send_to_agency(
     )
     frm = locked.status
     locked.status = Status.AT_AGENCY
+    if electronic:
+        # The row's flag is what the e-circulation rate counts; a hand-over made electronically
+        # is the fact behind it, whatever was ticked at reception.
+        locked.e_circulated = True
     text = _("Chuyển {agency}, hạn {due}.").format(agency=agency.name, due=due_date.strftime("%d/%m/%Y"))
     _save(locked, dossier, by=by, at=at, kind="send_to_agency", from_status=frm, note=text)
     return hop

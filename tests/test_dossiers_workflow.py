@@ -372,3 +372,23 @@ def test_twenty_concurrent_receptions_get_distinct_codes(ward, officer_datdai, c
         t.join()
     assert errors == []
     assert sorted(codes) == ["BH-2024-{:06d}".format(n) for n in range(1, 21)]
+
+
+def test_electronic_hand_over_marks_the_dossier_e_circulated(make_dossier, land, land_office, officer_datdai):
+    paper = make_dossier(land, at(2024, 3, 4, 9))
+    digital = make_dossier(land, at(2024, 3, 4, 10))
+    assert not paper.e_circulated and not digital.e_circulated
+    workflow.send_to_agency(
+        paper,
+        agency=land_office,
+        by=officer_datdai,
+        at=at(2024, 3, 4, 11),
+        due_date=date(2024, 3, 8),
+        electronic=False,
+    )
+    workflow.send_to_agency(
+        digital, agency=land_office, by=officer_datdai, at=at(2024, 3, 4, 11), due_date=date(2024, 3, 8)
+    )
+    paper.refresh_from_db()
+    digital.refresh_from_db()
+    assert (paper.e_circulated, digital.e_circulated) == (False, True)
