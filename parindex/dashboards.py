@@ -7,7 +7,6 @@ Views only gather: every number comes from ``parindex.indicators`` (one place), 
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,9 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_htmx.middleware import HtmxDetails
@@ -278,18 +275,12 @@ def _export_links(ward: Ward | None, period: Period) -> dict:
     if ward is not None:
         params = {"ward": ward.code, **params}
     query = "?" + urlencode(params)
-    links = {"index": reverse("reports:index") + query}
-    with contextlib.suppress(NoReverseMatch):
-        links["download"] = reverse("reports:download") + query
-    return links
+    return {"index": reverse("reports:index") + query, "download": reverse("reports:download") + query}
 
 
-def _staffing_block(ward: Ward, period: Period) -> dict | None:
-    try:
-        get_template("staffing/staffing_block.html")
-        from parindex.staffing.views import staffing_context
-    except (TemplateDoesNotExist, ImportError):
-        return None
+def _staffing_block(ward: Ward, period: Period) -> dict:
+    from parindex.staffing.views import staffing_context
+
     return staffing_context(ward, period, period.end)
 
 
