@@ -279,9 +279,9 @@ def _export_links(ward: Ward | None, period: Period) -> dict:
 
 
 def _staffing_block(ward: Ward, period: Period) -> dict:
-    from parindex.staffing.views import staffing_context
+    from parindex.staffing.queries import staffing_block_context
 
-    return staffing_context(ward, period, period.end)
+    return staffing_block_context(ward.id, period, period.end)
 
 
 def _latest_data_period(ward: Ward) -> Period | None:
@@ -344,7 +344,6 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "plan_ratio": plan.done_ratio if plan is not None else None,
         "par": par.overall if par is not None else None,
         "vacancies": indicators.vacancies,
-        "staffing": staffing,
         "export": _export_links(ward, period),
         "definitions": list(INDICATORS.values()),
         "can_edit_targets": can_lead(request.user, ward),
@@ -352,8 +351,7 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             {"ward": ward.code, "from": period.start.isoformat(), "to": period.end.isoformat()}
         ),
     }
-    if staffing:
-        context.update(staffing)
+    context.update(staffing)
     if not indicators.counts.received_new and not indicators.counts.resolved:
         context["latest_data"] = _latest_data_period(ward)
     if request.htmx and not request.htmx.boosted:

@@ -203,3 +203,24 @@ def test_empty_period_points_to_the_latest_months_with_dossiers(client, chairper
         reverse("dashboard"), {"kind": "custom", "from": "2023-01-01", "to": "2023-05-31"}
     ).content.decode()
     assert 'data-testid="no-data"' not in body
+
+
+def test_dashboard_shows_the_staffing_block_with_the_vacancies(client, chairperson, ward):
+    from datetime import date
+
+    from parindex.staffing import services
+
+    position = services.create_position(
+        ward=ward,
+        title="Văn phòng - Thống kê",
+        office="Văn phòng HĐND-UBND",
+        quota=2,
+        valid_from=date(2023, 1, 1),
+    )
+    assert position.quota == 2
+    client.force_login(chairperson)
+    response = client.get(reverse("dashboard"), {"kind": "custom", "from": "2023-01-01", "to": "2023-05-31"})
+    body = response.content.decode()
+    assert 'data-testid="staffing-block"' in body
+    assert "Văn phòng - Thống kê" in body
+    assert response.context["staffing_totals"].vacant == 2
