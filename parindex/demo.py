@@ -719,10 +719,8 @@ def _seed_plans_staffing_targets(city: City, ward: Ward, people: People, others)
             by=leader,
             as_of=STORY_END,
         )
-    try:
-        from parindex.targets import create_default_targets
-    except ImportError:  # pragma: no cover - targets land with the indicator engine
-        return
+    from parindex.targets import create_default_targets
+
     for year in (2023, 2026):
         create_default_targets(city=city, year=year)
 

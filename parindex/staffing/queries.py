@@ -22,14 +22,10 @@ force that day, capped at ``vacant``.
 
 from __future__ import annotations
 
-import functools
-import pkgutil
 from dataclasses import dataclass, field, fields
 from datetime import date
-from importlib import import_module
 from statistics import median
 
-from django.apps import apps
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -96,7 +92,7 @@ class WorkloadRow:
     official: Official
     dossiers_received: int
     dossiers_handled: int
-    tasks_open: int | None  # None: the reform plan (tasks app) is not available
+    tasks_open: int
     positions: list[Position] = field(default_factory=list)
     covering: list[Position] = field(default_factory=list)
     overloaded: bool = False
@@ -104,7 +100,7 @@ class WorkloadRow:
     @property
     def load(self) -> int:
         """Dossiers handled plus open tasks: the single number the overload flag compares."""
-        return self.dossiers_handled + (self.tasks_open or 0)
+        return self.dossiers_handled + self.tasks_open
 
     @property
     def has_account(self) -> bool:
@@ -183,46 +179,19 @@ def position_table(ward_id: int, on: date) -> list[PositionRow]:
     return rows
 
 
-@functools.cache
-def task_model():
-    """The reform plan's Task model, or None while it is not usable.
-
-    The tasks app is built alongside this one: until it has the fields we count on and a first
-    migration (so that its table exists), workload reports tasks as unknown instead of failing.
-    """
-    try:
-        model = apps.get_model("tasks", "Task")
-    except LookupError:
-        return None
-    names = {f.name for f in model._meta.get_fields()}
-    if not {"plan", "lead", "co_officials", "status"} <= names:
-        return None
-    try:
-        migrations = import_module("{}.migrations".format(model._meta.app_config.name))
-    except ImportError:
-        return None
-    if not any(m.name[:4].isdigit() for m in pkgutil.iter_modules(migrations.__path__)):
-        return None
-    return model
-
-
 def _open_tasks_subquery(ward_id: int, period: Period):
     """Tasks of the ward's plans that the official leads or co-handles, open at the period's end.
 
     Cancelled tasks are gone; a task completed after the period's end still counted as open then.
     """
-    task = task_model()
-    if task is None:
-        return None
-    names = {f.name for f in task._meta.get_fields()}
-    held = task.objects.filter(plan__ward_id=ward_id).filter(
-        Q(lead_id=OuterRef("user_id")) | Q(co_officials=OuterRef("user_id"))
+    from tasks.models import Task, TaskStatus
+
+    held = (
+        Task.objects.filter(plan__ward_id=ward_id)
+        .filter(Q(lead_id=OuterRef("user_id")) | Q(co_officials=OuterRef("user_id")))
+        .exclude(status=TaskStatus.CANCELLED)
+        .exclude(status=TaskStatus.DONE, completed_on__lte=period.end)
     )
-    held = held.exclude(status="cancelled")
-    if "completed_on" in names:
-        held = held.exclude(status="done", completed_on__lte=period.end)
-    else:
-        held = held.exclude(status="done")
     return _count(held, "plan__ward_id")
 
 
@@ -261,10 +230,8 @@ def workload(ward_id: int, period: Period) -> list[WorkloadRow]:
     annotations = {
         "n_received": _count(received, "created_by_id"),
         "n_handled": _count(handled, "ward_id"),
+        "n_tasks": _open_tasks_subquery(ward_id, period),
     }
-    tasks = _open_tasks_subquery(ward_id, period)
-    if tasks is not None:
-        annotations["n_tasks"] = tasks
 
     officials = (
         Official.objects.filter(ward_id=ward_id)
@@ -293,7 +260,7 @@ def workload(ward_id: int, period: Period) -> list[WorkloadRow]:
             official=o,
             dossiers_received=o.n_received,
             dossiers_handled=o.n_handled,
-            tasks_open=getattr(o, "n_tasks", None),
+            tasks_open=o.n_tasks,
             positions=_unique(h.position for h in o.period_holdings),
             covering=_unique(c.position for c in o.period_covers),
         )

@@ -166,7 +166,7 @@ def _export(ward: Ward, period: Period, on: date) -> HttpResponse:
                 (", ".join(p.title for p in w.covering), CELL),
                 (w.dossiers_received, NUMBER),
                 (w.dossiers_handled, NUMBER),
-                (w.tasks_open if w.tasks_open is not None else "—", NUMBER),
+                (w.tasks_open, NUMBER),
             ]
         )
     buffer = BytesIO()
