@@ -43,7 +43,8 @@ from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
 
 from parindex.periods import Period
@@ -337,8 +338,17 @@ def _bucket_qs(period: Period) -> dict[str, Q]:
     overdue = in_progress & Q(due_date__isnull=False, due_date__lt=period.end)
     resolved_late = resolved & dated & Q(resolved_on__gt=F("due_date"))
     needs_apology = resolved_late | overdue
-    has_hop = Exists(Hop.objects.filter(dossier_id=OuterRef("pk")))
-    has_letter = Exists(ApologyLetter.objects.filter(dossier_id=OuterRef("pk")))
+    # "Has a hop / a letter" as a scalar subquery (first id or NULL), not EXISTS: inside a
+    # COUNT(...) FILTER PostgreSQL may turn an EXISTS into a hashed subplan that reads the whole
+    # hop and letter tables on every dashboard request, so the ward dashboard grew with the
+    # province's data (160 ms at 1M dossiers). A scalar subquery is always an index probe per
+    # dossier, and only for the rows that reach it (docs/performance.md).
+    first_hop = Subquery(Hop.objects.filter(dossier_id=OuterRef("pk")).order_by().values("id")[:1])
+    first_letter = Subquery(
+        ApologyLetter.objects.filter(dossier_id=OuterRef("pk")).order_by().values("id")[:1]
+    )
+    has_hop = Q(IsNull(first_hop, False))
+    has_letter = Q(IsNull(first_letter, False))
     circulated = new & (Q(e_circulated=True) | has_hop)
     fee_due = new & Q(fee__gt=0)
     return {
@@ -719,29 +729,55 @@ def monthly_trend(
 ) -> list[TrendPoint]:
     """Per calendar month of ``period`` (the last 24 at most), clipped to it: new dossiers,
     resolved, resolved before or on time. One query, with the same bucket conditions as
-    ``dossier_counts`` applied to each month."""
-    from parindex.periods import months_of
+    ``dossier_counts``.
+
+    Within one month the buckets reduce to "received in the month" (new) and "resolved in the
+    month" (resolved, and in time), because ``resolved_at >= received_at`` is a constraint. So the
+    query groups the period's dossiers by (month received, month resolved) with three counts
+    instead of three filtered counts per month: a few dozen rows, and an SQL statement that stays
+    small whatever the number of months (building the 72-aggregate version cost more than running
+    it; see docs/performance.md)."""
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    from parindex.periods import local_zone, months_of
 
     months = months_of(period)[-TREND_MAX_MONTHS:]
     if not months:
         return []
-    aggregates = {}
-    for i, month in enumerate(months):
-        qs = _bucket_qs(month)
-        base = _base_q(month)
-        aggregates["n{}".format(i)] = Count("id", filter=base & qs["received_new"])
-        aggregates["r{}".format(i)] = Count("id", filter=base & qs["resolved"])
-        aggregates["t{}".format(i)] = Count(
-            "id", filter=base & (qs["resolved_before"] | qs["resolved_on_time"])
-        )
     span = Period(months[0].start, months[-1].end)
-    row = _accepted_dossiers(ward_ids, field_id).filter(_base_q(span)).aggregate(**aggregates)
-    return [
-        TrendPoint(
-            month,
-            row["n{}".format(i)] or 0,
-            row["r{}".format(i)] or 0,
-            row["t{}".format(i)] or 0,
+    zone = local_zone()
+    qs = _bucket_qs(span)
+    rows = (
+        _accepted_dossiers(ward_ids, field_id)
+        .filter(_base_q(span))
+        .order_by()
+        .annotate(
+            received_month=TruncMonth("received_at", tzinfo=zone),
+            resolved_month=TruncMonth("resolved_at", tzinfo=zone),
         )
-        for i, month in enumerate(months)
-    ]
+        .values("received_month", "resolved_month")
+        .annotate(
+            n=Count("id", filter=qs["received_new"]),
+            r=Count("id", filter=qs["resolved"]),
+            t=Count("id", filter=qs["resolved_before"] | qs["resolved_on_time"]),
+        )
+    )
+    index = {(m.start.year, m.start.month): i for i, m in enumerate(months)}
+    new, resolved, in_time = [0] * len(months), [0] * len(months), [0] * len(months)
+
+    def slot(moment) -> int | None:
+        if moment is None:
+            return None
+        local = timezone.localtime(moment, zone) if timezone.is_aware(moment) else moment
+        return index.get((local.year, local.month))
+
+    for row in rows:
+        i = slot(row["received_month"])
+        if row["n"] and i is not None:
+            new[i] += row["n"]
+        j = slot(row["resolved_month"])
+        if row["r"] and j is not None:
+            resolved[j] += row["r"]
+            in_time[j] += row["t"]
+    return [TrendPoint(month, new[i], resolved[i], in_time[i]) for i, month in enumerate(months)]
