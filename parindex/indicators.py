@@ -644,16 +644,6 @@ class IndicatorSummary:
     total: WardIndicators
 
 
-def _optional(module: str, name: str):
-    """A colleague's query function, or None while its module is not there yet."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-
 def summary(ward_ids: Iterable[int], period: Period) -> IndicatorSummary:
     """Every indicator per ward and in total for ``period``; targets of the period's end year.
 
@@ -662,7 +652,9 @@ def summary(ward_ids: Iterable[int], period: Period) -> IndicatorSummary:
     counts; the PAR self-assessment totals; the staffing vacancies.
     """
     from parindex.models import Ward
+    from parindex.staffing.queries import vacancy_counts
     from parindex.targets import target_rows
+    from tasks.queries import par_totals, plan_counts
 
     ward_ids = list(ward_ids)
     wards = list(Ward.objects.filter(id__in=ward_ids).only("id", "city_id"))
@@ -681,28 +673,22 @@ def summary(ward_ids: Iterable[int], period: Period) -> IndicatorSummary:
     if len(cities) == 1:
         total.targets = dict(defaults.get(cities.pop(), {}))
 
-    plan_counts = _optional("tasks.queries", "plan_counts")
-    if plan_counts is not None:
-        plans = plan_counts(ward_ids, year, on=period.end)
-        for ward_id, plan in plans.items():
-            if ward_id in result:
-                result[ward_id].plan = plan
-        total.plan = sum(plans.values(), type(next(iter(plans.values())))()) if plans else None
+    plans = plan_counts(ward_ids, year, on=period.end)
+    for ward_id, plan in plans.items():
+        if ward_id in result:
+            result[ward_id].plan = plan
+    total.plan = sum(plans.values(), type(next(iter(plans.values())))()) if plans else None
 
-    par_totals = _optional("tasks.queries", "par_totals")
-    if par_totals is not None:
-        for ward_id, par in par_totals(ward_ids, year).items():
-            if ward_id in result:
-                result[ward_id].par = par
+    for ward_id, par in par_totals(ward_ids, year).items():
+        if ward_id in result:
+            result[ward_id].par = par
 
-    vacancy_counts = _optional("parindex.staffing.queries", "vacancy_counts")
-    if vacancy_counts is not None:
-        vacancies = vacancy_counts(ward_ids, period.end)
-        for ward_id, counts in vacancies.items():
-            if ward_id in result:
-                result[ward_id].vacancies = counts
-        if vacancies:
-            total.vacancies = sum(vacancies.values(), type(next(iter(vacancies.values())))())
+    vacancies = vacancy_counts(ward_ids, period.end)
+    for ward_id, counts in vacancies.items():
+        if ward_id in result:
+            result[ward_id].vacancies = counts
+    if vacancies:
+        total.vacancies = sum(vacancies.values(), type(next(iter(vacancies.values())))())
     return IndicatorSummary(period, result, total)
 
 
