@@ -56,7 +56,7 @@ def app_log(job, period, out) -> int:
 
 
 def floor_log(job, period, out) -> int:
-    from django.db import connection
+    from django.db import connection, transaction
     from openpyxl import Workbook
 
     from bench.floor import LOG_SQL
@@ -64,8 +64,7 @@ def floor_log(job, period, out) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("log")
     rows = 0
-    connection.ensure_connection()
-    with connection.connection.cursor(name="floor_log") as cursor:
+    with transaction.atomic(), connection.connection.cursor(name="floor_log") as cursor:
         cursor.itersize = 2000
         cursor.execute(
             LOG_SQL,

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from copy import copy
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.utils import timezone
@@ -144,35 +146,48 @@ class SheetWriter:
         self.ws.page_margins.left = self.ws.page_margins.right = 0.5
         self.columns = len(widths)
         self.rows_written = 0
+        self._styles: dict[Style, Any] = {}
 
-    def cell(self, value: Any, style: Style | None = None) -> WriteOnlyCell | None:
+    def cell(self, value: Any, style: Style | None = None) -> WriteOnlyCell | Any:
+        """A cell for ``value``, or the bare value when it needs no style: openpyxl writes bare
+        values through one reused cell, which is what keeps a 100k-row log fast."""
         if value is None and style is None:
             return None
-        cell = WriteOnlyCell(self.ws)
         text_forced = False
         if isinstance(value, datetime):
             if timezone.is_aware(value):
                 value = timezone.localtime(value)
-            cell.value = value.replace(tzinfo=None)
+            value = value.replace(tzinfo=None)
             style = _with_format(style, DATETIME_FORMAT)
         elif isinstance(value, date):
-            cell.value = value
             style = _with_format(style, DATE_FORMAT)
         elif isinstance(value, bool | int | float | Decimal) or value is None:
-            cell.value = value
+            pass
         else:
-            text = clean_text(value)
-            cell.value = text
-            if text.startswith(_FORMULA_START):
-                text_forced = True
+            value = clean_text(value)
+            text_forced = value.startswith(_FORMULA_START)
+        if style is None and not text_forced:
+            return value
+        cell = WriteOnlyCell(self.ws)
+        cell.value = value
+        if style is not None:
+            # Copy the style ids worked out once per style, instead of registering fonts,
+            # borders and alignments (hashing them) again for every cell.
+            cell._style = copy(self._style_array(style))
         if text_forced:
             # openpyxl turns "=..." into a formula on assignment; make it a string again and set
             # the quote prefix so Excel keeps it as text even after the cell is edited.
             cell.data_type = "s"
             cell.quotePrefix = True
-        if style is not None:
-            style.apply(cell)
         return cell
+
+    def _style_array(self, style: Style):
+        found = self._styles.get(style)
+        if found is None:
+            template = WriteOnlyCell(self.ws)
+            style.apply(template)
+            found = self._styles[style] = template._style
+        return found
 
     def append(self, values: Iterable[Any] = (), *, row_style: Style | None = None) -> int:
         """Write one row; returns its 1-based index."""
@@ -207,9 +222,8 @@ class SheetWriter:
         return row
 
 
+@lru_cache(maxsize=256)
 def _with_format(style: Style | None, number_format: str) -> Style:
-    from dataclasses import replace
-
     if style is None:
         return Style(number_format=number_format)
     if style.number_format:
