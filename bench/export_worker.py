@@ -2,7 +2,7 @@
 
 ``python bench/export_worker.py '{"mode": "app_log", "wards": [...], "start": "2022-01-01", ...}'``
 prints one JSON line: seconds, rows, bytes written, RSS before the export and peak RSS
-(``getrusage`` ru_maxrss: the process's high-water mark, Django and libraries included).
+(VmHWM: the process's high-water mark, Django and libraries included).
 
 Modes: ``app_log`` (the portal's "Sổ theo dõi" sheet: ``write_log`` + save), ``floor_log`` (one SQL
 statement streamed from a server-side cursor into a plain openpyxl write-only sheet),
@@ -33,6 +33,12 @@ def rss_mb() -> float:
 
 
 def peak_mb() -> float:
+    """VmHWM, the peak RSS of this process image. Not ru_maxrss: Linux carries the parent's
+    high-water mark across fork and exec, so every worker would report the bench's own size."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

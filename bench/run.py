@@ -510,6 +510,8 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true", help="fail instead of generating missing data")
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true", help="no dashboards and lists")
+    parser.add_argument("--merge", action="store_true", help="update the parts run in the existing output")
     parser.add_argument("--http-seconds", type=int, default=30)
     parser.add_argument("--http-connections", type=int, default=8)
     parser.add_argument("--output", default=str(RESULTS))
@@ -553,14 +555,16 @@ def main() -> None:
         "dossiers_in_table": total_rows,
         "sizes": {},
     }
-    for size in sizes:
+    output = Path(args.output)
+    if args.merge and output.exists():
+        results = {**json.loads(output.read_text()), **{k: results[k] for k in ("generated_at", "today")}}
+    for size in [] if args.skip_pages else sizes:
         results["sizes"][str(size)] = bench_size(size, cities[size], today)
     if not args.skip_exports:
         results["exports"] = bench_exports(cities, today)
     if not args.skip_http:
         results["http"] = bench_http(cities[max(sizes)], args.http_seconds, args.http_connections)
     results["seconds"] = round(time.perf_counter() - started)
-    output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     say("")
