@@ -8,9 +8,9 @@ CONTRACT (the dashboards and the indicator engine call these; keep the names):
   its holders, who covers it since when, and its open recruitment; four queries.
 - ``workload(ward_id, period) -> list[WorkloadRow]``: one row per official serving in the period:
   dossiers received and handled in the period, open tasks held at its end, posts held and
-  covered; three queries.
+  covered; six queries.
 - ``staffing_block_context(ward_id, period, on) -> dict``: the context of
-  ``templates/staffing/staffing_block.html`` (and of the staffing page's tables); seven queries.
+  ``templates/staffing/staffing_block.html`` (and of the staffing page's tables); ten queries.
 
 Every function runs a fixed number of SQL queries whatever the number of posts, people, dossiers
 or tasks: counts are grouped subqueries, lists come through filtered prefetches.
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from statistics import median
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from parindex.periods import Period
@@ -203,35 +203,17 @@ def workload(ward_id: int, period: Period) -> list[WorkloadRow]:
       or on which they recorded a workflow event in the period (each dossier once);
     - tasks_open: reform-plan tasks they lead or co-handle, open at the end of the period.
 
-    Three queries: officials with the counts as subqueries, then posts held and posts covered in
-    the period (prefetches). Officials without an account have zero dossiers.
+    Six queries whatever the data: officials (with their open tasks as a subquery), posts held and
+    posts covered in the period (prefetches), then three grouped dossier queries over the ward and
+    the period (received per user; (assignee, dossier) pairs open in the period; (user, dossier)
+    pairs with an event in the period), combined in Python so each dossier counts once per person.
+    Per-official correlated counts over the ward's whole history cost 150 ms at 1M dossiers
+    (docs/performance.md); these read only the period's rows through the indexes.
     """
-    from dossiers.models import Dossier, DossierEvent
+    from dossiers.models import Dossier, DossierEvent, Status
 
     start_at, end_at = period.start_at, period.end_at
-    received = Dossier.objects.filter(
-        ward_id=ward_id,
-        created_by_id=OuterRef("user_id"),
-        received_at__gte=start_at,
-        received_at__lt=end_at,
-    ).exclude(status="rejected")
-    events_by_them = DossierEvent.objects.filter(
-        dossier_id=OuterRef("pk"), by_id=OuterRef(OuterRef("user_id")), at__gte=start_at, at__lt=end_at
-    )
-    assigned_open = Q(
-        assignee_id=OuterRef("user_id"),
-        received_at__lt=end_at,
-    ) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=start_at))
-    handled = (
-        Dossier.objects.filter(ward_id=ward_id)
-        .exclude(status="rejected")
-        .filter(assigned_open | Exists(events_by_them))
-    )
-    annotations = {
-        "n_received": _count(received, "created_by_id"),
-        "n_handled": _count(handled, "ward_id"),
-        "n_tasks": _open_tasks_subquery(ward_id, period),
-    }
+    annotations = {"n_tasks": _open_tasks_subquery(ward_id, period)}
 
     officials = (
         Official.objects.filter(ward_id=ward_id)
@@ -255,11 +237,30 @@ def workload(ward_id: int, period: Period) -> list[WorkloadRow]:
         )
         .order_by("full_name", "id")
     )
+    officials = list(officials)
+    user_ids = [o.user_id for o in officials if o.user_id]
+    dossiers = Dossier.objects.filter(ward_id=ward_id).exclude(status=Status.REJECTED).order_by()
+    received = dict(
+        dossiers.filter(created_by_id__in=user_ids, received_at__gte=start_at, received_at__lt=end_at)
+        .values_list("created_by_id")
+        .annotate(n=Count("id"))
+    )
+    handled: dict[int, set[int]] = {user_id: set() for user_id in user_ids}
+    assigned_open = dossiers.filter(assignee_id__in=user_ids, received_at__lt=end_at).filter(
+        Q(resolved_at__isnull=True) | Q(resolved_at__gte=start_at)
+    )
+    for user_id, dossier_id in assigned_open.values_list("assignee_id", "id"):
+        handled[user_id].add(dossier_id)
+    events = DossierEvent.objects.filter(
+        by_id__in=user_ids, at__gte=start_at, at__lt=end_at, dossier__ward_id=ward_id
+    ).exclude(dossier__status=Status.REJECTED)
+    for user_id, dossier_id in events.order_by().values_list("by_id", "dossier_id").distinct():
+        handled[user_id].add(dossier_id)
     rows = [
         WorkloadRow(
             official=o,
-            dossiers_received=o.n_received,
-            dossiers_handled=o.n_handled,
+            dossiers_received=received.get(o.user_id, 0),
+            dossiers_handled=len(handled.get(o.user_id, ())),
             tasks_open=o.n_tasks,
             positions=_unique(h.position for h in o.period_holdings),
             covering=_unique(c.position for c in o.period_covers),
@@ -292,7 +293,7 @@ def _flag_overload(rows: list[WorkloadRow]) -> None:
 def staffing_block_context(ward_id: int, period: Period, on: date) -> dict:
     """Context of ``staffing/staffing_block.html`` and ``staffing/staffing_tables.html``.
 
-    Seven queries: the position table (4) and the workload (3); the totals are summed from the
+    Ten queries: the position table (4) and the workload (6); the totals are summed from the
     table's rows, so the same numbers are not counted twice.
     """
     rows = position_table(ward_id, on)
