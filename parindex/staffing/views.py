@@ -274,36 +274,30 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("staffing:position", args=[position.pk]))
 
 
-@require_POST
-def appoint(request: HttpRequest, pk: int) -> HttpResponse:
+def _official_on_post(request: HttpRequest, pk: int, *, form_class, prefix: str, service) -> HttpResponse:
+    """Appoint a holder or start a cover: the same form shape, a different service function."""
     position = _position_or_404(request, pk)
     _require_lead(request, position.ward_id)
-    form = AppointForm(request.POST, ward=position.ward, prefix="appoint")
+    form = form_class(request.POST, ward=position.ward, prefix=prefix)
     done = _apply(
         form,
-        lambda d: services.appoint(
+        lambda d: service(
             official=d["official"], position=position, start=d["start"], end=d["end"], note=d["note"]
         ),
     )
     if done is None:
-        return _position_page(request, position, appoint_form=form)
+        return _position_page(request, position, **{"{}_form".format(prefix): form})
     return HttpResponseRedirect(reverse("staffing:position", args=[position.pk]))
+
+
+@require_POST
+def appoint(request: HttpRequest, pk: int) -> HttpResponse:
+    return _official_on_post(request, pk, form_class=AppointForm, prefix="appoint", service=services.appoint)
 
 
 @require_POST
 def cover_start(request: HttpRequest, pk: int) -> HttpResponse:
-    position = _position_or_404(request, pk)
-    _require_lead(request, position.ward_id)
-    form = CoverForm(request.POST, ward=position.ward, prefix="cover")
-    done = _apply(
-        form,
-        lambda d: services.start_cover(
-            official=d["official"], position=position, start=d["start"], end=d["end"], note=d["note"]
-        ),
-    )
-    if done is None:
-        return _position_page(request, position, cover_form=form)
-    return HttpResponseRedirect(reverse("staffing:position", args=[position.pk]))
+    return _official_on_post(request, pk, form_class=CoverForm, prefix="cover", service=services.start_cover)
 
 
 @require_POST
