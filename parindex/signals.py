@@ -29,7 +29,11 @@ def ensure_admin_group() -> Group:
     group, _ = Group.objects.get_or_create(name=ADMIN_GROUP)
     perms = Permission.objects.filter(content_type__app_label__in=ADMIN_APPS).select_related("content_type")
     allowed = [
-        p for p in perms if p.content_type.model not in READ_ONLY_MODELS or p.codename.startswith("view_")
+        p
+        for p in perms
+        if (p.content_type.model not in READ_ONLY_MODELS or p.codename.startswith("view_"))
+        # groups and permissions are how rights are granted: superusers only
+        and not (p.content_type.app_label == "auth" and p.content_type.model in ("group", "permission"))
     ]
     group.permissions.set(allowed)
     return group

@@ -1,17 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from parindex.admin import WardScopedAdmin
 from tasks.models import Criterion, Evidence, Plan, Task
 
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(WardScopedAdmin, SimpleHistoryAdmin):
     list_display = ["title", "ward", "year"]
     list_filter = ["year", "ward"]
 
 
 @admin.register(Task)
-class TaskAdmin(SimpleHistoryAdmin):
+class TaskAdmin(WardScopedAdmin, SimpleHistoryAdmin):
+    ward_path = "plan__ward"
     list_display = ["code", "title", "plan", "component", "lead", "due_date", "status"]
     list_filter = ["status", "component", "plan__year"]
     search_fields = ["code", "title"]
@@ -20,7 +22,7 @@ class TaskAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(SimpleHistoryAdmin):
+class CriterionAdmin(WardScopedAdmin, SimpleHistoryAdmin):
     list_display = [
         "code",
         "title",
@@ -36,6 +38,6 @@ class CriterionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(WardScopedAdmin, SimpleHistoryAdmin):
     list_display = ["__str__", "kind", "task", "criterion", "added_by", "added_at"]
     raw_id_fields = ["task", "criterion", "added_by"]

@@ -238,3 +238,56 @@ def test_each_role_gets_the_expected_answer_on_main_pages(client, request, colum
     client.force_login(request.getfixturevalue(role))
     got = {name: client.get(reverse(name)).status_code for name in EXPECTED}
     assert got == {name: statuses[column] for name, statuses in EXPECTED.items()}
+
+
+@pytest.mark.django_db
+def test_city_administrator_sees_only_their_citys_people_in_admin(
+    client, administrator, officer_tuphap, city_viewer, far_ward, make_user
+):
+    stranger = make_user("canbo_tanan", role="officer", ward=far_ward, full_name="Lý Văn Xa")
+    client.force_login(administrator)
+    listing = client.get("/admin/auth/user/").content.decode()
+    assert "tuphap" in listing and "thanhpho" in listing
+    assert "canbo_tanan" not in listing
+    assert (
+        client.get("/admin/auth/user/{}/change/".format(stranger.pk)).status_code == 302
+    )  # "does not exist"
+    wards = client.get("/admin/parindex/ward/").content.decode()
+    assert "Phường Bình Hưng" in wards and far_ward.name not in wards
+
+
+@pytest.mark.django_db
+def test_administrator_cannot_grant_superuser_or_edit_groups(client, administrator, officer_tuphap):
+    client.force_login(administrator)
+    page = client.get("/admin/auth/user/{}/change/".format(officer_tuphap.pk))
+    assert page.status_code == 200
+    form_fields = page.context["adminform"].form.fields
+    assert "is_superuser" not in form_fields and "groups" not in form_fields
+    assert not administrator.has_perm("auth.change_group")
+    assert not administrator.has_perm("auth.change_permission")
+    assert client.get("/admin/auth/group/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_city_administrator_cannot_create_a_global_viewer(client, administrator):
+    client.force_login(administrator)
+    response = client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "xem_toan_tinh",
+            "password1": "Mat-khau-rat-dai-2026!",
+            "password2": "Mat-khau-rat-dai-2026!",
+            "membership-TOTAL_FORMS": "1",
+            "membership-INITIAL_FORMS": "0",
+            "membership-MIN_NUM_FORMS": "0",
+            "membership-MAX_NUM_FORMS": "1",
+            "membership-0-role": "city_viewer",
+            "membership-0-city": "",
+            "membership-0-title": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "Hãy chọn thành phố" in response.content.decode()
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.filter(username="xem_toan_tinh").exists()
