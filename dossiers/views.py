@@ -168,7 +168,7 @@ def calendar_start(day: date):
 
 
 def _export_xlsx(qs) -> FileResponse:
-    from dossiers.templatetags.dossier_tags import mask_id, mask_phone
+    from dossiers.privacy import mask_id, mask_phone
     from parindex.reports import xlsx
 
     wb = xlsx.new_workbook()

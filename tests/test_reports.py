@@ -285,3 +285,30 @@ def test_indicator_sheet_lists_every_indicator_with_target_and_status(march, war
     assert (on_time[4], on_time[5]) == (live.value.numerator, live.value.denominator)
     assert on_time[6] == float(live.value.value)
     assert on_time[7] == ">=" and on_time[8] == 90 and on_time[9] == live.assessment.label
+
+
+def _log_contacts(content: bytes) -> list[tuple]:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(BytesIO(content), read_only=True)["Sổ theo dõi"]
+    return [(row[8], row[9]) for row in ws.iter_rows(min_row=4, values_only=True) if row[2]]
+
+
+def test_applicant_contacts_in_full_only_for_the_wards_own_staff(
+    march, client, ward, chairperson, city_viewer
+):
+    url = reverse("reports:download") + "?ward={}&from=2023-03-01&to=2023-03-31".format(ward.code)
+    client.force_login(chairperson)
+    full = _log_contacts(b"".join(client.get(url).streaming_content))
+    client.force_login(city_viewer)
+    masked = _log_contacts(b"".join(client.get(url).streaming_content))
+    assert len(full) == len(masked) > 0
+    phones = [phone for _address, phone in full if phone]
+    assert phones and all("•" not in p for p in phones)
+    for (address, phone), (m_address, m_phone) in zip(full, masked, strict=True):
+        if phone:
+            assert m_phone != phone and m_phone.endswith(phone[-3:]) and "•" in m_phone
+        if address:
+            assert m_address != address and m_address.startswith("•••")

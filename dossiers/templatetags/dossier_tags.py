@@ -5,26 +5,13 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
-from dossiers import classification
+from dossiers import classification, privacy
 
 register = template.Library()
 
 
-@register.filter
-def mask_id(value: str) -> str:
-    """Keep the last 3 digits of an ID or tax code: enough to tell two applicants apart."""
-    value = value or ""
-    if len(value) <= 3:
-        return "•" * len(value)
-    return "•" * (len(value) - 3) + value[-3:]
-
-
-@register.filter
-def mask_phone(value: str) -> str:
-    value = value or ""
-    if len(value) <= 6:
-        return "•" * len(value)
-    return value[:3] + "•" * (len(value) - 6) + value[-3:]
+register.filter("mask_id", privacy.mask_id)
+register.filter("mask_phone", privacy.mask_phone)
 
 
 @register.filter

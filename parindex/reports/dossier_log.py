@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from dossiers import privacy
 from dossiers.models import Dossier, Hop
 from parindex import indicators
 from parindex.periods import Period
@@ -87,9 +88,14 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
-def log_values(index: int, d: Dossier, labels: dict[str, dict[str, str]] | None = None) -> list:
+def log_values(
+    index: int, d: Dossier, labels: dict[str, dict[str, str]] | None = None, *, mask_personal: bool = False
+) -> list:
     if labels is None:
         labels = _labels()
+    address, phone = d.applicant_address, d.applicant_phone
+    if mask_personal:
+        address, phone = privacy.mask_address(address), privacy.mask_phone(phone)
     return [
         index,
         d.ward.code,
@@ -99,8 +105,8 @@ def log_values(index: int, d: Dossier, labels: dict[str, dict[str, str]] | None 
         d.field.name,
         d.sets,
         d.applicant_name,
-        d.applicant_address,
-        d.applicant_phone,
+        address,
+        phone,
         labels["channel"].get(d.channel, d.channel),
         d.procedure.lead_agency,
         d.received_at,
@@ -140,14 +146,14 @@ LOG_FIELDS = (
 )
 
 
-def iter_log_rows(scope: Scope, period: Period) -> Iterator[list]:
+def iter_log_rows(scope: Scope, period: Period, *, mask_personal: bool = False) -> Iterator[list]:
     labels = _labels()
     rows = log_queryset(scope, period).only(*LOG_FIELDS)
     for index, dossier in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
-        yield log_values(index, dossier, labels)
+        yield log_values(index, dossier, labels, mask_personal=mask_personal)
 
 
-def write_log(workbook, scope: Scope, period: Period) -> SheetWriter:
+def write_log(workbook, scope: Scope, period: Period, *, mask_personal: bool = False) -> SheetWriter:
     sheet = SheetWriter(
         workbook,
         SHEET_TITLE,
@@ -166,6 +172,6 @@ def write_log(workbook, scope: Scope, period: Period) -> SheetWriter:
     sheet.append([(str(c.header), xlsx.HEADER) for c in LOG_COLUMNS])
     # Only the date cells need a style (their number format); plain cells stay unstyled so a
     # 100k-row log writes fast.
-    for values in iter_log_rows(scope, period):
+    for values in iter_log_rows(scope, period, mask_personal=mask_personal):
         sheet.append(values)
     return sheet

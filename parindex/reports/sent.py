@@ -21,7 +21,8 @@ def mark_sent(scope: Scope, period: Period, *, by, number: str, at: datetime | N
     at = at or timezone.now()
     preparer = full_name(by)
     meta = default_meta(scope, number=number, report_date=timezone.localtime(at).date(), preparer=preparer)
-    handle, data = build_report_file(scope, period, meta=meta)
+    # The stored file goes up to the city: applicants' contact details stay in the ward.
+    handle, data = build_report_file(scope, period, meta=meta, mask_personal=True)
     with handle:
         content = handle.read()
     report = SentReport(

@@ -35,6 +35,7 @@ from parindex.access import (
 )
 from parindex.audit import log_access
 from parindex.models import City, Role, Ward
+from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports import imports
 from parindex.reports.figures import BIEU06_COLUMNS, Scope, cell_key, counts_from, figures
@@ -209,11 +210,11 @@ def download(request: HttpRequest) -> HttpResponse:
     except BadParameters as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     user = request.user
-    meta = default_meta(
-        scope, number=request.GET.get("number", "")[:50], preparer=user.get_full_name() or user.username
-    )
+    meta = default_meta(scope, number=request.GET.get("number", "")[:50], preparer=full_name(user))
+    # Applicants' contact details in full only for the ward's own one-stop staff.
+    ward_staff = not scope.is_city and can_handle_dossiers(user, scope.wards[0])
     # Built into a temporary file, not memory: a city's year is large; FileResponse streams it.
-    handle, _data = build_report_file(scope, period, meta=meta)
+    handle, _data = build_report_file(scope, period, meta=meta, mask_personal=not ward_staff)
     return FileResponse(
         handle, as_attachment=True, filename=report_filename(scope, period), content_type=XLSX_CONTENT_TYPE
     )

@@ -68,26 +68,36 @@ def default_meta(
 
 
 def build_report(
-    scope: Scope, period: Period, output: IO[bytes] | str, *, meta: ReportMeta | None = None
+    scope: Scope,
+    period: Period,
+    output: IO[bytes] | str,
+    *,
+    meta: ReportMeta | None = None,
+    mask_personal: bool = False,
 ) -> dict:
-    """Write the report workbook to ``output``; return the Biểu 06 figures it printed."""
+    """Write the report workbook to ``output``; return the Biểu 06 figures it printed.
+
+    ``mask_personal`` masks applicants' addresses and phones in the dossier log: for readers
+    outside the ward's one-stop work and for reports sent up to the city."""
     meta = meta or default_meta(scope)
     data = figures(scope, period)
     workbook = xlsx.new_workbook()
     write_bieu06(workbook, scope, period, data, meta)
     write_indicators(workbook, scope, period, indicators.summary(scope.ward_ids, period))
     write_late(workbook, scope, period)
-    write_log(workbook, scope, period)
+    write_log(workbook, scope, period, mask_personal=mask_personal)
     write_tasks(workbook, scope, period)
     write_staffing(workbook, scope, period)
     workbook.save(output)
     return data
 
 
-def build_report_file(scope: Scope, period: Period, *, meta: ReportMeta | None = None):
+def build_report_file(
+    scope: Scope, period: Period, *, meta: ReportMeta | None = None, mask_personal: bool = False
+):
     """The workbook in an anonymous temporary file (rewound), and the figures."""
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
-    data = build_report(scope, period, handle, meta=meta)
+    data = build_report(scope, period, handle, meta=meta, mask_personal=mask_personal)
     handle.seek(0)
     return handle, data
 
