@@ -183,6 +183,15 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind nginx every request comes from 127.0.0.1: with TRUSTED_PROXY_COUNT=1 the client address is
+# read from X-Forwarded-For, which our nginx configuration overwrites with the client's address
+# (docs/deploy.md), so one office's typos do not lock out the whole province. django-ipware counts
+# the proxies listed in that header besides the client: one trusted proxy that overwrites it = 0.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "vi"

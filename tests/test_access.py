@@ -291,3 +291,28 @@ def test_city_administrator_cannot_create_a_global_viewer(client, administrator)
     from django.contrib.auth import get_user_model
 
     assert not get_user_model().objects.filter(username="xem_toan_tinh").exists()
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_lockout_follows_the_client_not_the_proxy(client, officer_tuphap, settings):
+    # what TRUSTED_PROXY_COUNT=1 sets (parindex/settings.py)
+    settings.AXES_IPWARE_PROXY_COUNT = 0
+    settings.AXES_IPWARE_PROXY_ORDER = "right-most"
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    for _ in range(5):
+        client.post(
+            "/accounts/login/", {"username": "tuphap", "password": "sai"}, HTTP_X_FORWARDED_FOR="203.0.113.7"
+        )
+    locked = client.post(
+        "/accounts/login/",
+        {"username": "tuphap", "password": "matkhau-demo-2026"},
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert locked.status_code == 429
+    # the same account from another office behind the same proxy is not locked out
+    response = client.post(
+        "/accounts/login/",
+        {"username": "tuphap", "password": "matkhau-demo-2026"},
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
+    assert response.status_code == 302
