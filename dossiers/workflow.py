@@ -38,6 +38,7 @@ from dossiers.models import (
     SupplementRequest,
 )
 from parindex.models import Ward
+from parindex.names import full_name
 
 
 class WorkflowError(Exception):
@@ -554,7 +555,7 @@ def edit(dossier: Dossier, *, by, at: datetime, expected_version: int, changes: 
     locked = _lock(dossier)
     if locked.version != expected_version:
         last = locked.events.select_related("by").order_by("-recorded_at", "-id").first()
-        who = (last.by.get_full_name() or last.by.username) if last else "?"
+        who = full_name(last.by) if last else "?"
         when = timezone.localtime(last.at if last else locked.updated_at).strftime("%H:%M %d/%m/%Y")
         raise StaleEdit(
             _("Hồ sơ đã được {who} sửa lúc {when}. Hãy xem lại và nhập lại thay đổi của bạn.").format(

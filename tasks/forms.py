@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from parindex.names import full_name
 from tasks.models import Component, Criterion, TaskStatus
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -26,12 +27,12 @@ def _date_field(label, *, required: bool = True) -> forms.DateField:
 
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.username
+        return full_name(obj)
 
 
 class UsersChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.username
+        return full_name(obj)
 
 
 class PlanForm(forms.Form):

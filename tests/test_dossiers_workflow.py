@@ -316,7 +316,7 @@ def test_stale_edit_is_refused_with_who_and_when(make_dossier, land, officer_dat
         expected_version=opened,
         changes={"applicant_phone": "0987654321"},
     )
-    with pytest.raises(workflow.StaleEdit, match="Lan Nguyễn Thị sửa lúc 10:00 04/03/2024"):
+    with pytest.raises(workflow.StaleEdit, match="Nguyễn Thị Lan sửa lúc 10:00 04/03/2024"):
         workflow.edit(
             d,
             by=officer_datdai,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from dossiers import calendar
 from dossiers.models import ApologyLetter, Hop
 from parindex import indicators
+from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports import xlsx
 from parindex.reports.figures import Scope
@@ -220,7 +221,7 @@ def write_tasks(workbook, scope: Scope, period: Period) -> SheetWriter:
                 (t.code, xlsx.CELL),
                 (t.title, xlsx.CELL),
                 (t.get_component_display(), xlsx.CELL),
-                ((t.lead.get_full_name() or t.lead.username) if t.lead else "", xlsx.CELL),
+                (full_name(t.lead) if t.lead else "", xlsx.CELL),
                 (t.due_date, xlsx.DATE),
                 (str(status), xlsx.CELL),
                 (t.completed_on if done_by_then else None, xlsx.DATE),
