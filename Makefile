@@ -14,11 +14,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) messages
+MO := parindex/locale/en/LC_MESSAGES/django.mo
+
+install: $(STAMP) $(MO)
 
 # .po files are in the repo; .mo files are built here with polib (no system gettext needed).
-messages: $(STAMP)
+$(MO): parindex/locale/en/LC_MESSAGES/django.po $(STAMP)
 	$(BIN)/python manage.py compile_po
+
+messages: $(MO)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
