@@ -142,8 +142,8 @@ def check_archive(file: IO[bytes], *, name: str, kind: str = "Excel") -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError):
         raise UploadRefused(unreadable) from None
     bomb = _(
-        "Tệp {name} bị từ chối: {reason} Đây có thể là “bom nén” (tệp nhỏ nhưng giải nén ra rất lớn); "
-        "hãy mở bằng Excel, lưu lại và tải lên lại."
+        "Tệp {name} bị từ chối: {reason} Tệp như vậy có thể là “bom nén” (nhỏ khi tải lên nhưng giải nén "
+        "ra rất lớn) nên không được mở."
     )
     if len(members) > MAX_MEMBERS:
         reason = _("có {count} thành phần nén, tối đa {limit}.").format(count=len(members), limit=MAX_MEMBERS)
