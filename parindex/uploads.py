@@ -42,7 +42,7 @@ EVIDENCE: dict[str, tuple[bytes, ...]] = {
     ".jpeg": (b"\xff\xd8\xff",),
     ".png": (b"\x89PNG\r\n\x1a\n",),
 }
-KIND_LABELS = {".xlsx": "Excel", ".docx": "Word", ".pdf": "PDF", ".doc": "Word", ".xls": "Excel"}
+KIND_LABELS = {".xlsx": "Excel", ".docx": "Word"}  # the zip-based types we accept
 
 # A workbook has a dozen members; a Word file with many pictures a few hundred.
 MAX_MEMBERS = 1000
