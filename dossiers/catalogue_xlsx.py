@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from dossiers.models import Field, OnlineLevel, Procedure
+from parindex import uploads
 from parindex.reports import xlsx
 
 COLUMNS = [
@@ -117,6 +118,11 @@ def _int(value) -> int:
 
 def import_file(upload) -> ImportResult:
     result = ImportResult()
+    try:
+        uploads.check_upload(upload)
+    except uploads.UploadRefused as exc:
+        result.errors.append(exc.message)
+        return result
     try:
         wb = load_workbook(upload, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types on a non-xlsx file

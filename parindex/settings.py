@@ -219,6 +219,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"  # never served publicly: evidence files go through permission-checked views
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+# What an Office upload may unpack to (zip-bomb guard, parindex/uploads.py).
+UPLOAD_MAX_UNPACKED_BYTES = env_int("UPLOAD_MAX_UNPACKED_MB", 100, minimum=1) * 1024 * 1024
+# Import previews staged on disk older than this are deleted (`manage.py purge_staging`).
+UPLOAD_STAGING_MAX_AGE = env_int("UPLOAD_STAGING_MAX_AGE_MINUTES", 120, minimum=1) * 60
 
 
 if not DEBUG:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from parindex import uploads
 from parindex.reports.xlsx import HEADER, SheetWriter, new_workbook
 from tasks.models import Component
 
@@ -65,9 +66,15 @@ def _norm(text: object) -> str:
 def read_rows(upload, columns: list[Column]) -> list[Row]:
     """Rows of the first sheet keyed by column, blank rows skipped; ImportFailed on a bad file
     or missing required columns."""
+    if not hasattr(upload, "read"):
+        with open(upload, "rb") as handle:
+            return read_rows(handle, columns)
     try:
-        data = upload.read() if hasattr(upload, "read") else open(upload, "rb").read()  # noqa: SIM115
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        uploads.check_upload(upload)
+    except uploads.UploadRefused as exc:
+        raise ImportFailed([exc.message]) from None
+    try:
+        workbook = load_workbook(io.BytesIO(upload.read()), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a non-xlsx file
         raise ImportFailed([_("Không đọc được tệp: hãy dùng tệp Excel .xlsx theo mẫu.")]) from None
     sheet = workbook.worksheets[0]

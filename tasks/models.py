@@ -10,10 +10,13 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from parindex import uploads
 
 
 class Component(models.TextChoices):
@@ -281,3 +284,12 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.url or self.note[:60]
+
+    def clean(self) -> None:
+        # The admin's change form stores a new file without going through plans.add_evidence;
+        # an uncommitted file is one just uploaded, and gets the same checks.
+        if self.file and not getattr(self.file, "_committed", True):
+            try:
+                uploads.check_upload(self.file.file, name=self.file.name, allowed=uploads.EVIDENCE)
+            except uploads.UploadRefused as exc:
+                raise ValidationError({"file": exc.message}) from None

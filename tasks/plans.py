@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -17,28 +16,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from parindex import uploads
 from parindex.access import can_lead, membership_of
 from parindex.models import Role, Ward
 from parindex.names import full_name
 from tasks.models import Criterion, Evidence, EvidenceKind, Plan, Task, TaskStatus
 
 User = get_user_model()
-
-# Extension -> accepted leading bytes. The extension alone is not trusted: a renamed executable
-# or HTML page must not be stored and later handed to another official's browser.
-_OLE = b"\xd0\xcf\x11\xe0"
-_ZIP = b"PK\x03\x04"
-ALLOWED_UPLOADS: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF",),
-    ".doc": (_OLE,),
-    ".docx": (_ZIP,),
-    ".xls": (_OLE,),
-    ".xlsx": (_ZIP,),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-}
-
 
 # -- who may do what ---------------------------------------------------------------------------
 
@@ -183,39 +167,11 @@ def set_status(
 
 
 def validate_upload(upload: UploadedFile) -> str:
-    """Refuse a file of a disallowed type or too large; return its normalised extension."""
-    name = upload.name or ""
-    suffix = Path(name).suffix.lower()
-    if suffix not in ALLOWED_UPLOADS:
-        raise ValidationError(
-            {
-                "file": _("Tệp {name} không được chấp nhận: chỉ nhận PDF, Word, Excel, JPG, PNG.").format(
-                    name=name
-                )
-            }
-        )
-    if upload.size > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": _("Tệp {name} quá lớn ({size} MB); tối đa {limit} MB.").format(
-                    name=name,
-                    size=round(upload.size / 1024 / 1024, 1),
-                    limit=settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-                )
-            }
-        )
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in ALLOWED_UPLOADS[suffix]):
-        raise ValidationError(
-            {
-                "file": _("Nội dung tệp {name} không đúng định dạng {ext}.").format(
-                    name=name, ext=suffix[1:].upper()
-                )
-            }
-        )
-    return suffix
+    """Refuse a file of a disallowed type, too large, or a zip bomb; return its extension."""
+    try:
+        return uploads.check_upload(upload, allowed=uploads.EVIDENCE)
+    except uploads.UploadRefused as exc:
+        raise ValidationError({"file": exc.message}) from None
 
 
 @transaction.atomic

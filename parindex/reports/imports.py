@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import IO, Any
 
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,7 +32,9 @@ from openpyxl import load_workbook
 from unidecode import unidecode
 
 from dossiers import calendar, workflow
+from dossiers.forms import validate_id_number, validate_phone
 from dossiers.models import Channel, Dossier, Outcome, Procedure, Status
+from parindex import uploads
 from parindex.models import Ward
 from parindex.reports.dossier_log import LOG_COLUMNS
 from parindex.reports.dossier_log import SHEET_TITLE as LOG_SHEET
@@ -225,31 +227,12 @@ def _choices(format_: str) -> tuple[dict[str, str], dict[str, str], dict[str, st
 
 # --- reading the file ----------------------------------------------------------------------------
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-
-def check_upload(name: str, size: int, head: bytes) -> None:
-    """Refuse what is not a plain .xlsx before parsing it."""
-    if size > settings.UPLOAD_MAX_BYTES:
-        raise ImportFileError(
-            _("Tệp quá lớn ({} MB). Giới hạn là {} MB.").format(
-                round(size / 1024 / 1024, 1), settings.UPLOAD_MAX_BYTES // 1024 // 1024
-            )
-        )
-    if not name.lower().endswith(".xlsx"):
-        raise ImportFileError(_("Chỉ nhận tệp Excel .xlsx."))
-    if head.startswith(OLE_MAGIC):
-        # An encrypted .xlsx is an OLE container, not a zip (as is the old .xls format).
-        raise ImportFileError(
-            _(
-                "Tệp đang được đặt mật khẩu (hoặc là định dạng .xls cũ). Hãy bỏ mật khẩu và lưu lại dạng .xlsx."
-            )
-        )
-    if not head.startswith(b"PK"):
-        raise ImportFileError(_("Tệp không phải là tệp Excel .xlsx hợp lệ."))
-
-
-def _read_rows(source: IO[bytes] | str) -> tuple[str, list[tuple[int, list[Any]]]]:
+def _read_rows(source: IO[bytes]) -> tuple[str, list[tuple[int, list[Any]]]]:
+    try:
+        uploads.check_upload(source)
+    except uploads.UploadRefused as exc:
+        raise ImportFileError(exc.message) from None
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
@@ -333,10 +316,24 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _identifier(value: Any, validate: Callable[[str], str]) -> str:
+    """An ID number or phone checked by the entry form's own validator. A number cell has lost
+    its leading zero to Excel (0912345678 -> 912345678): put it back when that makes it valid."""
+    try:
+        return validate(_text(value))
+    except ValidationError:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                return validate("0" + _text(value))
+            except ValidationError:
+                pass
+        raise
+
+
 # --- preview -------------------------------------------------------------------------------------
 
 
-def preview(source: IO[bytes] | str, *, ward: Ward) -> Preview:
+def preview(source: IO[bytes], *, ward: Ward) -> Preview:
     """Read and check every row; plan what ``apply`` would do. Writes nothing."""
     sheet, rows = _read_rows(source)
     position, format_, columns, headers = _find_header(rows)
@@ -419,6 +416,11 @@ def _check_row(
         values[key] = _text(record.get(key))
     if not values["applicant_name"]:
         problem("applicant_name", _("Thiếu tên người nộp hồ sơ."))
+    for key, validate in (("applicant_id_number", validate_id_number), ("applicant_phone", validate_phone)):
+        try:
+            values[key] = _identifier(record.get(key), validate)
+        except ValidationError as exc:
+            problem(key, _("“{}”: {}").format(values[key], " ".join(exc.messages)))
     sets = record.get("sets")
     try:
         values["sets"] = int(sets) if _text(sets) else 1
@@ -647,7 +649,7 @@ def _apply_row(row: PlannedRow, *, ward: Ward, by) -> None:
 
 
 def import_file(
-    source: IO[bytes] | str, *, ward: Ward, by, dry_run: bool = False
+    source: IO[bytes], *, ward: Ward, by, dry_run: bool = False
 ) -> tuple[Preview, ImportResult | None]:
     """Preview, then apply unless ``dry_run`` or the preview found errors."""
     plan = preview(source, ward=ward)

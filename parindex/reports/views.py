@@ -9,9 +9,7 @@ administrator (city). Views check access and call the report functions; they com
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parindex import periods
+from parindex import periods, uploads
 from parindex.access import (
     can_handle_dossiers,
     can_lead,
@@ -275,12 +273,6 @@ def sent_file(request: HttpRequest, pk: int) -> FileResponse:
 IMPORT_SESSION_KEY = "reports_import"
 
 
-def _import_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "reports" / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _import_ward(request: HttpRequest) -> Ward:
     code = request.POST.get("ward") or request.GET.get("ward")
     ward = get_visible_ward(request.user, code) if code else current_ward(request)
@@ -292,16 +284,26 @@ def _import_ward(request: HttpRequest) -> Ward:
 
 
 def import_dossiers(request: HttpRequest) -> HttpResponse:
-    """Upload -> preview (every row's problems, nothing written) -> confirm (all or nothing)."""
+    """Upload -> preview (every row's problems, nothing written) -> confirm (all or nothing), or
+    cancel. The upload waits on disk between the steps only while it can still be confirmed."""
     ward = _import_ward(request)
     context: dict = {"ward": ward, "max_mb": settings.UPLOAD_MAX_BYTES // 1024 // 1024}
     status = 200
-    if request.method == "POST" and request.POST.get("action") == "confirm":
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in ("confirm", "cancel"):
         saved = request.session.get(IMPORT_SESSION_KEY) or {}
         token = request.POST.get("token", "")
-        path = _import_dir() / "{}.xlsx".format(token)
-        if not token or saved.get("token") != token or saved.get("ward") != ward.code or not path.exists():
+        path = uploads.staged_path(token)
+        if saved.get("token") != token or saved.get("ward") != ward.code or path is None:
             messages.error(request, _("Phiên nhập tệp đã hết hạn. Hãy tải tệp lên lại."))
+            return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
+        # Whatever happens next, this staged copy of applicants' data is not needed again.
+        request.session.pop(IMPORT_SESSION_KEY, None)
+        if action == "cancel":
+            uploads.discard(token)
+            messages.info(
+                request, _("Đã hủy nhập tệp {}; chưa nhập hồ sơ nào.").format(saved.get("name", ""))
+            )
             return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
         try:
             with path.open("rb") as handle:
@@ -309,10 +311,9 @@ def import_dossiers(request: HttpRequest) -> HttpResponse:
         except imports.ImportFileError as exc:
             plan, result = None, None
             context["file_error"] = str(exc)
-            status = 400
+        finally:
+            uploads.discard(token)
         if result is not None:
-            path.unlink(missing_ok=True)
-            request.session.pop(IMPORT_SESSION_KEY, None)
             messages.success(
                 request,
                 _("Đã nhập tệp {}: {} hồ sơ mới, {} hồ sơ cập nhật, {} hồ sơ không đổi.").format(
@@ -320,33 +321,36 @@ def import_dossiers(request: HttpRequest) -> HttpResponse:
                 ),
             )
             return HttpResponseRedirect("{}?ward={}".format(reverse("reports:index"), ward.code))
-        context.update({"plan": plan, "token": token, "file_name": saved.get("name", "")})
+        context.update({"plan": plan, "file_name": saved.get("name", "")})
         status = 400
     elif request.method == "POST":
         upload = request.FILES.get("file")
+        previous = request.session.pop(IMPORT_SESSION_KEY, None) or {}
+        uploads.discard(previous.get("token"))
         if upload is None:
             context["file_error"] = _("Hãy chọn tệp Excel (.xlsx).")
             status = 400
         else:
+            token = None
             try:
-                head = upload.read(8)
-                upload.seek(0)
-                imports.check_upload(upload.name, upload.size, head)
-                token = uuid.uuid4().hex
-                path = _import_dir() / "{}.xlsx".format(token)
-                with path.open("wb") as out:
-                    for chunk in upload.chunks():
-                        out.write(chunk)
-                with path.open("rb") as handle:
+                uploads.check_upload(upload)
+                token = uploads.stage(upload)
+                with uploads.staged_path(token).open("rb") as handle:
                     plan = imports.preview(handle, ward=ward)
-            except imports.ImportFileError as exc:
+            except (uploads.UploadRefused, imports.ImportFileError) as exc:
+                uploads.discard(token)
                 context["file_error"] = str(exc)
                 status = 400
             else:
-                request.session[IMPORT_SESSION_KEY] = {
-                    "token": token,
-                    "ward": ward.code,
-                    "name": upload.name[:200],
-                }
-                context.update({"plan": plan, "token": token, "file_name": upload.name})
+                if plan.ok:
+                    request.session[IMPORT_SESSION_KEY] = {
+                        "token": token,
+                        "ward": ward.code,
+                        "name": upload.name[:200],
+                    }
+                    context["token"] = token
+                else:
+                    # Nothing can be confirmed: the person fixes the file and uploads it again.
+                    uploads.discard(token)
+                context.update({"plan": plan, "file_name": upload.name})
     return render(request, "reports/import.html", context, status=status)
