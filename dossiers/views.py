@@ -510,7 +510,10 @@ def print_form(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     if number not in PRINTS:
         raise Http404("form")
     dossier = _get_dossier(request, pk)
-    return _render_print(request, dossier, number, full=privacy.may_see(request.user, dossier))
+    full = privacy.may_see(request.user, dossier)
+    if full and number in PRINTS_WITH_PERSONAL_DATA:
+        privacy.log_read(request.user, dossier, action="print " + number)
+    return _render_print(request, dossier, number, full=full)
 
 
 def _render_print(
@@ -525,8 +528,6 @@ def _render_print(
     template, title = PRINTS[number]
     context = {"dossier": dossier, "title": _(title), "number": number, "today": timezone.localdate()}
     if number in PRINTS_WITH_PERSONAL_DATA:
-        if full and reveal_form is None:
-            privacy.log_read(request.user, dossier, action="print " + number)
         context["personal"] = privacy.personal_data(dossier, full=full)
         context["reveal_form"] = reveal_form or RevealForm()
         context["reveal_url"] = reverse("dossiers:reveal", args=[dossier.pk, number])
