@@ -249,5 +249,18 @@ class FilterForm(forms.Form):
         return data
 
 
+class RevealForm(forms.Form):
+    """Ask to see an applicant's personal data in full once (Nghị định 13/2023): the reason is logged."""
+
+    reason = forms.CharField(
+        label=_("Lý do cần xem đầy đủ"),
+        max_length=300,
+        help_text=_(
+            "Số CCCD, điện thoại, thư điện tử và địa chỉ được hiện một lần; lần xem được ghi nhật ký."
+        ),
+        error_messages={"required": _("Hãy ghi lý do cần xem đầy đủ.")},
+    )
+
+
 class CatalogueImportForm(forms.Form):
     file = forms.FileField(label=_("Tệp Excel danh mục thủ tục (.xlsx)"))

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from dossiers import privacy
 from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports.figures import Scope, differences, figures
@@ -22,7 +23,7 @@ def mark_sent(scope: Scope, period: Period, *, by, number: str, at: datetime | N
     preparer = full_name(by)
     meta = default_meta(scope, number=number, report_date=timezone.localtime(at).date(), preparer=preparer)
     # The stored file goes up to the city: applicants' contact details stay in the ward.
-    handle, data = build_report_file(scope, period, meta=meta, mask_personal=True)
+    handle, data = build_report_file(scope, period, meta=meta, full_for=privacy.UnmaskedReads(None))
     with handle:
         content = handle.read()
     report = SentReport(

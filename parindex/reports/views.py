@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dossiers import privacy
 from parindex import periods, uploads
 from parindex.access import (
     can_handle_dossiers,
@@ -209,10 +210,11 @@ def download(request: HttpRequest) -> HttpResponse:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     user = request.user
     meta = default_meta(scope, number=request.GET.get("number", "")[:50], preparer=full_name(user))
-    # Applicants' contact details in full only for the ward's own one-stop staff.
-    ward_staff = not scope.is_city and can_handle_dossiers(user, scope.wards[0])
+    # The dossier log shows each applicant by the one personal-data rule; unmasked rows are logged.
+    reads = privacy.UnmaskedReads(user)
     # Built into a temporary file, not memory: a city's year is large; FileResponse streams it.
-    handle, _data = build_report_file(scope, period, meta=meta, mask_personal=not ward_staff)
+    handle, _data = build_report_file(scope, period, meta=meta, full_for=reads)
+    reads.log(action="report log", note="{} {}-{}".format(scope.code, period.start, period.end))
     return FileResponse(
         handle, as_attachment=True, filename=report_filename(scope, period), content_type=XLSX_CONTENT_TYPE
     )
