@@ -7,6 +7,7 @@ ImproperlyConfigured that names the variable and what it expects.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -220,6 +221,9 @@ MEDIA_URL = "/media/"  # never served publicly: evidence files go through permis
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 
+# Moves and receptions may be dated this far ahead of the server's clock (an office PC running a
+# little fast), never more: a move dated next month would block every later move at the real time.
+CLOCK_SKEW = timedelta(minutes=env_int("CLOCK_SKEW_MINUTES", 5))
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
