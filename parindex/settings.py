@@ -238,12 +238,13 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
 
 # Calendar overrides and rate limits are cached; in production every gunicorn worker must see the
-# same values, so the cache lives in the database (`manage.py createcachetable`). Development and
-# tests keep the per-process memory cache.
+# same values, so the cache lives in the database (`migrate` creates the table, whatever DEBUG
+# says). Development and tests keep the per-process memory cache.
+DATABASE_CACHE_TABLE = "parindex_cache"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if DEBUG
-    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "parindex_cache"}
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": DATABASE_CACHE_TABLE}
 }
 
 LOGGING = {
