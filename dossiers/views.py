@@ -34,6 +34,7 @@ from dossiers.forms import (
     RevealForm,
 )
 from dossiers.models import Dossier, DossierEvent, Procedure, Rating, Status
+from parindex import idempotency
 from parindex.access import can_handle_dossiers, can_lead, current_ward, is_admin, visible_ward_ids
 from parindex.audit import changes
 
@@ -235,37 +236,47 @@ def _handle_ward_or_403(request: HttpRequest):
     return ward
 
 
+CREATE_PURPOSE = "dossiers.create"
+
+
 def create(request: HttpRequest) -> HttpResponse:
     ward = _handle_ward_or_403(request)
     now = timezone.now()
     procedures = Procedure.objects.in_force_on(timezone.localdate()).select_related("field")
     if request.method == "POST":
+        first = idempotency.previous_result(request, CREATE_PURPOSE)
+        if first:
+            return idempotency.to_first_result(request, first)
         form = DossierForm(request.POST, now=now)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                dossier = workflow.receive(
-                    ward=ward,
-                    procedure=form.procedure_obj,
-                    channel=data["channel"],
-                    received_at=data["received_at"],
-                    applicant_name=data["applicant_name"],
-                    by=request.user,
-                    applicant_id_number=data["applicant_id_number"],
-                    applicant_phone=data["applicant_phone"],
-                    applicant_email=data["applicant_email"],
-                    applicant_address=data["applicant_address"],
-                    documents=data["documents"],
-                    sets=data["sets"],
-                    fee=data["fee"],
-                    paid_online=data["paid_online"],
-                    digitised_at_reception=data["digitised_at_reception"],
-                    e_circulated=data["e_circulated"],
-                    backdate_reason=data["backdate_reason"],
-                    now=now,
-                    verification=data["verification"],
-                )
-            except workflow.WorkflowError as exc:
+                with idempotency.once(request, CREATE_PURPOSE) as claim:
+                    dossier = workflow.receive(
+                        ward=ward,
+                        procedure=form.procedure_obj,
+                        channel=data["channel"],
+                        received_at=data["received_at"],
+                        applicant_name=data["applicant_name"],
+                        by=request.user,
+                        applicant_id_number=data["applicant_id_number"],
+                        applicant_phone=data["applicant_phone"],
+                        applicant_email=data["applicant_email"],
+                        applicant_address=data["applicant_address"],
+                        documents=data["documents"],
+                        sets=data["sets"],
+                        fee=data["fee"],
+                        paid_online=data["paid_online"],
+                        digitised_at_reception=data["digitised_at_reception"],
+                        e_circulated=data["e_circulated"],
+                        backdate_reason=data["backdate_reason"],
+                        now=now,
+                        verification=data["verification"],
+                    )
+                    claim.done(reverse("dossiers:detail", args=[dossier.pk]))
+            except idempotency.AlreadyDone as done:
+                return idempotency.to_first_result(request, done.url)
+            except (workflow.WorkflowError, idempotency.TokenRefused) as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(

@@ -17,6 +17,7 @@ from dossiers.views import rating_token
 from parindex.models import AccessLog
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
+from tests.form_tokens import form_token
 
 INDEX = "/dossiers/"
 
@@ -175,10 +176,12 @@ def test_city_viewer_reads_but_cannot_move_or_create(client, city_viewer, make_d
 @freeze_time("2024-03-06 10:00:00+07:00")
 def test_officer_logs_a_dossier(client, officer_tuphap, birth):
     client.force_login(officer_tuphap)
-    assert client.get(reverse("dossiers:create")).status_code == 200
+    page = client.get(reverse("dossiers:create"))
+    assert page.status_code == 200
     response = client.post(
         reverse("dossiers:create"),
         {
+            **form_token(page),
             "procedure": "1.001193 - Đăng ký khai sinh",
             "channel": "in_person",
             "received_at": "2024-03-06T09:30",
