@@ -1,18 +1,17 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from parindex.admin import WardScopedAdmin
+from parindex.admin_scope import ScopedHistoryAdmin
 from tasks.models import Criterion, Evidence, Plan, Task
 
 
 @admin.register(Plan)
-class PlanAdmin(WardScopedAdmin, SimpleHistoryAdmin):
+class PlanAdmin(ScopedHistoryAdmin):
     list_display = ["title", "ward", "year"]
     list_filter = ["year", "ward"]
 
 
 @admin.register(Task)
-class TaskAdmin(WardScopedAdmin, SimpleHistoryAdmin):
+class TaskAdmin(ScopedHistoryAdmin):
     ward_path = "plan__ward"
     list_display = ["code", "title", "plan", "component", "lead", "due_date", "status"]
     list_filter = ["status", "component", "plan__year"]
@@ -22,7 +21,7 @@ class TaskAdmin(WardScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(WardScopedAdmin, SimpleHistoryAdmin):
+class CriterionAdmin(ScopedHistoryAdmin):
     list_display = [
         "code",
         "title",
@@ -38,6 +37,6 @@ class CriterionAdmin(WardScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(WardScopedAdmin, SimpleHistoryAdmin):
+class EvidenceAdmin(ScopedHistoryAdmin):
     list_display = ["__str__", "kind", "task", "criterion", "added_by", "added_at"]
     raw_id_fields = ["task", "criterion", "added_by"]
