@@ -18,6 +18,7 @@ from collections import defaultdict
 
 from django.contrib import admin
 from django.contrib.admin.utils import NestedObjects, unquote
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models import Q, QuerySet
@@ -68,6 +69,23 @@ def visible_rows(request, model, *, site=admin.site, depth: int = 0) -> QuerySet
     for condition in conditions:
         query &= condition
     return model._default_manager.filter(query)
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id box names the chosen row beside it: only when the user may see that row (a
+    posted id of another city must not come back with its name)."""
+
+    def __init__(self, rel, admin_site, rows: QuerySet, **kwargs):
+        super().__init__(rel, admin_site, **kwargs)
+        self.rows = rows
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            visible = self.rows.filter(**{key: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            visible = False
+        return super().label_and_url_for_value(value) if visible else ("", "")
 
 
 class SuperuserOnlyAdmin:
@@ -152,16 +170,21 @@ class ScopedAdmin:
 
     # --- what it offers to pick ---------------------------------------------------------------
 
-    def _scoped_choices(self, request, db_field, kwargs):
+    def _scoped_choices(self, request, db_field, kwargs) -> QuerySet | None:
         if request.user.is_superuser or "queryset" in kwargs:
-            return
+            return None
         rows = visible_rows(request, db_field.related_model, site=self.admin_site)
         if rows is not None:
             kwargs["queryset"] = rows
+        return rows
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        self._scoped_choices(request, db_field, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        rows = self._scoped_choices(request, db_field, kwargs)
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if rows is not None and formfield is not None and type(formfield.widget) is ForeignKeyRawIdWidget:
+            widget = formfield.widget
+            formfield.widget = ScopedRawIdWidget(widget.rel, widget.admin_site, rows, using=widget.db)
+        return formfield
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         self._scoped_choices(request, db_field, kwargs)
