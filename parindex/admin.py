@@ -41,6 +41,7 @@ class WardAdmin(ScopedHistoryAdmin):
     ward_path = "id"
     list_display = ["code", "name", "city"]
     list_filter = ["city"]
+    list_select_related = ["city"]
     search_fields = ["code", "name"]
 
 
@@ -102,6 +103,7 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
 @admin.register(AccessLog)
 class AccessLogAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["at", "user", "ward", "action", "object_type", "object_id", "note"]
+    list_select_related = ["user", "ward"]
     list_filter = ["action", "object_type"]
     date_hierarchy = "at"
 
@@ -123,6 +125,7 @@ admin.site.site_title = "Quản trị CCHC"
 class YearTargetAdmin(ScopedHistoryAdmin):
     list_display = ["year", "city", "ward", "indicator", "field", "direction", "threshold"]
     list_filter = ["year", "city", "indicator"]
+    list_select_related = ["city", "ward", "field"]
 
     def scope_q(self, request):
         # A ward's own target, or the city's default for its wards.
