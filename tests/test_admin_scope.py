@@ -599,7 +599,7 @@ def test_admin_lists_keep_a_fixed_number_of_queries(world, django_assert_max_num
         assert client.get("/admin/tasks/task/").status_code == 200
     for n in range(30):
         _user("canbo_them_{}".format(n), role=Role.OFFICER, ward=world.alpha.ward)
-    # The same ten before the rows, the groups filter (only groups the listed accounts are in),
+    # The same six before the rows, the groups filter (only groups the listed accounts are in),
     # two counts, the rows with their membership, the context's ward: 14 for 33 accounts.
     with django_assert_max_num_queries(14):
         assert client.get("/admin/auth/user/").status_code == 200
