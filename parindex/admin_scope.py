@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib import admin
-from django.contrib.admin.utils import NestedObjects, unquote
+from django.contrib.admin.utils import NestedObjects, NotRelationField, get_fields_from_path, unquote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
@@ -88,6 +88,21 @@ class ScopedRawIdWidget(ForeignKeyRawIdWidget):
         return super().label_and_url_for_value(value) if visible else ("", "")
 
 
+class ScopedValuesListFilter(admin.AllValuesFieldListFilter):
+    """A filter on a related row's value ("plan__year"): Django offers the values of every row of
+    that table; offer those of the rows listed."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = (
+            model_admin.get_queryset(request)
+            .filter(**{"{}__isnull".format(field_path): False})
+            .order_by(field_path)
+            .values_list(field_path, flat=True)
+            .distinct()
+        )
+
+
 class SuperuserOnlyAdmin:
     """For admins we do not scope (groups, login attempts): rights and addresses of every city."""
 
@@ -155,18 +170,19 @@ class ScopedAdmin:
         filters = list(super().get_list_filter(request))
         if request.user.is_superuser:
             return filters
-        # The plain related filter lists every row of the related table (every city).
-        return [
-            (name, admin.RelatedOnlyFieldListFilter) if self._is_relation(name) else name for name in filters
-        ]
+        # The plain filters list every row (or value) of the related table: every city's.
+        return [self._scoped_filter(name) for name in filters]
 
-    def _is_relation(self, name) -> bool:
-        if not isinstance(name, str) or "__" in name:
-            return False
+    def _scoped_filter(self, name):
+        if not isinstance(name, str):
+            return name
         try:
-            return self.model._meta.get_field(name).is_relation
-        except models.FieldDoesNotExist:
-            return False
+            last = get_fields_from_path(self.model, name)[-1]
+        except (models.FieldDoesNotExist, NotRelationField):
+            return name
+        if last.is_relation:
+            return (name, admin.RelatedOnlyFieldListFilter)
+        return (name, ScopedValuesListFilter) if "__" in name else name
 
     # --- what it offers to pick ---------------------------------------------------------------
 

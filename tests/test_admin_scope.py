@@ -508,6 +508,25 @@ def test_membership_and_ward_pickers_offer_only_the_own_city(world):
     assert "Thành phố Alpha" in listing and "Bravo" not in listing
 
 
+@pytest.mark.django_db
+def test_list_filters_offer_only_the_own_citys_values(world):
+    bravo_plan = plans.create_plan(ward=world.bravo.ward, year=2031, by=world.bravo.admin)
+    plans.save_task(
+        plan=bravo_plan,
+        by=world.bravo.admin,
+        code="01",
+        title="Nhiệm vụ Bravo 2031",
+        component=Component.PROCEDURES,
+        due_date=date(2031, 3, 31),
+    )
+    years = {}
+    for user in (world.alpha.admin, world.superuser):
+        listing = client_for(user).get("/admin/tasks/task/")
+        (spec,) = [s for s in listing.context["cl"].filter_specs if s.field_path == "plan__year"]
+        years[user] = list(spec.lookup_choices)
+    assert years == {world.alpha.admin: [2023], world.superuser: [2023, 2031]}
+
+
 # --- the own city still works -----------------------------------------------------------------
 
 
