@@ -121,6 +121,11 @@ class SuperuserOnlyAdmin:
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    def history_view(self, request, object_id, extra_context=None):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
 
 class ScopedAdmin:
     """Rows reach a ward through ``ward_path`` (``None``: a shared catalogue row).
@@ -156,6 +161,12 @@ class ScopedAdmin:
         return may_use_admin(request.user) and super().has_delete_permission(request, obj)
 
     # --- what it shows ------------------------------------------------------------------------
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Django looks the object up first and answers "does not exist" to anybody: refuse first.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
