@@ -333,18 +333,17 @@ def test_walk_every_admin_url_against_the_other_city(world, role):
 
     # What the attacker may aim at: the other city's rows; shared rows only for those who may
     # not use the admin at all (administrators edit the catalogue; see the tests below).
-    targets = dict(target.objects)
-    if not uses_admin:
-        targets.update(world.shared)
-    else:
-        targets.update(
-            {m: o for m, o in world.shared.items() if not isinstance(admin.site._registry[m], ScopedAdmin)}
-        )
+    targets = {model: [obj] for model, obj in target.objects.items()}
+    targets[YearTarget].append(target.city_target)  # the city's default, reached through no ward
+    targets[User] += [target.admin, target.viewer]
+    for model, obj in world.shared.items():
+        if not uses_admin or not isinstance(admin.site._registry[model], ScopedAdmin):
+            targets[model] = [obj]
 
     before = snapshot()
-    for model, model_admin in admin.site._registry.items():
+    walks = [(m, a, obj) for m, a in admin.site._registry.items() for obj in targets.get(m) or [None]]
+    for model, model_admin, obj in walks:
         prefix = model_prefix(model)
-        obj = targets.get(model)
         pk = obj.pk if obj is not None else 999999
         history_id = latest_history_id(obj) if obj is not None else None
         data = {"post": "yes", "action": "delete_selected", "_selected_action": [str(pk)]}
@@ -374,7 +373,7 @@ def test_walk_every_admin_url_against_the_other_city(world, role):
                     token,
                     "GET {} {}{}".format(role, url, extra),
                     obj,
-                    strict=not uses_admin,
+                    strict=strict,
                 )
             posted = planted if route in ("", "add/") else moved
             response = client.post(url, posted)
@@ -412,10 +411,11 @@ def test_walk_every_admin_url_against_the_other_city(world, role):
     for url in ("/admin/login/", "/admin/password_change/", "/admin/password_change/done/", "/admin/jsi18n/"):
         check(client, client.get(url), token, url)
     check(client, client.get("/admin/no/such/page/"), token, "catch-all")
-    for model, obj in targets.items():
+    for model, objs in targets.items():
         content_type = ContentType.objects.get_for_model(model)
-        response = client.get("/admin/r/{}/{}/".format(content_type.pk, obj.pk))
-        assert response.status_code == 404, model
+        for obj in objs:
+            response = client.get("/admin/r/{}/{}/".format(content_type.pk, obj.pk))
+            assert response.status_code == 404, model
     # Autocomplete from every relation of every admin, searching for the other city.
     for model in admin.site._registry:
         for relation in model._meta.get_fields():
