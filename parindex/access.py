@@ -24,7 +24,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from parindex.models import Membership, Role, Ward
+from parindex.models import City, Membership, Role, Ward
 
 
 def membership_of(user) -> Membership | None:
@@ -66,6 +66,25 @@ def visible_ward_ids(user) -> list[int]:
     else:  # pragma: no cover - choices are closed
         ids = []
     user._visible_ward_ids = ids
+    return ids
+
+
+def visible_city_ids(user) -> list[int]:
+    """Ids of the cities this user works in: the membership's city, or its ward's city; every city
+    for an administrator without a city. Cached on the user object for the request."""
+    cached = getattr(user, "_visible_city_ids", None)
+    if cached is not None:
+        return cached
+    member = membership_of(user)
+    if member is None:
+        ids: list[int] = []
+    elif member.role == Role.ADMIN and not member.city_id:
+        ids = list(City.objects.values_list("id", flat=True))
+    elif member.city_id:
+        ids = [member.city_id]
+    else:
+        ids = [member.ward.city_id]
+    user._visible_city_ids = ids
     return ids
 
 
