@@ -301,7 +301,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_context(request, dossier: Dossier, can_move: bool, *, errors: dict | None = None) -> dict:
     now = timezone.localtime().replace(second=0, microsecond=0)
     moves = workflow.allowed_moves(dossier) if can_move else []
-    if can_move and dossier.status != Status.REJECTED and not Rating.objects.filter(dossier=dossier).exists():
+    rating = Rating.objects.filter(dossier=dossier).first()
+    if can_move and workflow.is_ratable(dossier) and rating is None:
         moves.append("rate")
     forms = {}
     for move in moves:
@@ -321,7 +322,8 @@ def _detail_context(request, dossier: Dossier, can_move: bool, *, errors: dict |
         "hops": hops,
         "supplements": dossier.supplements.all(),
         "apologies": dossier.apologies.select_related("agency_at_fault", "issued_by"),
-        "rating": Rating.objects.filter(dossier=dossier).first(),
+        "rating": rating,
+        "ratable": workflow.is_ratable(dossier),
         "move_forms": [(m, workflow.MOVE_LABELS[m], f) for m, f in forms.items()],
         "can_move": can_move,
         "can_edit": can_move and "edit" in moves,
@@ -607,7 +609,7 @@ def public_rating(request: HttpRequest, token: str) -> HttpResponse:
                 return HttpResponseRedirect(request.path)
         else:
             status = 400
-    context = {"dossier": dossier, "form": form, "already": already}
+    context = {"dossier": dossier, "form": form, "already": already, "ratable": workflow.is_ratable(dossier)}
     return render(request, "dossiers/public_rating.html", context, status=status)
 
 

@@ -89,6 +89,14 @@ MOVE_LABELS = {
 }
 
 
+# The applicant rates the service once there is a result to rate.
+RATABLE_STATUSES = (Status.RESOLVED, Status.RETURNED)
+
+
+def is_ratable(dossier: Dossier) -> bool:
+    return dossier.status in RATABLE_STATUSES
+
+
 def allowed_moves(dossier: Dossier) -> list[str]:
     return [move for move, sources in ALLOWED.items() if dossier.status in sources]
 
@@ -508,6 +516,8 @@ def rate(dossier: Dossier, *, value: str, source: str, at: datetime, comment: st
     locked = _lock(dossier)
     if locked.status == Status.REJECTED:
         raise WorkflowError(_("Hồ sơ bị từ chối tiếp nhận không được đánh giá."))
+    if not is_ratable(locked):
+        raise WorkflowError(_("Chỉ đánh giá được hồ sơ đã có kết quả giải quyết."))
     if at < locked.received_at:
         raise WorkflowError(_("Thời điểm không được trước thời điểm tiếp nhận hồ sơ."))
     if Rating.objects.filter(dossier=locked).exists():

@@ -195,10 +195,22 @@ def _card(item: IndicatorValue, fields: dict[int, Field], drill: Drill) -> dict:
         "target": target,
         "status": item.status,
         "status_label": STATUS_LABELS.get(item.status, "") if item.status else "",
-        "projection": _percent(item.assessment.projection) if item.assessment else None,
+        "needed": _needed(item),
         "links": links,
         "is_count": item.definition.kind == "count",
     }
+
+
+def _needed(item: IndicatorValue) -> str | None:
+    """The pace a card shows beside its status: rate needed on the rest of the year, or tasks."""
+    assessment = item.assessment
+    if assessment is None or assessment.needed is None:
+        return None
+    if assessment.expected is not None:
+        return _("{done}/{expected} nhiệm vụ đến hạn đã xong; còn {left} nhiệm vụ đến 31/12").format(
+            done=item.value.numerator, expected=assessment.expected, left=assessment.needed
+        )
+    return _("{rate} trên số hồ sơ còn lại của năm").format(rate=_percent(assessment.needed))
 
 
 def _percent(value: Decimal | None) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import LoginView
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -8,8 +9,19 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from parindex.access import current_ward, membership_of, visible_ward_ids
-from parindex.models import Ward
+from parindex.access import current_ward, membership_of, role_of, visible_ward_ids
+from parindex.models import Role, Ward
+
+
+class PortalLoginView(LoginView):
+    """Login; without a ``next``, city viewers land on the ward comparison, everyone else at home."""
+
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        if role_of(self.request.user) == Role.CITY_VIEWER:
+            return reverse("city_dashboard")
+        return super().get_default_redirect_url()
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -331,9 +331,14 @@ def test_prints(client, officer_datdai, make_dossier, business, land_office):
     assert "Sai thẩm quyền" in client.get(reverse("dossiers:print", args=[d.pk, "03"])).content.decode()
 
 
-def test_public_rating_once_per_dossier_without_login(client, make_dossier, business):
+def test_public_rating_once_per_dossier_without_login(client, make_dossier, business, officer_datdai):
     d = make_dossier(business, at(2024, 3, 4, 9))
     url = reverse("dossiers:public_rating", args=[rating_token(d)])
+    # No result yet: nothing to rate (issue 14), and a post changes nothing.
+    assert 'data-testid="rating-not-yet"' in client.get(url).content.decode()
+    assert client.post(url, {"value": "very"}).status_code == 400
+    assert not Rating.objects.exists()
+    workflow.resolve(d, by=officer_datdai, at=at(2024, 3, 5, 9))
     assert client.get(url).status_code == 200
     assert client.post(url, {"value": "very", "comment": "Nhanh"}).status_code == 302
     rating = Rating.objects.get()
