@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -44,13 +45,13 @@ class HtmxHttpRequest(HttpRequest):
 PAGE_SIZE = 50
 
 WORKLISTS = {
-    "mine": "Hồ sơ của tôi",
-    "due_today": "Đến hạn hôm nay",
-    "due_tomorrow": "Đến hạn ngày làm việc tiếp theo",
-    "overdue": "Quá hạn",
-    "supplement": "Chờ bổ sung",
-    "at_agency": "Đang ở cơ quan khác",
-    "apology": "Sắp đến hạn / quá hạn chưa có thư xin lỗi",
+    "mine": gettext_noop("Hồ sơ của tôi"),
+    "due_today": gettext_noop("Đến hạn hôm nay"),
+    "due_tomorrow": gettext_noop("Đến hạn ngày làm việc tiếp theo"),
+    "overdue": gettext_noop("Quá hạn"),
+    "supplement": gettext_noop("Chờ bổ sung"),
+    "at_agency": gettext_noop("Đang ở cơ quan khác"),
+    "apology": gettext_noop("Sắp đến hạn / quá hạn chưa có thư xin lỗi"),
 }
 
 
@@ -456,11 +457,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 PRINTS = {
-    "01": ("dossiers/print_receipt.html", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
-    "02": ("dossiers/print_supplement.html", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
-    "03": ("dossiers/print_refusal.html", "Phiếu từ chối tiếp nhận, giải quyết hồ sơ"),
-    "04": ("dossiers/print_apology.html", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
-    "05": ("dossiers/print_control.html", "Phiếu kiểm soát quá trình giải quyết hồ sơ"),
+    "01": ("dossiers/print_receipt.html", gettext_noop("Giấy tiếp nhận hồ sơ và hẹn trả kết quả")),
+    "02": ("dossiers/print_supplement.html", gettext_noop("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")),
+    "03": ("dossiers/print_refusal.html", gettext_noop("Phiếu từ chối tiếp nhận, giải quyết hồ sơ")),
+    "04": ("dossiers/print_apology.html", gettext_noop("Phiếu xin lỗi và hẹn lại ngày trả kết quả")),
+    "05": ("dossiers/print_control.html", gettext_noop("Phiếu kiểm soát quá trình giải quyết hồ sơ")),
 }
 
 

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from unidecode import unidecode
 
 from dossiers import calendar
@@ -72,20 +73,20 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 
 MOVE_LABELS = {
-    "receive": "Tiếp nhận hồ sơ",
-    "start": "Chuyển xử lý",
-    "request_supplement": "Yêu cầu bổ sung",
-    "resume": "Nhận đủ bổ sung, tiếp tục xử lý",
-    "send_to_agency": "Chuyển cơ quan khác",
-    "return_from_agency": "Nhận lại từ cơ quan khác",
-    "resolve": "Có kết quả giải quyết",
-    "return_result": "Trả kết quả",
-    "reject_at_reception": "Từ chối tiếp nhận",
-    "withdraw": "Công dân rút hồ sơ",
-    "stop": "Dừng giải quyết",
-    "issue_apology": "Phát hành thư xin lỗi",
-    "rate": "Ghi nhận đánh giá",
-    "edit": "Sửa thông tin hồ sơ",
+    "receive": gettext_noop("Tiếp nhận hồ sơ"),
+    "start": gettext_noop("Chuyển xử lý"),
+    "request_supplement": gettext_noop("Yêu cầu bổ sung"),
+    "resume": gettext_noop("Nhận đủ bổ sung, tiếp tục xử lý"),
+    "send_to_agency": gettext_noop("Chuyển cơ quan khác"),
+    "return_from_agency": gettext_noop("Nhận lại từ cơ quan khác"),
+    "resolve": gettext_noop("Có kết quả giải quyết"),
+    "return_result": gettext_noop("Trả kết quả"),
+    "reject_at_reception": gettext_noop("Từ chối tiếp nhận"),
+    "withdraw": gettext_noop("Công dân rút hồ sơ"),
+    "stop": gettext_noop("Dừng giải quyết"),
+    "issue_apology": gettext_noop("Phát hành thư xin lỗi"),
+    "rate": gettext_noop("Ghi nhận đánh giá"),
+    "edit": gettext_noop("Sửa thông tin hồ sơ"),
 }
 
 
@@ -143,7 +144,8 @@ def _save(
 ):
     locked.version += 1
     locked._history_user = by
-    locked._change_reason = _(MOVE_LABELS[kind])
+    # the msgid, not its translation: the history page translates it into the reader's language
+    locked._change_reason = MOVE_LABELS[kind]
     locked.save()
     DossierEvent.objects.create(
         dossier=locked, kind=kind, from_status=from_status, to_status=locked.status, at=at, by=by, note=note

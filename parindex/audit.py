@@ -15,6 +15,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from parindex.models import AccessLog, Ward
+from parindex.names import full_name
 
 
 @dataclass
@@ -67,9 +68,10 @@ def changes(obj: models.Model, *, limit: int = 200) -> list[AuditEntry]:
             break
         entry = AuditEntry(
             at=newer.history_date,
-            user=str(newer.history_user) if newer.history_user else "—",
+            user=full_name(newer.history_user),
             kind=newer.history_type,
-            reason=newer.history_change_reason or "",
+            # reasons are stored as msgids (the move's label) and shown in the reader's language
+            reason=_(newer.history_change_reason) if newer.history_change_reason else "",
         )
         if older is not None:
             delta = newer.diff_against(older)
