@@ -207,7 +207,7 @@ def _needed(item: IndicatorValue) -> str | None:
     if assessment is None or assessment.needed is None:
         return None
     if assessment.expected is not None:
-        return _("{done}/{expected} nhiệm vụ đến hạn đã xong; còn {left} nhiệm vụ đến 31/12").format(
+        return _("{expected} nhiệm vụ đến hạn đến nay, {done} đã xong; còn {left} nhiệm vụ đến 31/12").format(
             done=item.value.numerator, expected=assessment.expected, left=assessment.needed
         )
     return _("{rate} trên số hồ sơ còn lại của năm").format(rate=_percent(assessment.needed))

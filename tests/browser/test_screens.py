@@ -1,0 +1,243 @@
+"""Issue 14's defects, each as a person meets it in the browser (Chromium, 1366x768 unless said)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import urlparse
+
+import pytest
+from openpyxl import load_workbook
+
+from dossiers import workflow
+from parindex.targets import create_default_targets
+from tasks import plans
+from tasks.models import Component, TaskStatus
+from tests.dossiers_fixtures import *  # noqa: F403
+from tests.dossiers_fixtures import at
+from tests.test_reports_scenario import *  # noqa: F403
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+VIETNAMESE = re.compile(
+    "[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.IGNORECASE
+)
+SVG_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# Every coordinate-like attribute of an SVG's descendants, polyline points split into numbers.
+SVG_COORDINATES = """(selector) => {
+  const out = [];
+  for (const el of document.querySelectorAll(selector + ' *')) {
+    for (const a of ['x', 'y', 'x1', 'x2', 'y1', 'y2', 'cx', 'cy', 'r', 'width', 'height']) {
+      const v = el.getAttribute(a);
+      if (v !== null) out.push(v);
+    }
+    const p = el.getAttribute('points');
+    if (p) out.push(...p.trim().split(/[ ,]+/));
+  }
+  return out;
+}"""
+
+
+def _switch_to_english(page) -> None:
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+
+
+def test_register_export_is_a_real_download_of_the_filtered_rows(
+    page, login, officer_datdai, make_dossier, business, birth, tmp_path
+):
+    kept = make_dossier(birth, at(2024, 3, 5, 9), name="Trần Thị Bình")
+    dropped = make_dossier(business, at(2024, 3, 4, 9), name="Nguyễn Văn An")
+    login("diachinh")
+    page.goto(page.base_url + "/dossiers/")
+    page.fill("#id_q", "Bình")  # htmx swaps the rows
+    page.wait_for_function("document.querySelectorAll('[data-testid=dossier-table] tbody tr').length === 1")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    with page.expect_download() as download:
+        page.get_by_test_id("export-xlsx").click()
+    target = tmp_path / download.value.suggested_filename
+    download.value.save_as(target)
+    codes = [row[0] for row in load_workbook(target).active.iter_rows(min_row=2, values_only=True)]
+    assert codes == [kept.code] and dropped.code not in codes
+    # The page is untouched: no workbook bytes swapped into the table.
+    assert page.evaluate("document.documentElement.scrollHeight") == height
+    assert "PK" not in page.get_by_test_id("dossier-table").inner_text()
+
+
+def _plan_2023(ward, chairperson, officer):
+    """Four tasks: two due by 31/05 (done), one due in September (done early), one due 31/12."""
+    plan = plans.create_plan(ward=ward, year=2023, by=chairperson)
+    rows = [
+        ("01", date(2023, 3, 31), date(2023, 3, 20)),
+        ("02", date(2023, 4, 28), date(2023, 4, 25)),
+        ("03", date(2023, 9, 29), date(2023, 5, 20)),
+        ("04", date(2023, 12, 29), None),
+    ]
+    for code, due, done in rows:
+        task = plans.save_task(
+            plan=plan,
+            by=chairperson,
+            code=code,
+            title="Nhiệm vụ {}".format(code),
+            component=Component.PROCEDURES,
+            due_date=due,
+            lead=officer,
+        )
+        if done:
+            plans.set_status(task, status=TaskStatus.DONE, by=chairperson, on=done)
+    return plan
+
+
+def test_charts_write_machine_numbers_in_vietnamese_and_english(
+    page, login, chairperson, officer_datdai, ward, make_dossier, business
+):
+    _plan_2023(ward, chairperson, officer_datdai)
+    for day in (5, 6, 7):
+        d = make_dossier(business, at(2024, 1, day, 9))
+        workflow.resolve(d, by=officer_datdai, at=at(2024, 1, day, 15))
+    make_dossier(business, at(2024, 2, 5, 9))
+    login("chutich")
+    for language in ("vi", "en"):
+        if language == "en":
+            _switch_to_english(page)
+        page.goto(page.base_url + "/tasks/progress/?year=2023")
+        values = page.evaluate(SVG_COORDINATES, "[data-testid=month-chart]")
+        assert len(values) > 40 and [v for v in values if not SVG_NUMBER.match(v)] == []
+        # grid lines drawn at distinct heights, month labels T1..T12 under the axis
+        ys = page.eval_on_selector_all(
+            "[data-testid=month-chart] line", "els => els.map(e => e.getAttribute('y1'))"
+        )
+        assert len(set(ys)) == 3
+        labels = page.eval_on_selector_all(
+            "[data-testid=month-chart] > text", "els => els.map(e => e.textContent)"
+        )
+        assert [t for t in labels if t.startswith("T")] == ["T{}".format(i) for i in range(1, 13)]
+
+        page.goto(page.base_url + "/dashboard/?kind=custom&from=2024-01-01&to=2024-02-29")
+        values = page.evaluate(SVG_COORDINATES, "[data-testid=trend-chart] svg")
+        assert len(values) > 10 and [v for v in values if not SVG_NUMBER.match(v)] == []
+
+
+def test_city_viewer_lands_on_the_ward_comparison_and_opens_each_ward(
+    page, login, city_viewer, ward, other_ward
+):
+    login("thanhpho")
+    assert urlparse(page.url).path == "/dashboard/city/"
+    assert page.get_by_test_id("nav-city").get_attribute("aria-current") == "page"
+    assert page.get_by_test_id("ward-row-" + ward.code).is_visible()
+    page.get_by_test_id("ward-row-" + other_ward.code).get_by_role("link", name=other_ward.name).click()
+    page.wait_for_url("**/dashboard/?**")
+    assert page.get_by_role("heading", name="Bảng điều khiển: " + other_ward.name).is_visible()
+    # the menu still leads back to the comparison
+    page.get_by_test_id("nav-city").click()
+    page.wait_for_url("**/dashboard/city/")
+
+
+def test_plan_at_75_percent_against_100_is_on_track_not_met(
+    page, login, chairperson, officer_datdai, ward, city
+):
+    create_default_targets(city=city, year=2023)
+    _plan_2023(ward, chairperson, officer_datdai)
+    login("chutich")
+    page.goto(page.base_url + "/dashboard/?kind=custom&from=2023-01-01&to=2023-05-31")
+    card = page.get_by_test_id("kpi-tasks_done_rate")
+    assert card.locator(".kpi-value").inner_text() == "75,0%"
+    assert card.get_by_test_id("status").inner_text() == "Đúng tiến độ"
+    assert (
+        card.get_by_test_id("needed").inner_text()
+        == "2 nhiệm vụ đến hạn đến nay, 3 đã xong; còn 1 nhiệm vụ đến 31/12"
+    )
+
+
+def test_rating_is_offered_only_once_a_result_exists(page, login, officer_datdai, make_dossier, business):
+    d = make_dossier(business, at(2024, 3, 4, 9))
+    login("diachinh")
+    page.goto(page.base_url + "/dossiers/{}/".format(d.pk))
+    assert page.locator("details[data-move=resolve]").count() == 1
+    assert page.locator("details[data-move=rate]").count() == 0
+    assert page.get_by_test_id("rating-section").count() == 0
+    page.locator("details[data-move=resolve] summary").click()
+    page.get_by_test_id("do-resolve").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("dossier-status").inner_text() == "Đã có kết quả"
+    assert page.locator("details[data-move=rate]").count() == 1
+    assert page.get_by_test_id("rating-section").is_visible()
+
+
+def test_a5_forms_keep_the_national_header_on_one_line(page, login, officer_datdai, make_dossier, business):
+    d = make_dossier(business, at(2024, 3, 4, 9))
+    login("diachinh")
+    # A5 is 148 mm wide; 12 mm margins leave 124 mm, 469 CSS pixels.
+    page.set_viewport_size({"width": 469, "height": 700})
+    page.emulate_media(media="print")
+    for number in ("01", "05"):
+        page.goto(page.base_url + "/dossiers/{}/print/{}/".format(d.pk, number))
+        for selector in (".header .nation", ".header .motto"):
+            rects = page.evaluate(
+                "s => [...document.querySelector(s).getClientRects()].map(r => r.right)", selector
+            )
+            assert len(rects) == 1, (number, selector)
+            assert rects[0] <= 469
+
+
+def test_english_leaves_no_vietnamese_in_tabs_moves_history_and_print_titles(
+    page, login, officer_datdai, make_dossier, business
+):
+    d = make_dossier(business, at(2024, 3, 4, 9))
+    workflow.start(d, by=officer_datdai, at=at(2024, 3, 4, 10))
+    login("diachinh")
+    page.goto(page.base_url + "/dossiers/")
+    _switch_to_english(page)
+    tabs = page.locator("nav.worklists a").all_inner_texts()
+    assert len(tabs) >= 8 and [t for t in tabs if VIETNAMESE.search(t)] == []
+    page.goto(page.base_url + "/dossiers/{}/".format(d.pk))
+    moves = page.locator("details[data-move] summary").all_inner_texts()
+    assert moves and [m for m in moves if VIETNAMESE.search(m)] == []
+    actions = page.locator("section.history td:nth-child(3) em").all_inner_texts()
+    assert "Start processing" in actions and [a for a in actions if VIETNAMESE.search(a)] == []
+    people = page.locator("section.history td:nth-child(2)").all_inner_texts()
+    assert set(people) == {"Lê Văn Minh"}  # names, not logins
+    page.goto(page.base_url + "/dossiers/{}/print/01/".format(d.pk))
+    assert page.get_by_test_id("print-title").inner_text().upper() == "RECEIPT AND APPOINTMENT SLIP"
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_admin_is_in_vietnamese_including_history_and_login_records(page, login, administrator, ward):
+    administrator.is_superuser = True
+    administrator.save()
+    login("quantri")
+    page.goto(page.base_url + "/admin/")
+    content = page.locator("#content").inner_text()
+    assert "Lần đăng nhập" in content and "Access" not in content
+    page.goto(page.base_url + "/admin/parindex/ward/{}/history/".format(ward.pk))
+    heading = page.locator("#content h1").inner_text()
+    assert heading.startswith("Lịch sử thay đổi") and "history" not in heading.lower()
+
+
+def test_report_names_the_chosen_preparer_and_the_chairperson_and_prints_on_a4(
+    page, login, chairperson, officer_tuphap, march, ward, tmp_path
+):
+    login("chutich")
+    page.goto(page.base_url + "/reports/?ward={}&from=2023-03-01&to=2023-03-31".format(ward.code))
+    page.select_option("#r-preparer", str(officer_tuphap.pk))
+    with page.expect_download() as download:
+        page.get_by_test_id("download-report").click()
+    target = tmp_path / download.value.suggested_filename
+    download.value.save_as(target)
+    book = load_workbook(target)
+    bieu06 = book["Biểu 06"]
+    last = [c.value for c in bieu06[bieu06.max_row]]
+    assert (last[1], last[8]) == ("Nguyễn Thị Lan", "Trần Văn Hùng")
+    for name in ("Chỉ số", "Hồ sơ trễ hạn", "Sổ theo dõi", "Nhiệm vụ", "Nhân sự"):
+        ws = book[name]
+        setup = ws.page_setup
+        assert (setup.paperSize, setup.orientation, setup.fitToWidth, setup.fitToHeight) == (
+            9,
+            "landscape",
+            1,
+            0,
+        )
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$3:$3", name
+        # the wrapped header row is tall enough for its longest label
+        assert ws.row_dimensions[3].height and ws.row_dimensions[3].height >= 30, name
