@@ -15,7 +15,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from dossiers import calendar, classification, workflow
+from dossiers import calendar, classification, workflow, worklists
 from dossiers.forms import (
     MOVE_FORMS,
     CatalogueImportForm,
@@ -44,39 +44,9 @@ class HtmxHttpRequest(HttpRequest):
 
 PAGE_SIZE = 50
 
-WORKLISTS = {
-    "mine": gettext_noop("Hồ sơ của tôi"),
-    "due_today": gettext_noop("Đến hạn hôm nay"),
-    "due_tomorrow": gettext_noop("Đến hạn ngày làm việc tiếp theo"),
-    "overdue": gettext_noop("Quá hạn"),
-    "supplement": gettext_noop("Chờ bổ sung"),
-    "at_agency": gettext_noop("Đang ở cơ quan khác"),
-    "apology": gettext_noop("Sắp đến hạn / quá hạn chưa có thư xin lỗi"),
-}
-
 
 def _fragment(request: HtmxHttpRequest) -> bool:
     return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
-
-
-def _apply_worklist(qs, name: str, user, today: date):
-    if name == "mine":
-        return qs.open_now().filter(assignee=user) | qs.open_now().filter(
-            assignee__isnull=True, created_by=user
-        )
-    if name == "due_today":
-        return qs.due_on(today)
-    if name == "due_tomorrow":
-        return qs.due_on(calendar.next_working_day(today))
-    if name == "overdue":
-        return qs.overdue_on(today)
-    if name == "supplement":
-        return qs.waiting_supplement()
-    if name == "at_agency":
-        return qs.at_agency()
-    if name == "apology":
-        return qs.needing_apology_on(today)
-    return qs
 
 
 def _bucket_queryset(request: HttpRequest, form_field):
@@ -111,22 +81,53 @@ def _ward_ids_for_code(code: str) -> list[int]:
     return list(Ward.objects.filter(code=code).values_list("id", flat=True))
 
 
+# The register's own filters, remembered in the session so the officer finds the list as left.
+FILTER_KEYS = ("list", "q", "field", "status", "channel", "received_from", "received_to")
+FILTERS_SESSION_KEY = "dossiers:register_filters"
+
+
+def _register_params(request: HttpRequest) -> QueryDict:
+    """The query the register shows: the request's own, or the session's when it has none.
+
+    A drill-down from a report figure is never remembered; ``?reset=1`` forgets.
+    """
+    params = request.GET
+    if "bucket" in params:
+        return params
+    if "reset" in params:
+        request.session.pop(FILTERS_SESSION_KEY, None)
+        return QueryDict()
+    if not params:
+        return QueryDict(request.session.get(FILTERS_SESSION_KEY, ""))
+    remembered = QueryDict(mutable=True)
+    for key in FILTER_KEYS:
+        if params.get(key):
+            remembered[key] = params[key]
+    if params.get("export") != "xlsx":
+        request.session[FILTERS_SESSION_KEY] = remembered.urlencode()
+    return params
+
+
 def index(request: HtmxHttpRequest) -> HttpResponse:
     """The register: search, filters, worklists, drill-down, pagination, Excel export."""
     today = timezone.localdate()
+    params = _register_params(request)
     qs = Dossier.objects.for_user(request.user)
     ward = current_ward(request)
     bucket_error = None
-    drill = "bucket" in request.GET
+    drill = "bucket" in params
     if drill:
         bucket_qs, bucket_error = _bucket_queryset(request, None)
         qs = bucket_qs if bucket_qs is not None else qs.none()
     elif ward is not None:
         qs = qs.filter(ward=ward)
-    worklist = request.GET.get("list", "")
-    if worklist in WORKLISTS:
-        qs = _apply_worklist(qs, worklist, request.user, today)
-    form = FilterForm(request.GET or None)
+    base = qs
+    worklist = params.get("list", "")
+    if worklist in worklists.WORKLISTS:
+        qs = worklists.apply(qs, worklist, request.user, today)
+    else:
+        worklist = ""
+    form = FilterForm({k: v for k, v in params.items() if k in FILTER_KEYS} or None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -142,24 +143,36 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         if data["received_to"]:
             qs = qs.filter(received_at__lt=calendar_start(data["received_to"] + timedelta(days=1)))
     qs = qs.select_related("procedure", "field", "ward").order_by("-received_at", "-id")
-    if request.GET.get("export") == "xlsx":
+    if params.get("export") == "xlsx":
         return _export_xlsx(qs)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
+    query = params.copy()
     query.pop("page", None)
+    fragment = _fragment(request)
     context = {
         "page": page,
         "form": form,
-        "worklists": WORKLISTS,
+        # the tabs are outside the htmx fragment: their counts are computed for full pages only
+        "worklists": [] if fragment else _worklist_tabs(base, request.user, today, drill),
         "worklist": worklist,
         "today": today,
         "query": query.urlencode(),
+        "filtered": any(query.values()),
         "bucket_error": bucket_error,
         "drill": drill,
         "can_create": ward is not None and can_handle_dossiers(request.user, ward),
     }
-    template = "dossiers/dossier_rows.html" if _fragment(request) else "dossiers/dossier_list.html"
+    template = "dossiers/dossier_rows.html" if fragment else "dossiers/dossier_list.html"
     return render(request, template, context)
+
+
+def _worklist_tabs(qs, user, today: date, drill: bool) -> list[dict]:
+    """The worklists with their sizes (one query); a drill-down shows them without counts."""
+    sizes = {} if drill else worklists.counts(qs, user, today)
+    return [
+        {"key": key, "label": _(label), "count": sizes.get(key), "url": "?list={}".format(key)}
+        for key, label in worklists.WORKLISTS.items()
+    ]
 
 
 def calendar_start(day: date):

@@ -241,3 +241,39 @@ def test_report_names_the_chosen_preparer_and_the_chairperson_and_prints_on_a4(
         assert ws.print_title_rows == "$3:$3", name
         # the wrapped header row is tall enough for its longest label
         assert ws.row_dimensions[3].height and ws.row_dimensions[3].height >= 30, name
+
+
+def test_officer_home_counts_match_the_worklists_they_open(
+    page, login, officer_datdai, make_dossier, business, land_office
+):
+    # Fixed dates in 2024: judged today, the open ones are overdue, whatever today is.
+    make_dossier(business, at(2024, 3, 4, 9))
+    make_dossier(business, at(2024, 3, 5, 9))
+    waiting = make_dossier(business, at(2024, 3, 6, 9))
+    workflow.request_supplement(waiting, by=officer_datdai, at=at(2024, 3, 6, 10), items="Bản sao CCCD")
+    away = make_dossier(business, at(2024, 3, 6, 9))
+    workflow.send_to_agency(
+        away, agency=land_office, by=officer_datdai, at=at(2024, 3, 6, 11), due_date=date(2024, 3, 12)
+    )
+    login("diachinh")
+    page.goto(page.base_url + "/")
+    cards = page.get_by_test_id("home-worklists").locator("a[data-worklist]")
+    expected = {
+        cards.nth(i).get_attribute("data-worklist"): int(cards.nth(i).locator(".big-number").inner_text())
+        for i in range(cards.count())
+    }
+    assert expected["mine"] == 4 and expected["supplement"] == 1 and expected["at_agency"] == 1
+    for key, count in expected.items():
+        page.goto(page.base_url + "/")
+        page.locator("[data-testid=home-worklists] a[data-worklist={}]".format(key)).click()
+        page.wait_for_url("**/dossiers/?list={}".format(key))
+        active = page.get_by_test_id("worklists").locator("a[aria-current=page]")
+        assert active.get_attribute("data-worklist") == key
+        assert active.locator(".count").inner_text() == str(count)
+        rows = page.get_by_test_id("dossier-table").locator("tbody tr td a")
+        assert rows.count() == count, key
+    # The register keeps the last list for the session.
+    page.goto(page.base_url + "/dossiers/")
+    assert (
+        page.get_by_test_id("worklists").locator("a[aria-current=page]").get_attribute("data-worklist") == key
+    )
