@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from test_indicators)
 """Issue 14's defects, each as a person meets it in the browser (Chromium, 1366x768 unless said)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tasks import plans
 from tasks.models import Component, TaskStatus
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
+from tests.test_indicators import fields_, scenario  # noqa: F401
 from tests.test_reports_scenario import *  # noqa: F403
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -277,3 +279,31 @@ def test_officer_home_counts_match_the_worklists_they_open(
     assert (
         page.get_by_test_id("worklists").locator("a[aria-current=page]").get_attribute("data-worklist") == key
     )
+
+
+def test_chairperson_headline_numbers_agree_with_the_bieu06_table_and_link_to_dossiers(
+    page, login, chairperson, scenario
+):
+    login("chutich")
+    page.goto(page.base_url + "/dashboard/?kind=month&year=2024&month=3")
+    total = page.get_by_test_id("bieu06-total").locator("td")
+    column = {c: total.nth(i).inner_text() for i, c in enumerate(["3", "4", "5a", "5b", "6", "7", "8", "9", "10", "11", "12", "13"])}  # fmt: skip
+    headline = page.get_by_test_id("headline")
+
+    def number(bucket: str) -> str:
+        return headline.locator("a[data-bucket={}]".format(bucket)).inner_text()
+
+    for bucket, col in [("received", "3"), ("carried_over", "6"), ("received_online", "4"), ("resolved", "7"),
+                        ("resolved_before", "8"), ("resolved_on_time", "9"), ("resolved_late", "10"),
+                        ("in_progress", "11"), ("in_progress_within", "12"), ("in_progress_overdue", "13")]:  # fmt: skip
+        assert number(bucket) == column[col], bucket
+    assert int(number("received_new")) == int(column["3"]) - int(column["6"])
+    # the table's header says what each official column number means
+    header = page.get_by_test_id("bieu06").locator("thead tr").nth(1).locator("th")
+    assert header.nth(0).inner_text().split() == ["Tổng", "số", "(3)"]
+    assert header.nth(6).inner_text().replace("\n", " ") == "Trước hạn (8)"
+    # a headline figure opens exactly its dossiers
+    expected = int(number("in_progress"))
+    headline.locator("a[data-bucket=in_progress]").click()
+    page.wait_for_url("**/dossiers/?**bucket=in_progress**")
+    assert page.get_by_test_id("dossier-table").locator("tbody tr td a").count() == expected
