@@ -315,9 +315,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_context(request, dossier: Dossier, can_move: bool, *, errors: dict | None = None) -> dict:
     now = timezone.localtime().replace(second=0, microsecond=0)
     moves = workflow.allowed_moves(dossier) if can_move else []
+    if "issue_apology" in moves and not _apology_applies(dossier):
+        moves.remove("issue_apology")
     rating = Rating.objects.filter(dossier=dossier).first()
     if can_move and workflow.is_ratable(dossier) and rating is None:
         moves.append("rate")
+        moves.sort(key=workflow.MOVE_ORDER.index)
     forms = {}
     for move in moves:
         if move == "edit":
@@ -339,6 +342,7 @@ def _detail_context(request, dossier: Dossier, can_move: bool, *, errors: dict |
         "rating": rating,
         "ratable": workflow.is_ratable(dossier),
         "move_forms": [(m, workflow.MOVE_LABELS[m], f) for m, f in forms.items()],
+        "final_moves": workflow.FINAL_MOVES,
         "can_move": can_move,
         "can_edit": can_move and "edit" in moves,
         "classification": kind,
@@ -349,6 +353,13 @@ def _detail_context(request, dossier: Dossier, can_move: bool, *, errors: dict |
             reverse("dossiers:public_rating", args=[rating_token(dossier)])
         ),
     }
+
+
+def _apology_applies(dossier: Dossier) -> bool:
+    """An apology letter is offered once the dossier is due by the next working day or late."""
+    today = timezone.localdate()
+    one = Dossier.objects.filter(pk=dossier.pk)
+    return (one.at_risk_on(today) | one.overdue_on(today)).exists()
 
 
 @require_POST

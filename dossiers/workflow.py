@@ -72,6 +72,25 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "edit": (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.AT_AGENCY),
 }
 
+# The order moves are offered in: the usual next step of each status first, the rare and
+# final ones (refuse, withdraw, stop) last.
+MOVE_ORDER = [
+    "start",
+    "resolve",
+    "resume",
+    "return_from_agency",
+    "return_result",
+    "rate",
+    "request_supplement",
+    "send_to_agency",
+    "issue_apology",
+    "edit",
+    "reject_at_reception",
+    "withdraw",
+    "stop",
+]
+FINAL_MOVES = ("reject_at_reception", "withdraw", "stop")
+
 MOVE_LABELS = {
     "receive": gettext_noop("Tiếp nhận hồ sơ"),
     "start": gettext_noop("Chuyển xử lý"),
@@ -99,7 +118,9 @@ def is_ratable(dossier: Dossier) -> bool:
 
 
 def allowed_moves(dossier: Dossier) -> list[str]:
-    return [move for move, sources in ALLOWED.items() if dossier.status in sources]
+    """The moves the dossier's status allows, the most likely first (``MOVE_ORDER``)."""
+    moves = [move for move, sources in ALLOWED.items() if dossier.status in sources]
+    return sorted(moves, key=MOVE_ORDER.index)
 
 
 def make_search_text(*parts: str) -> str:

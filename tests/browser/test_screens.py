@@ -307,3 +307,29 @@ def test_chairperson_headline_numbers_agree_with_the_bieu06_table_and_link_to_do
     headline.locator("a[data-bucket=in_progress]").click()
     page.wait_for_url("**/dossiers/?**bucket=in_progress**")
     assert page.get_by_test_id("dossier-table").locator("tbody tr td a").count() == expected
+
+
+def test_dossier_page_offers_allowed_moves_likely_first_in_a_compact_layout(
+    page, login, officer_datdai, make_dossier, business
+):
+    fresh = make_dossier(business, at(2024, 3, 4, 9))
+    late = make_dossier(business, at(2024, 3, 4, 9))
+    workflow.start(late, by=officer_datdai, at=at(2024, 3, 4, 10))
+    login("diachinh")
+    page.goto(page.base_url + "/dossiers/{}/".format(fresh.pk))
+    moves = page.locator("details[data-move]")
+    names = [moves.nth(i).get_attribute("data-move") for i in range(moves.count())]
+    assert names[0] == "start" and names[-3:] == ["reject_at_reception", "withdraw", "stop"]
+    assert "rate" not in names and "return_result" not in names
+    # two label/value pairs per row on a desktop screen, one on a phone
+    tracks = "getComputedStyle(document.querySelector('dl.facts')).gridTemplateColumns.split(' ').length"
+    assert page.evaluate(tracks) == 4
+    assert page.locator("ol.timeline li").first.inner_text().endswith("Lê Văn Minh")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate(tracks) == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # in progress and long overdue: resolving comes first, and an apology letter is offered
+    page.goto(page.base_url + "/dossiers/{}/".format(late.pk))
+    first = page.locator("details[data-move]").first
+    assert first.get_attribute("data-move") == "resolve"
+    assert page.locator("details[data-move=issue_apology]").count() == 1
