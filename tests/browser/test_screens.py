@@ -333,3 +333,49 @@ def test_dossier_page_offers_allowed_moves_likely_first_in_a_compact_layout(
     first = page.locator("details[data-move]").first
     assert first.get_attribute("data-move") == "resolve"
     assert page.locator("details[data-move=issue_apology]").count() == 1
+
+
+MAIN_PAGES = [
+    "/",
+    "/dossiers/",
+    "/dossiers/new/",
+    "/dossiers/{pk}/",
+    "/tasks/?year=2023",
+    "/tasks/progress/?year=2023",
+    "/tasks/criteria/?year=2023",
+    "/staffing/",
+    "/dashboard/?kind=custom&from=2023-01-01&to=2023-05-31",
+    "/reports/?ward={ward}&from=2023-01-01&to=2023-05-31",
+]
+# pages whose heading is data (the plan's own title, written in Vietnamese when it was made)
+DATA_HEADINGS = {"/tasks/?year=2023"}
+DANGLING_DESCRIBEDBY = """() => [...document.querySelectorAll('[aria-describedby]')]
+  .flatMap(el => el.getAttribute('aria-describedby').split(/\\s+/))
+  .filter(id => id && !document.getElementById(id))"""
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_main_pages_in_both_languages_on_desktop_and_phone(
+    page, login, language, chairperson, officer_datdai, ward, make_dossier, business
+):
+    _plan_2023(ward, chairperson, officer_datdai)
+    d = make_dossier(business, at(2023, 3, 6, 9))
+    login("chutich")
+    if language == "en":
+        _switch_to_english(page)
+    for width, height in ((1366, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for path in MAIN_PAGES:
+            url = page.base_url + path.format(pk=d.pk, ward=ward.code)
+            response = page.goto(url)
+            assert response.status == 200, path
+            assert page.locator("html").get_attribute("lang") == language
+            assert page.evaluate(DANGLING_DESCRIBEDBY) == [], path
+            # nothing wider than the screen but the tables' own scrolling boxes
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
+            header = page.locator("header.topbar").bounding_box()
+            assert header["height"] <= (60 if width > 700 else 110), (path, width)
+            if language == "en" and path not in DATA_HEADINGS:
+                heading = page.locator("h1").first.inner_text().replace(ward.name, "").replace(d.code, "")
+                menu = page.locator("nav.mainnav").inner_text()
+                assert not VIETNAMESE.search(heading + menu), (path, heading)
