@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from unidecode import unidecode
 
 from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating, Status
 
@@ -41,6 +42,25 @@ def validate_phone(value: str) -> str:
     if value and not PHONE_RE.match(value):
         raise ValidationError(_("Số điện thoại không hợp lệ (ví dụ 0912345678 hoặc 02523812345)."))
     return value
+
+
+def _folded(text: str) -> str:
+    return unidecode(text).lower()
+
+
+def matching_procedures(procedures, text: str) -> list[Procedure]:
+    """Procedures whose code or name holds every word of ``text``, diacritics and case ignored
+    ("khai sinh", "KHAI SINH" and "khai sinh" with accents find "Đăng ký khai sinh"); the newest
+    version of each code. The catalogue is a few hundred rows, so this is done in Python."""
+    words = _folded(text).split()
+    newest: dict[str, Procedure] = {}
+    for proc in procedures:
+        haystack = _folded("{} {}".format(proc.code, proc.name))
+        if all(word in haystack for word in words):
+            kept = newest.get(proc.code)
+            if kept is None or proc.valid_from > kept.valid_from:
+                newest[proc.code] = proc
+    return sorted(newest.values(), key=lambda p: p.code)
 
 
 class ApplicantMixin:
@@ -110,9 +130,21 @@ class DossierForm(ApplicantMixin, forms.Form):
         qs = Procedure.objects.in_force_on(day).select_related("field")
         proc = qs.filter(code=code).order_by("-valid_from").first()
         if proc is None:
+            # Not a code from the suggestions: the words typed, with or without diacritics.
+            found = matching_procedures(qs, raw)
+            if len(found) > 1:
+                raise ValidationError(
+                    _("“{value}” khớp với {n} thủ tục, hãy chọn một: {names}.").format(
+                        value=raw,
+                        n=len(found),
+                        names="; ".join("{} - {}".format(p.code, p.name) for p in found[:5]),
+                    )
+                )
+            proc = found[0] if found else None
+        if proc is None:
             raise ValidationError(_("Không tìm thấy thủ tục “{value}” đang có hiệu lực.").format(value=raw))
         self.procedure_obj = proc
-        return raw
+        return "{} - {}".format(proc.code, proc.name)
 
     def clean(self):
         data = super().clean()

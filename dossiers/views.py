@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -32,8 +33,9 @@ from dossiers.forms import (
     EditForm,
     FilterForm,
     PublicRatingForm,
+    matching_procedures,
 )
-from dossiers.models import Dossier, DossierEvent, Procedure, Rating, Status
+from dossiers.models import Channel, Dossier, DossierEvent, Procedure, Rating, Status
 from parindex.access import can_handle_dossiers, can_lead, current_ward, is_admin, visible_ward_ids
 from parindex.audit import changes, log_access
 
@@ -239,11 +241,41 @@ def _handle_ward_or_403(request: HttpRequest):
     return ward
 
 
+PRINT_RECEIPT_SESSION_KEY = "dossiers:print_receipt"
+
+
+def _preview(form: DossierForm, now) -> dict:
+    """Procedure, fee and appointment date the dossier would get, before it is saved."""
+    form.is_valid()
+    proc = form.procedure_obj
+    if proc is None:
+        return {"errors": form.errors.get("procedure", [])}
+    data = form.cleaned_data
+    received = data.get("received_at") or now
+    channel = data.get("channel") or Channel.IN_PERSON
+    fee = data.get("fee")
+    return {
+        "procedure": proc,
+        "fee": proc.fee if fee is None else fee,
+        "due": calendar.due_date_for(proc, received, channel, verification=bool(data.get("verification"))),
+        "received": received,
+    }
+
+
 def create(request: HttpRequest) -> HttpResponse:
     ward = _handle_ward_or_403(request)
     now = timezone.now()
     procedures = Procedure.objects.in_force_on(timezone.localdate()).select_related("field")
-    if request.method == "POST":
+    preview = None
+    if request.method == "POST" and "preview" in request.POST:
+        # "Xem trước": the fee and appointment date, nothing saved (htmx swaps only the box)
+        form = DossierForm(request.POST, now=now)
+        preview = _preview(form, now)
+        if _fragment(request):
+            return render(request, "dossiers/receipt_preview.html", {"preview": preview})
+        # shown again as typed, without the messages of fields not filled in yet
+        form = DossierForm(initial=request.POST.dict(), now=now)
+    elif request.method == "POST":
         form = DossierForm(request.POST, now=now)
         if form.is_valid():
             data = form.cleaned_data
@@ -278,13 +310,17 @@ def create(request: HttpRequest) -> HttpResponse:
                         code=dossier.code, due=dossier.due_date.strftime("%d/%m/%Y")
                     ),
                 )
+                # the dossier page opens form 01's print dialog once ("Tiếp nhận và in giấy hẹn")
+                request.session[PRINT_RECEIPT_SESSION_KEY] = dossier.pk
                 return redirect("dossiers:detail", pk=dossier.pk)
     else:
         form = DossierForm(
             initial={"received_at": timezone.localtime(now).replace(second=0, microsecond=0)}, now=now
         )
     return render(
-        request, "dossiers/dossier_form.html", {"form": form, "procedures": procedures, "ward": ward}
+        request,
+        "dossiers/dossier_form.html",
+        {"form": form, "procedures": procedures, "ward": ward, "preview": preview},
     )
 
 
@@ -309,7 +345,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Nghị định 13/2023: a look at an applicant's data outside one's field is recorded.
         log_access(user=request.user, obj=dossier, action="view", ward=dossier.ward)
     can_move = can_handle_dossiers(request.user, dossier.ward_id)
-    return render(request, "dossiers/dossier_detail.html", _detail_context(request, dossier, can_move))
+    context = _detail_context(request, dossier, can_move)
+    context["print_receipt"] = request.session.get(PRINT_RECEIPT_SESSION_KEY) == dossier.pk
+    if context["print_receipt"]:
+        del request.session[PRINT_RECEIPT_SESSION_KEY]
+    return render(request, "dossiers/dossier_detail.html", context)
 
 
 def _detail_context(request, dossier: Dossier, can_move: bool, *, errors: dict | None = None) -> dict:
@@ -489,6 +529,7 @@ PRINTS = {
 }
 
 
+@xframe_options_sameorigin  # the dossier page prints form 01 from a frame right after logging
 def print_form(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     if number not in PRINTS:
         raise Http404("form")
@@ -496,7 +537,13 @@ def print_form(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     if not _may_see_personal_data_freely(request, dossier):
         log_access(user=request.user, obj=dossier, action="print " + number, ward=dossier.ward)
     template, title = PRINTS[number]
-    context = {"dossier": dossier, "title": _(title), "number": number, "today": timezone.localdate()}
+    context = {
+        "dossier": dossier,
+        "title": _(title),
+        "number": number,
+        "today": timezone.localdate(),
+        "autoprint": request.GET.get("autoprint") == "1",
+    }
     if number == "01":
         import segno
 
@@ -640,9 +687,7 @@ def public_rating(request: HttpRequest, token: str) -> HttpResponse:
 
 def procedure_options(request: HttpRequest) -> HttpResponse:
     """htmx: procedures matching ``q`` as <option>s for the datalist."""
-    from unidecode import unidecode
-
-    q = unidecode(request.GET.get("procedure", request.GET.get("q", "")).lower()).strip()
+    q = request.GET.get("procedure", request.GET.get("q", ""))
     rows = Procedure.objects.in_force_on(timezone.localdate()).select_related("field")
-    items = [p for p in rows if not q or q in unidecode(f"{p.code} {p.name}".lower())][:30]
+    items = matching_procedures(rows, q)[:30]
     return render(request, "dossiers/procedure_options.html", {"procedures": items})

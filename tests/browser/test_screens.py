@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dossiers import workflow
+from dossiers.models import Dossier
 from parindex.targets import create_default_targets
 from tasks import plans
 from tasks.models import Component, TaskStatus
@@ -379,3 +380,31 @@ def test_main_pages_in_both_languages_on_desktop_and_phone(
                 heading = page.locator("h1").first.inner_text().replace(ward.name, "").replace(d.code, "")
                 menu = page.locator("nav.mainnav").inner_text()
                 assert not VIETNAMESE.search(heading + menu), (path, heading)
+
+
+def test_officer_logs_a_dossier_by_keyboard_sees_fee_and_due_then_the_receipt_prints(
+    page, login, officer_tuphap, birth
+):
+    # record print dialogs instead of opening them, in the page and in its frames
+    page.add_init_script("window.print = () => { window.top.__printed = (window.top.__printed || 0) + 1; };")
+    login("tuphap")
+    page.goto(page.base_url + "/dossiers/new/")
+    assert page.evaluate("document.activeElement.id") == "id_procedure"
+    page.keyboard.type("khai sinh")  # words, not the exact suggestion
+    page.keyboard.press("Tab")
+    preview = page.get_by_test_id("receipt-preview")
+    preview.wait_for()
+    assert "1.001193 - Đăng ký khai sinh" in preview.inner_text()
+    due = page.get_by_test_id("preview-due").inner_text()
+    for _i in range(40):
+        if page.evaluate("document.activeElement.id") == "id_applicant_name":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type("Trần Thị Bình")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/dossiers/\d+/$"))
+    dossier = Dossier.objects.get()
+    assert (dossier.procedure, dossier.applicant_name) == (birth, "Trần Thị Bình")
+    assert dossier.due_date.strftime("%d/%m/%Y") == due
+    page.wait_for_function("window.__printed === 1")
+    assert page.get_by_test_id("print-frame").get_attribute("src").endswith("/print/01/?autoprint=1")
