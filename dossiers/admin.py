@@ -6,7 +6,7 @@ Dossiers themselves are never edited here: they change only through ``workflow``
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from dossiers.models import Agency, CalendarDay, Field, Procedure
+from dossiers.models import Agency, CalendarDay, Field, Procedure, ProcedureDocument
 
 
 @admin.register(Field)
@@ -22,8 +22,15 @@ class AgencyAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class ProcedureDocumentInline(admin.TabularInline):
+    model = ProcedureDocument
+    extra = 0
+    fields = ["position", "name", "kind", "copies", "required"]
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(SimpleHistoryAdmin):
+    inlines = [ProcedureDocumentInline]
     list_display = ["code", "name", "field", "valid_from", "valid_to", "same_day", "processing_days", "fee"]
     list_filter = ["field", "same_day", "online_level"]
     search_fields = ["code", "name"]

@@ -157,7 +157,34 @@ class DossierForm(ApplicantMixin, forms.Form):
                 and not data.get("backdate_reason", "").strip()
             ):
                 self.add_error("backdate_reason", _("Nhập lùi ngày tiếp nhận phải ghi rõ lý do."))
+        self._apply_checklist(data)
         return data
+
+    def checked_papers(self) -> set[str]:
+        """Ids of the catalogue's papers ticked on the checklist."""
+        getlist = getattr(self.data, "getlist", None)
+        values = getlist("checklist") if getlist else self.data.get("checklist", [])
+        return {str(v) for v in values}
+
+    def _apply_checklist(self, data: dict) -> None:
+        """The ticked papers become the dossier's list of documents (before any typed lines);
+        a required paper left unticked stops the logging: the dossier is incomplete."""
+        proc = self.procedure_obj
+        papers = list(proc.documents.all()) if proc is not None else []
+        if not papers:
+            return
+        ticked = self.checked_papers()
+        missing = [p.name for p in papers if p.required and str(p.pk) not in ticked]
+        if missing:
+            self.add_error(
+                None,
+                _(
+                    "Còn thiếu giấy tờ bắt buộc: {names}. Hồ sơ chưa đủ thì hướng dẫn bổ sung (mẫu 02)."
+                ).format(names="; ".join(missing)),
+            )
+        typed = (data.get("documents") or "").strip()
+        lines = [p.line() for p in papers if str(p.pk) in ticked]
+        data["documents"] = "\n".join(lines + ([typed] if typed else []))
 
 
 class EditForm(ApplicantMixin, forms.ModelForm):

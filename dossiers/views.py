@@ -256,6 +256,8 @@ def _preview(form: DossierForm, now) -> dict:
     fee = data.get("fee")
     return {
         "procedure": proc,
+        "papers": list(proc.documents.all()),
+        "ticked": form.checked_papers(),
         "fee": proc.fee if fee is None else fee,
         "due": calendar.due_date_for(proc, received, channel, verification=bool(data.get("verification"))),
         "received": received,
@@ -313,6 +315,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 # the dossier page opens form 01's print dialog once ("Tiếp nhận và in giấy hẹn")
                 request.session[PRINT_RECEIPT_SESSION_KEY] = dossier.pk
                 return redirect("dossiers:detail", pk=dossier.pk)
+        preview = _preview(form, now)  # the checklist, fee and date stay beside the messages
     else:
         form = DossierForm(
             initial={"received_at": timezone.localtime(now).replace(second=0, microsecond=0)}, now=now
@@ -588,8 +591,10 @@ def _catalogue_admin_or_403(request: HttpRequest) -> None:
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
-    procedures = Procedure.objects.select_related("field").order_by(
-        "field__sort_order", "code", "-valid_from"
+    procedures = (
+        Procedure.objects.select_related("field")
+        .prefetch_related("documents")
+        .order_by("field__sort_order", "code", "-valid_from")
     )
     return render(
         request, "dossiers/catalogue.html", {"procedures": procedures, "form": CatalogueImportForm()}

@@ -401,10 +401,26 @@ def test_officer_logs_a_dossier_by_keyboard_sees_fee_and_due_then_the_receipt_pr
             break
         page.keyboard.press("Tab")
     page.keyboard.type("Trần Thị Bình")
-    page.keyboard.press("Enter")
+    # on through the form: tick the catalogue's required papers, then press the saving button
+    checklist = page.get_by_test_id("checklist")
+    assert checklist.locator("input[type=checkbox]").count() == 4
+    ticked = 0
+    for _i in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "(() => { const e = document.activeElement; return [e.type, e.dataset.required || '', e.textContent]; })()"
+        )
+        if focused[0] == "checkbox" and focused[1] == "1":
+            page.keyboard.press("Space")
+            ticked += 1
+        elif focused[0] == "submit" and "Tiếp nhận" in focused[2]:
+            page.keyboard.press("Enter")
+            break
+    assert ticked == 3
     page.wait_for_url(re.compile(r"/dossiers/\d+/$"))
     dossier = Dossier.objects.get()
     assert (dossier.procedure, dossier.applicant_name) == (birth, "Trần Thị Bình")
+    assert dossier.documents.splitlines()[1] == "Giấy chứng sinh (bản chính, 1)"
     assert dossier.due_date.strftime("%d/%m/%Y") == due
     page.wait_for_function("window.__printed === 1")
     assert page.get_by_test_id("print-frame").get_attribute("src").endswith("/print/01/?autoprint=1")
