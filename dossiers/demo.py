@@ -187,6 +187,12 @@ def load_catalogue() -> None:
                 "coordinating_agencies": coordinating,
             },
         )
+
+
+def load_catalogue_documents() -> None:
+    """The demo papers of ``DOCUMENTS`` (the counter's checklist), for procedures that have none.
+
+    Kept apart from ``load_catalogue``: tests log dossiers of these procedures without a checklist."""
     for code, papers in DOCUMENTS.items():
         proc = Procedure.objects.get(code=code, valid_from=DEMO_VALID_FROM)
         if not proc.documents.exists():

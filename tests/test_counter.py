@@ -6,10 +6,17 @@ import pytest
 from django.urls import reverse
 from freezegun import freeze_time
 
+from dossiers.demo import load_catalogue_documents
 from dossiers.models import Dossier
 from tests.dossiers_fixtures import *  # noqa: F403
 
 CREATE = reverse("dossiers:create")
+
+
+@pytest.fixture(autouse=True)
+def papers(catalogue):
+    """Birth registration gets the demo's four papers (three required) in the catalogue."""
+    load_catalogue_documents()
 
 
 def _papers(procedure, *, required_only: bool = True) -> list[str]:

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dossiers import workflow
+from dossiers.demo import load_catalogue_documents
 from dossiers.models import Dossier
 from parindex.targets import create_default_targets
 from tasks import plans
@@ -385,6 +386,7 @@ def test_main_pages_in_both_languages_on_desktop_and_phone(
 def test_officer_logs_a_dossier_by_keyboard_sees_fee_and_due_then_the_receipt_prints(
     page, login, officer_tuphap, birth
 ):
+    load_catalogue_documents()
     # record print dialogs instead of opening them, in the page and in its frames
     page.add_init_script("window.print = () => { window.top.__printed = (window.top.__printed || 0) + 1; };")
     login("tuphap")
