@@ -8,7 +8,7 @@ another city's dossiers is refused (``parindex.admin_scope``).
 
 from django.contrib import admin
 
-from dossiers.models import Agency, CalendarDay, Field, Procedure
+from dossiers.models import Agency, CalendarDay, Field, Procedure, ProcedureDocument
 from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin
 
 
@@ -27,9 +27,16 @@ class AgencyAdmin(ScopedAdmin, admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class ProcedureDocumentInline(admin.TabularInline):
+    model = ProcedureDocument
+    extra = 0
+    fields = ["position", "name", "kind", "copies", "required"]
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(ScopedHistoryAdmin):
     ward_path = None
+    inlines = [ProcedureDocumentInline]
     list_display = ["code", "name", "field", "valid_from", "valid_to", "same_day", "processing_days", "fee"]
     list_filter = ["field", "same_day", "online_level"]
     search_fields = ["code", "name"]

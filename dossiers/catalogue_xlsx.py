@@ -2,7 +2,9 @@
 all-or-nothing import with a message per bad cell ("Dòng 5, cột Thời hạn: ...").
 
 A row is identified by (Mã TTHC, Áp dụng từ ngày): an existing version is updated, a new one
-created. Nothing is written unless every row is valid.
+created. A second sheet, "Thành phần hồ sơ", lists each version's papers (one row per paper, in
+order); a version named there has its papers replaced by the sheet's. Nothing is written unless
+every row of both sheets is valid.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
-from dossiers.models import Field, OnlineLevel, Procedure
+from dossiers.models import Field, OnlineLevel, Procedure, ProcedureDocument
 from parindex import uploads
 from parindex.reports import xlsx
 
@@ -36,6 +38,32 @@ COLUMNS = [
     ("lead_agency", gettext_lazy("Cơ quan chủ trì"), 24),
     ("coordinating_agencies", gettext_lazy("Cơ quan phối hợp"), 30),
 ]
+
+DOCUMENT_COLUMNS = [
+    ("code", gettext_lazy("Mã TTHC"), 12),
+    ("valid_from", gettext_lazy("Áp dụng từ ngày"), 14),
+    ("name", gettext_lazy("Tên giấy tờ"), 50),
+    ("kind", gettext_lazy("Bản chính / bản sao"), 22),
+    ("copies", gettext_lazy("Số bản"), 8),
+    ("required", gettext_lazy("Bắt buộc (có/không)"), 12),
+]
+DOCUMENTS_SHEET = gettext_lazy("Thành phần hồ sơ")
+_KINDS = {
+    "bản chính": ProcedureDocument.Kind.ORIGINAL,
+    "ban chinh": ProcedureDocument.Kind.ORIGINAL,
+    "original": ProcedureDocument.Kind.ORIGINAL,
+    "bản sao": ProcedureDocument.Kind.COPY,
+    "ban sao": ProcedureDocument.Kind.COPY,
+    "copy": ProcedureDocument.Kind.COPY,
+    "bản chính hoặc bản sao": ProcedureDocument.Kind.EITHER,
+    "ban chinh hoac ban sao": ProcedureDocument.Kind.EITHER,
+    "either": ProcedureDocument.Kind.EITHER,
+}
+_KIND_TEXT = {
+    ProcedureDocument.Kind.ORIGINAL: "bản chính",
+    ProcedureDocument.Kind.COPY: "bản sao",
+    ProcedureDocument.Kind.EITHER: "bản chính hoặc bản sao",
+}
 
 _LEVELS = {
     "toan trinh": OnlineLevel.FULL,
@@ -79,6 +107,23 @@ def export_response(*, template_only: bool = False) -> FileResponse:
                 ],
                 row_style=xlsx.CELL,
             )
+    papers = xlsx.SheetWriter(wb, str(DOCUMENTS_SHEET), widths=[c[2] for c in DOCUMENT_COLUMNS], freeze="A2")
+    papers.append([str(c[1]) for c in DOCUMENT_COLUMNS], row_style=xlsx.HEADER)
+    if not template_only:
+        for d in ProcedureDocument.objects.select_related("procedure").order_by(
+            "procedure__code", "procedure__valid_from", "position", "id"
+        ):
+            papers.append(
+                [
+                    d.procedure.code,
+                    d.procedure.valid_from,
+                    d.name,
+                    _KIND_TEXT[d.kind],
+                    d.copies,
+                    _("có") if d.required else _("không"),
+                ],
+                row_style=xlsx.CELL,
+            )
     tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     wb.save(tmp)
     tmp.seek(0)
@@ -90,6 +135,7 @@ def export_response(*, template_only: bool = False) -> FileResponse:
 class ImportResult:
     created: int = 0
     updated: int = 0
+    documents: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -203,19 +249,87 @@ def import_file(upload) -> ImportResult:
         seen.add(key)
         if len(result.errors) == errors_before:
             parsed.append(data)
+    papers = _parse_documents(wb, {(d["code"], d["valid_from"]) for d in parsed}, result)
     if result.errors:
         return result
     if not parsed:
         result.errors.append(_("Tệp không có dòng dữ liệu nào."))
         return result
     with transaction.atomic():
+        versions = {}
         for data in parsed:
             code, valid_from = data.pop("code"), data.pop("valid_from")
-            _obj, created = Procedure.objects.update_or_create(
-                code=code, valid_from=valid_from, defaults=data
-            )
+            obj, created = Procedure.objects.update_or_create(code=code, valid_from=valid_from, defaults=data)
+            versions[(code, valid_from)] = obj
             if created:
                 result.created += 1
             else:
                 result.updated += 1
+        for key, rows in papers.items():
+            procedure = versions.get(key) or Procedure.objects.get(code=key[0], valid_from=key[1])
+            procedure.documents.all().delete()
+            for position, row in enumerate(rows, start=1):
+                ProcedureDocument.objects.create(procedure=procedure, position=position, **row)
+        result.documents = sum(len(rows) for rows in papers.values())
     return result
+
+
+def _parse_documents(wb, in_file: set, result: ImportResult) -> dict[tuple, list[dict]]:
+    """The "Thành phần hồ sơ" sheet, if the workbook has one: papers per (code, valid_from).
+
+    A version must be in the first sheet or already in the catalogue."""
+    title = str(DOCUMENTS_SHEET)
+    if title not in wb.sheetnames:
+        return {}
+    rows = wb[title].iter_rows(values_only=True)
+    header = [_text(v) for v in next(rows, [])]
+    expected = [str(c[1]) for c in DOCUMENT_COLUMNS]
+    if header[: len(expected)] != expected:
+        result.errors.append(
+            _("Trang “{sheet}”: dòng tiêu đề không đúng mẫu. Hãy tải mẫu và giữ nguyên các cột.").format(
+                sheet=title
+            )
+        )
+        return {}
+    existing = set(Procedure.objects.values_list("code", "valid_from"))
+    papers: dict[tuple, list[dict]] = {}
+    for number, row in enumerate(rows, start=2):
+        if row is None or all(v in (None, "") for v in row):
+            continue
+        values = dict(zip([c[0] for c in DOCUMENT_COLUMNS], list(row) + [None] * 6, strict=False))
+
+        def err(key: str, message: str, number=number) -> None:
+            label = next(str(c[1]) for c in DOCUMENT_COLUMNS if c[0] == key)
+            result.errors.append(
+                _("Trang “{sheet}”, dòng {row}, cột “{col}”: {msg}").format(
+                    sheet=title, row=number, col=label, msg=message
+                )
+            )
+
+        code = _text(values["code"])
+        try:
+            valid_from = _date(values["valid_from"])
+        except ValueError:
+            err("valid_from", _("ngày phải có dạng dd/mm/yyyy."))
+            continue
+        if (code, valid_from) not in in_file and (code, valid_from) not in existing:
+            err("code", _("không có thủ tục mã “{v}” áp dụng từ ngày này.").format(v=code))
+            continue
+        name = _text(values["name"])
+        if not name:
+            err("name", _("không được để trống."))
+        kind = _KINDS.get(_text(values["kind"]).lower())
+        if kind is None:
+            err("kind", _("ghi “bản chính”, “bản sao” hoặc “bản chính hoặc bản sao”."))
+        try:
+            copies = _int(values["copies"]) or 1
+        except (ValueError, InvalidOperation):
+            err("copies", _("phải là số nguyên không âm."))
+            copies = 1
+        required = _text(values["required"]).lower()
+        if required not in _YES and required not in _NO:
+            err("required", _("ghi “có” hoặc “không”."))
+        papers.setdefault((code, valid_from), []).append(
+            {"name": name[:300], "kind": kind, "copies": copies, "required": required in _YES}
+        )
+    return papers

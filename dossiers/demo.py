@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from dossiers.models import Agency, Field, OnlineLevel, Procedure
+from dossiers.models import Agency, Field, OnlineLevel, Procedure, ProcedureDocument
 
 DEMO_VALID_FROM = date(2020, 1, 1)
 
@@ -153,6 +153,17 @@ PROCEDURES = [
 ]
 
 
+# The papers of a few demo procedures (the counter's checklist): (name, kind, copies, required).
+DOCUMENTS = {
+    "1.001193": [
+        ("Tờ khai đăng ký khai sinh theo mẫu", "original", 1, True),
+        ("Giấy chứng sinh", "original", 1, True),
+        ("Giấy tờ tùy thân của người đi đăng ký", "either", 1, True),
+        ("Văn bản ủy quyền (nếu đăng ký thay)", "original", 1, False),
+    ],
+}
+
+
 def load_catalogue() -> None:
     """Create the demo fields, agencies and procedures if missing (never overwrites edits)."""
     fields = {}
@@ -176,3 +187,16 @@ def load_catalogue() -> None:
                 "coordinating_agencies": coordinating,
             },
         )
+
+
+def load_catalogue_documents() -> None:
+    """The demo papers of ``DOCUMENTS`` (the counter's checklist), for procedures that have none.
+
+    Kept apart from ``load_catalogue``: tests log dossiers of these procedures without a checklist."""
+    for code, papers in DOCUMENTS.items():
+        proc = Procedure.objects.get(code=code, valid_from=DEMO_VALID_FROM)
+        if not proc.documents.exists():
+            ProcedureDocument.objects.bulk_create(
+                ProcedureDocument(procedure=proc, position=i, name=n, kind=k, copies=c, required=r)
+                for i, (n, k, c, r) in enumerate(papers, start=1)
+            )

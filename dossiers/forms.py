@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from unidecode import unidecode
 
 from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating, Status
 from dossiers.workflow import future_time_error, latest_allowed_time
@@ -42,6 +43,25 @@ def validate_phone(value: str) -> str:
     if value and not PHONE_RE.match(value):
         raise ValidationError(_("Số điện thoại không hợp lệ (ví dụ 0912345678 hoặc 02523812345)."))
     return value
+
+
+def _folded(text: str) -> str:
+    return unidecode(text).lower()
+
+
+def matching_procedures(procedures, text: str) -> list[Procedure]:
+    """Procedures whose code or name holds every word of ``text``, diacritics and case ignored
+    ("khai sinh", "KHAI SINH" and "khai sinh" with accents find "Đăng ký khai sinh"); the newest
+    version of each code. The catalogue is a few hundred rows, so this is done in Python."""
+    words = _folded(text).split()
+    newest: dict[str, Procedure] = {}
+    for proc in procedures:
+        haystack = _folded("{} {}".format(proc.code, proc.name))
+        if all(word in haystack for word in words):
+            kept = newest.get(proc.code)
+            if kept is None or proc.valid_from > kept.valid_from:
+                newest[proc.code] = proc
+    return sorted(newest.values(), key=lambda p: p.code)
 
 
 class ApplicantMixin:
@@ -111,9 +131,21 @@ class DossierForm(ApplicantMixin, forms.Form):
         qs = Procedure.objects.in_force_on(day).select_related("field")
         proc = qs.filter(code=code).order_by("-valid_from").first()
         if proc is None:
+            # Not a code from the suggestions: the words typed, with or without diacritics.
+            found = matching_procedures(qs, raw)
+            if len(found) > 1:
+                raise ValidationError(
+                    _("“{value}” khớp với {n} thủ tục, hãy chọn một: {names}.").format(
+                        value=raw,
+                        n=len(found),
+                        names="; ".join("{} - {}".format(p.code, p.name) for p in found[:5]),
+                    )
+                )
+            proc = found[0] if found else None
+        if proc is None:
             raise ValidationError(_("Không tìm thấy thủ tục “{value}” đang có hiệu lực.").format(value=raw))
         self.procedure_obj = proc
-        return raw
+        return "{} - {}".format(proc.code, proc.name)
 
     def clean(self):
         data = super().clean()
@@ -126,7 +158,34 @@ class DossierForm(ApplicantMixin, forms.Form):
                 and not data.get("backdate_reason", "").strip()
             ):
                 self.add_error("backdate_reason", _("Nhập lùi ngày tiếp nhận phải ghi rõ lý do."))
+        self._apply_checklist(data)
         return data
+
+    def checked_papers(self) -> set[str]:
+        """Ids of the catalogue's papers ticked on the checklist."""
+        getlist = getattr(self.data, "getlist", None)
+        values = getlist("checklist") if getlist else self.data.get("checklist", [])
+        return {str(v) for v in values}
+
+    def _apply_checklist(self, data: dict) -> None:
+        """The ticked papers become the dossier's list of documents (before any typed lines);
+        a required paper left unticked stops the logging: the dossier is incomplete."""
+        proc = self.procedure_obj
+        papers = list(proc.documents.all()) if proc is not None else []
+        if not papers:
+            return
+        ticked = self.checked_papers()
+        missing = [p.name for p in papers if p.required and str(p.pk) not in ticked]
+        if missing:
+            self.add_error(
+                None,
+                _(
+                    "Còn thiếu giấy tờ bắt buộc: {names}. Hồ sơ chưa đủ thì hướng dẫn bổ sung (mẫu 02)."
+                ).format(names="; ".join(missing)),
+            )
+        typed = (data.get("documents") or "").strip()
+        lines = [p.line() for p in papers if str(p.pk) in ticked]
+        data["documents"] = "\n".join(lines + ([typed] if typed else []))
 
 
 class EditForm(ApplicantMixin, forms.ModelForm):

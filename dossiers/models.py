@@ -121,6 +121,48 @@ class Procedure(models.Model):
         return f"{self.code} - {self.name}"
 
 
+class ProcedureDocument(models.Model):
+    """One paper of a procedure's dossier (thành phần hồ sơ), as the catalogue lists it: the
+    counter's checklist and the receipt's list of documents come from these rows."""
+
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", _("Bản chính")
+        COPY = "copy", _("Bản sao")
+        EITHER = "either", _("Bản chính hoặc bản sao")
+
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="documents", verbose_name=_("thủ tục")
+    )
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=1)
+    name = models.CharField(_("tên giấy tờ"), max_length=300)
+    kind = models.CharField(
+        _("bản chính / bản sao"), max_length=10, choices=Kind.choices, default=Kind.ORIGINAL
+    )
+    copies = models.PositiveSmallIntegerField(_("số bản"), default=1)
+    required = models.BooleanField(_("bắt buộc"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("thành phần hồ sơ")
+        verbose_name_plural = _("thành phần hồ sơ")
+        ordering = ["procedure", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="procedure_document_copies_positive",
+                condition=Q(copies__gte=1),
+                violation_error_message=_("Số bản phải từ 1 trở lên."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.line()
+
+    def line(self) -> str:
+        """How the receipt lists it: "Tờ khai (bản chính, 1)"."""
+        return "{} ({}, {})".format(self.name, self.get_kind_display().lower(), self.copies)
+
+
 class CalendarDay(models.Model):
     """An administrator's override of the `holidays` VN calendar for one date."""
 

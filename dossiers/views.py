@@ -15,15 +15,17 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from dossiers import calendar, classification, privacy, workflow
+from dossiers import calendar, classification, privacy, workflow, worklists
 from dossiers.forms import (
     MOVE_FORMS,
     CatalogueImportForm,
@@ -32,8 +34,9 @@ from dossiers.forms import (
     FilterForm,
     PublicRatingForm,
     RevealForm,
+    matching_procedures,
 )
-from dossiers.models import Dossier, DossierEvent, Procedure, Rating, Status
+from dossiers.models import Channel, Dossier, DossierEvent, Procedure, Rating, Status
 from parindex import idempotency
 from parindex.access import can_handle_dossiers, can_lead, current_ward, is_admin, visible_ward_ids
 from parindex.audit import changes
@@ -45,39 +48,9 @@ class HtmxHttpRequest(HttpRequest):
 
 PAGE_SIZE = 50
 
-WORKLISTS = {
-    "mine": "Hồ sơ của tôi",
-    "due_today": "Đến hạn hôm nay",
-    "due_tomorrow": "Đến hạn ngày làm việc tiếp theo",
-    "overdue": "Quá hạn",
-    "supplement": "Chờ bổ sung",
-    "at_agency": "Đang ở cơ quan khác",
-    "apology": "Sắp đến hạn / quá hạn chưa có thư xin lỗi",
-}
-
 
 def _fragment(request: HtmxHttpRequest) -> bool:
     return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
-
-
-def _apply_worklist(qs, name: str, user, today: date):
-    if name == "mine":
-        return qs.open_now().filter(assignee=user) | qs.open_now().filter(
-            assignee__isnull=True, created_by=user
-        )
-    if name == "due_today":
-        return qs.due_on(today)
-    if name == "due_tomorrow":
-        return qs.due_on(calendar.next_working_day(today))
-    if name == "overdue":
-        return qs.overdue_on(today)
-    if name == "supplement":
-        return qs.waiting_supplement()
-    if name == "at_agency":
-        return qs.at_agency()
-    if name == "apology":
-        return qs.needing_apology_on(today)
-    return qs
 
 
 def _bucket_queryset(request: HttpRequest, form_field):
@@ -112,22 +85,53 @@ def _ward_ids_for_code(code: str) -> list[int]:
     return list(Ward.objects.filter(code=code).values_list("id", flat=True))
 
 
+# The register's own filters, remembered in the session so the officer finds the list as left.
+FILTER_KEYS = ("list", "q", "field", "status", "channel", "received_from", "received_to")
+FILTERS_SESSION_KEY = "dossiers:register_filters"
+
+
+def _register_params(request: HttpRequest) -> QueryDict:
+    """The query the register shows: the request's own, or the session's when it has none.
+
+    A drill-down from a report figure is never remembered; ``?reset=1`` forgets.
+    """
+    params = request.GET
+    if "bucket" in params:
+        return params
+    if "reset" in params:
+        request.session.pop(FILTERS_SESSION_KEY, None)
+        return QueryDict()
+    if not params:
+        return QueryDict(request.session.get(FILTERS_SESSION_KEY, ""))
+    remembered = QueryDict(mutable=True)
+    for key in FILTER_KEYS:
+        if params.get(key):
+            remembered[key] = params[key]
+    if params.get("export") != "xlsx":
+        request.session[FILTERS_SESSION_KEY] = remembered.urlencode()
+    return params
+
+
 def index(request: HtmxHttpRequest) -> HttpResponse:
     """The register: search, filters, worklists, drill-down, pagination, Excel export."""
     today = timezone.localdate()
+    params = _register_params(request)
     qs = Dossier.objects.for_user(request.user)
     ward = current_ward(request)
     bucket_error = None
-    drill = "bucket" in request.GET
+    drill = "bucket" in params
     if drill:
         bucket_qs, bucket_error = _bucket_queryset(request, None)
         qs = bucket_qs if bucket_qs is not None else qs.none()
     elif ward is not None:
         qs = qs.filter(ward=ward)
-    worklist = request.GET.get("list", "")
-    if worklist in WORKLISTS:
-        qs = _apply_worklist(qs, worklist, request.user, today)
-    form = FilterForm(request.GET or None)
+    base = qs
+    worklist = params.get("list", "")
+    if worklist in worklists.WORKLISTS:
+        qs = worklists.apply(qs, worklist, request.user, today)
+    else:
+        worklist = ""
+    form = FilterForm({k: v for k, v in params.items() if k in FILTER_KEYS} or None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -143,9 +147,9 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         if data["received_to"]:
             qs = qs.filter(received_at__lt=calendar_start(data["received_to"] + timedelta(days=1)))
     qs = qs.select_related("procedure", "field", "ward").order_by("-received_at", "-id")
-    if request.GET.get("export") == "xlsx":
+    if params.get("export") == "xlsx":
         return _export_xlsx(qs, request.user)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
     # Search results, worklists and drill-downs are this same list: one place applies the rule.
     reads = privacy.UnmaskedReads(request.user)
     rows = list(page.object_list)
@@ -153,21 +157,33 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         d.personal = privacy.personal_data(d, full=reads(d))
     reads.log(action="list")
     page.object_list = rows
-    query = request.GET.copy()
+    query = params.copy()
     query.pop("page", None)
+    fragment = _fragment(request)
     context = {
         "page": page,
         "form": form,
-        "worklists": WORKLISTS,
+        # the tabs are outside the htmx fragment: their counts are computed for full pages only
+        "worklists": [] if fragment else _worklist_tabs(base, request.user, today, drill),
         "worklist": worklist,
         "today": today,
         "query": query.urlencode(),
+        "filtered": any(query.values()),
         "bucket_error": bucket_error,
         "drill": drill,
         "can_create": ward is not None and can_handle_dossiers(request.user, ward),
     }
-    template = "dossiers/dossier_rows.html" if _fragment(request) else "dossiers/dossier_list.html"
+    template = "dossiers/dossier_rows.html" if fragment else "dossiers/dossier_list.html"
     return render(request, template, context)
+
+
+def _worklist_tabs(qs, user, today: date, drill: bool) -> list[dict]:
+    """The worklists with their sizes (one query); a drill-down shows them without counts."""
+    sizes = {} if drill else worklists.counts(qs, user, today)
+    return [
+        {"key": key, "label": _(label), "count": sizes.get(key), "url": "?list={}".format(key)}
+        for key, label in worklists.WORKLISTS.items()
+    ]
 
 
 def calendar_start(day: date):
@@ -237,13 +253,43 @@ def _handle_ward_or_403(request: HttpRequest):
 
 
 CREATE_PURPOSE = "dossiers.create"
+PRINT_RECEIPT_SESSION_KEY = "dossiers:print_receipt"
+
+
+def _preview(form: DossierForm, now) -> dict:
+    """Procedure, fee and appointment date the dossier would get, before it is saved."""
+    form.is_valid()
+    proc = form.procedure_obj
+    if proc is None:
+        return {"errors": form.errors.get("procedure", [])}
+    data = form.cleaned_data
+    received = data.get("received_at") or now
+    channel = data.get("channel") or Channel.IN_PERSON
+    fee = data.get("fee")
+    return {
+        "procedure": proc,
+        "papers": list(proc.documents.all()),
+        "ticked": form.checked_papers(),
+        "fee": proc.fee if fee is None else fee,
+        "due": calendar.due_date_for(proc, received, channel, verification=bool(data.get("verification"))),
+        "received": received,
+    }
 
 
 def create(request: HttpRequest) -> HttpResponse:
     ward = _handle_ward_or_403(request)
     now = timezone.now()
     procedures = Procedure.objects.in_force_on(timezone.localdate()).select_related("field")
-    if request.method == "POST":
+    preview = None
+    if request.method == "POST" and "preview" in request.POST:
+        # "Xem trước": the fee and appointment date, nothing saved (htmx swaps only the box)
+        form = DossierForm(request.POST, now=now)
+        preview = _preview(form, now)
+        if _fragment(request):
+            return render(request, "dossiers/receipt_preview.html", {"preview": preview})
+        # shown again as typed, without the messages of fields not filled in yet
+        form = DossierForm(initial=request.POST.dict(), now=now)
+    elif request.method == "POST":
         first = idempotency.previous_result(request, CREATE_PURPOSE)
         if first:
             return idempotency.to_first_result(request, first)
@@ -285,13 +331,18 @@ def create(request: HttpRequest) -> HttpResponse:
                         code=dossier.code, due=dossier.due_date.strftime("%d/%m/%Y")
                     ),
                 )
+                # the dossier page opens form 01's print dialog once ("Tiếp nhận và in giấy hẹn")
+                request.session[PRINT_RECEIPT_SESSION_KEY] = dossier.pk
                 return redirect("dossiers:detail", pk=dossier.pk)
+        preview = _preview(form, now)  # the checklist, fee and date stay beside the messages
     else:
         form = DossierForm(
             initial={"received_at": timezone.localtime(now).replace(second=0, microsecond=0)}, now=now
         )
     return render(
-        request, "dossiers/dossier_form.html", {"form": form, "procedures": procedures, "ward": ward}
+        request,
+        "dossiers/dossier_form.html",
+        {"form": form, "procedures": procedures, "ward": ward, "preview": preview},
     )
 
 
@@ -307,7 +358,11 @@ def _get_dossier(request: HttpRequest, pk: int) -> Dossier:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _get_dossier(request, pk)
     can_move = can_handle_dossiers(request.user, dossier.ward_id)
-    return render(request, "dossiers/dossier_detail.html", _detail_context(request, dossier, can_move))
+    context = _detail_context(request, dossier, can_move)
+    context["print_receipt"] = request.session.get(PRINT_RECEIPT_SESSION_KEY) == dossier.pk
+    if context["print_receipt"]:
+        del request.session[PRINT_RECEIPT_SESSION_KEY]
+    return render(request, "dossiers/dossier_detail.html", context)
 
 
 @require_POST
@@ -346,8 +401,12 @@ def _detail_context(
             privacy.log_read(request.user, dossier, action="view")
     now = timezone.localtime().replace(second=0, microsecond=0)
     moves = workflow.allowed_moves(dossier) if can_move else []
-    if can_move and dossier.status != Status.REJECTED and not Rating.objects.filter(dossier=dossier).exists():
+    if "issue_apology" in moves and not _apology_applies(dossier):
+        moves.remove("issue_apology")
+    rating = Rating.objects.filter(dossier=dossier).first()
+    if can_move and workflow.is_ratable(dossier) and rating is None:
         moves.append("rate")
+        moves.sort(key=workflow.MOVE_ORDER.index)
     forms = {}
     for move in moves:
         if move == "edit":
@@ -366,8 +425,10 @@ def _detail_context(
         "hops": hops,
         "supplements": dossier.supplements.all(),
         "apologies": dossier.apologies.select_related("agency_at_fault", "issued_by"),
-        "rating": Rating.objects.filter(dossier=dossier).first(),
+        "rating": rating,
+        "ratable": workflow.is_ratable(dossier),
         "move_forms": [(m, workflow.MOVE_LABELS[m], f) for m, f in forms.items()],
+        "final_moves": workflow.FINAL_MOVES,
         "can_move": can_move,
         # Editing shows the personal data in full: only for those the rule lets see it.
         "can_edit": can_move and "edit" in moves and privacy.may_see(request.user, dossier),
@@ -382,6 +443,13 @@ def _detail_context(
             reverse("dossiers:public_rating", args=[rating_token(dossier)])
         ),
     }
+
+
+def _apology_applies(dossier: Dossier) -> bool:
+    """An apology letter is offered once the dossier is due by the next working day or late."""
+    today = timezone.localdate()
+    one = Dossier.objects.filter(pk=dossier.pk)
+    return (one.at_risk_on(today) | one.overdue_on(today)).exists()
 
 
 @require_POST
@@ -505,11 +573,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 PRINTS = {
-    "01": ("dossiers/print_receipt.html", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
-    "02": ("dossiers/print_supplement.html", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
-    "03": ("dossiers/print_refusal.html", "Phiếu từ chối tiếp nhận, giải quyết hồ sơ"),
-    "04": ("dossiers/print_apology.html", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
-    "05": ("dossiers/print_control.html", "Phiếu kiểm soát quá trình giải quyết hồ sơ"),
+    "01": ("dossiers/print_receipt.html", gettext_noop("Giấy tiếp nhận hồ sơ và hẹn trả kết quả")),
+    "02": ("dossiers/print_supplement.html", gettext_noop("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")),
+    "03": ("dossiers/print_refusal.html", gettext_noop("Phiếu từ chối tiếp nhận, giải quyết hồ sơ")),
+    "04": ("dossiers/print_apology.html", gettext_noop("Phiếu xin lỗi và hẹn lại ngày trả kết quả")),
+    "05": ("dossiers/print_control.html", gettext_noop("Phiếu kiểm soát quá trình giải quyết hồ sơ")),
 }
 
 
@@ -517,6 +585,7 @@ PRINTS = {
 PRINTS_WITH_PERSONAL_DATA = {"01"}
 
 
+@xframe_options_sameorigin  # the dossier page prints form 01 from a frame right after logging
 def print_form(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     if number not in PRINTS:
         raise Http404("form")
@@ -537,7 +606,13 @@ def _render_print(
     status: int = 200,
 ) -> HttpResponse:
     template, title = PRINTS[number]
-    context = {"dossier": dossier, "title": _(title), "number": number, "today": timezone.localdate()}
+    context = {
+        "dossier": dossier,
+        "title": _(title),
+        "number": number,
+        "today": timezone.localdate(),
+        "autoprint": request.GET.get("autoprint") == "1",
+    }
     if number in PRINTS_WITH_PERSONAL_DATA:
         context["personal"] = privacy.personal_data(dossier, full=full)
         context["reveal_form"] = reveal_form or RevealForm()
@@ -586,8 +661,10 @@ def _catalogue_admin_or_403(request: HttpRequest) -> None:
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
-    procedures = Procedure.objects.select_related("field").order_by(
-        "field__sort_order", "code", "-valid_from"
+    procedures = (
+        Procedure.objects.select_related("field")
+        .prefetch_related("documents")
+        .order_by("field__sort_order", "code", "-valid_from")
     )
     return render(
         request, "dossiers/catalogue.html", {"procedures": procedures, "form": CatalogueImportForm()}
@@ -679,15 +756,13 @@ def public_rating(request: HttpRequest, token: str) -> HttpResponse:
                 return HttpResponseRedirect(request.path)
         else:
             status = 400
-    context = {"dossier": dossier, "form": form, "already": already}
+    context = {"dossier": dossier, "form": form, "already": already, "ratable": workflow.is_ratable(dossier)}
     return render(request, "dossiers/public_rating.html", context, status=status)
 
 
 def procedure_options(request: HttpRequest) -> HttpResponse:
     """htmx: procedures matching ``q`` as <option>s for the datalist."""
-    from unidecode import unidecode
-
-    q = unidecode(request.GET.get("procedure", request.GET.get("q", "")).lower()).strip()
+    q = request.GET.get("procedure", request.GET.get("q", ""))
     rows = Procedure.objects.in_force_on(timezone.localdate()).select_related("field")
-    items = [p for p in rows if not q or q in unidecode(f"{p.code} {p.name}".lower())][:30]
+    items = matching_procedures(rows, q)[:30]
     return render(request, "dossiers/procedure_options.html", {"procedures": items})

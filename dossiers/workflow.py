@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from unidecode import unidecode
 
 from dossiers import calendar
@@ -74,26 +75,55 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "edit": (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.AT_AGENCY),
 }
 
+# The order moves are offered in: the usual next step of each status first, the rare and
+# final ones (refuse, withdraw, stop) last.
+MOVE_ORDER = [
+    "start",
+    "resolve",
+    "resume",
+    "return_from_agency",
+    "return_result",
+    "rate",
+    "request_supplement",
+    "send_to_agency",
+    "issue_apology",
+    "edit",
+    "reject_at_reception",
+    "withdraw",
+    "stop",
+]
+FINAL_MOVES = ("reject_at_reception", "withdraw", "stop")
+
 MOVE_LABELS = {
-    "receive": "Tiếp nhận hồ sơ",
-    "start": "Chuyển xử lý",
-    "request_supplement": "Yêu cầu bổ sung",
-    "resume": "Nhận đủ bổ sung, tiếp tục xử lý",
-    "send_to_agency": "Chuyển cơ quan khác",
-    "return_from_agency": "Nhận lại từ cơ quan khác",
-    "resolve": "Có kết quả giải quyết",
-    "return_result": "Trả kết quả",
-    "reject_at_reception": "Từ chối tiếp nhận",
-    "withdraw": "Công dân rút hồ sơ",
-    "stop": "Dừng giải quyết",
-    "issue_apology": "Phát hành thư xin lỗi",
-    "rate": "Ghi nhận đánh giá",
-    "edit": "Sửa thông tin hồ sơ",
+    "receive": gettext_noop("Tiếp nhận hồ sơ"),
+    "start": gettext_noop("Chuyển xử lý"),
+    "request_supplement": gettext_noop("Yêu cầu bổ sung"),
+    "resume": gettext_noop("Nhận đủ bổ sung, tiếp tục xử lý"),
+    "send_to_agency": gettext_noop("Chuyển cơ quan khác"),
+    "return_from_agency": gettext_noop("Nhận lại từ cơ quan khác"),
+    "resolve": gettext_noop("Có kết quả giải quyết"),
+    "return_result": gettext_noop("Trả kết quả"),
+    "reject_at_reception": gettext_noop("Từ chối tiếp nhận"),
+    "withdraw": gettext_noop("Công dân rút hồ sơ"),
+    "stop": gettext_noop("Dừng giải quyết"),
+    "issue_apology": gettext_noop("Phát hành thư xin lỗi"),
+    "rate": gettext_noop("Ghi nhận đánh giá"),
+    "edit": gettext_noop("Sửa thông tin hồ sơ"),
 }
 
 
+# The applicant rates the service once there is a result to rate.
+RATABLE_STATUSES = (Status.RESOLVED, Status.RETURNED)
+
+
+def is_ratable(dossier: Dossier) -> bool:
+    return dossier.status in RATABLE_STATUSES
+
+
 def allowed_moves(dossier: Dossier) -> list[str]:
-    return [move for move, sources in ALLOWED.items() if dossier.status in sources]
+    """The moves the dossier's status allows, the most likely first (``MOVE_ORDER``)."""
+    moves = [move for move, sources in ALLOWED.items() if dossier.status in sources]
+    return sorted(moves, key=MOVE_ORDER.index)
 
 
 def make_search_text(*parts: str) -> str:
@@ -156,7 +186,8 @@ def _save(
 ):
     locked.version += 1
     locked._history_user = by
-    locked._change_reason = _(MOVE_LABELS[kind])
+    # the msgid, not its translation: the history page translates it into the reader's language
+    locked._change_reason = MOVE_LABELS[kind]
     locked.save()
     DossierEvent.objects.create(
         dossier=locked, kind=kind, from_status=from_status, to_status=locked.status, at=at, by=by, note=note
@@ -529,6 +560,8 @@ def rate(dossier: Dossier, *, value: str, source: str, at: datetime, comment: st
     locked = _lock(dossier)
     if locked.status == Status.REJECTED:
         raise WorkflowError(_("Hồ sơ bị từ chối tiếp nhận không được đánh giá."))
+    if not is_ratable(locked):
+        raise WorkflowError(_("Chỉ đánh giá được hồ sơ đã có kết quả giải quyết."))
     if at < locked.received_at:
         raise WorkflowError(_("Thời điểm không được trước thời điểm tiếp nhận hồ sơ."))
     future = future_time_error(at)

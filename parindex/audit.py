@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from parindex.models import AccessLog, Ward
+from parindex.names import full_name
 
 
 @dataclass
@@ -73,9 +74,10 @@ def changes(
             break
         entry = AuditEntry(
             at=newer.history_date,
-            user=str(newer.history_user) if newer.history_user else "—",
+            user=full_name(newer.history_user),
             kind=newer.history_type,
-            reason=newer.history_change_reason or "",
+            # reasons are stored as msgids (the move's label) and shown in the reader's language
+            reason=_(newer.history_change_reason) if newer.history_change_reason else "",
         )
         if older is not None:
             delta = newer.diff_against(older)

@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 
 from parindex.access import current_ward, membership_of
+from parindex.models import Role
 
 
 def portal(request: HttpRequest) -> dict:
@@ -11,4 +12,6 @@ def portal(request: HttpRequest) -> dict:
     return {
         "membership": member,
         "current_ward": current_ward(request),
+        # the ward comparison is for those who read several wards
+        "sees_city": member is not None and member.role in (Role.CITY_VIEWER, Role.ADMIN),
     }

@@ -67,6 +67,78 @@ BIEU06_COLUMNS = [
     ("in_progress_overdue", "13"),
 ]
 
+# Words for the table's second header row, printed beside the official column numbers.
+BIEU06_SHORT = {
+    "received": _("Tổng số"),
+    "received_online": _("Trực tuyến"),
+    "received_in_person": _("Trực tiếp"),
+    "received_post": _("Bưu chính"),
+    "carried_over": _("Từ kỳ trước"),
+    "resolved": _("Tổng số"),
+    "resolved_before": _("Trước hạn"),
+    "resolved_on_time": _("Đúng hạn"),
+    "resolved_late": _("Quá hạn"),
+    "in_progress": _("Tổng số"),
+    "in_progress_within": _("Trong hạn"),
+    "in_progress_overdue": _("Quá hạn"),
+}
+
+# The headline: (title, main bucket, parts) with Biểu 06 column numbers where the form has one.
+HEADLINE = [
+    (
+        _("Hồ sơ tiếp nhận"),
+        ("received", "3"),
+        [("carried_over", "6"), ("received_new", ""), ("received_online", "4")],
+    ),
+    (
+        _("Đã giải quyết"),
+        ("resolved", "7"),
+        [("resolved_before", "8"), ("resolved_on_time", "9"), ("resolved_late", "10")],
+    ),
+    (
+        _("Đang giải quyết"),
+        ("in_progress", "11"),
+        [("in_progress_within", "12"), ("in_progress_overdue", "13")],
+    ),
+]
+
+
+def _headline(indicators: WardIndicators, drill: Drill) -> list[dict]:
+    """The big numbers at the top of a ward's dashboard, each a link to its dossiers."""
+    counts = indicators.counts
+
+    def item(name: str, col: str) -> dict:
+        return {"name": name, "value": getattr(counts, name), "label": BUCKET_LABELS[name], "col": col,
+                "url": drill.url(name)}  # fmt: skip
+
+    blocks = [
+        {"title": title, "main": item(*main), "parts": [item(*part) for part in parts]}
+        for title, main, parts in HEADLINE
+    ]
+    service = indicators.service
+    blocks.append(
+        {
+            "title": _("Thư xin lỗi"),
+            "main": {
+                "name": "apology_issued",
+                "value": service.apology_issued,
+                "col": "",
+                "label": _("Hồ sơ đã có thư xin lỗi trong kỳ"),
+                "url": drill.url("apology_issued"),
+            },  # fmt: skip
+            "parts": [
+                {
+                    "name": "apology_missing",
+                    "value": service.apology_missing,
+                    "col": "",
+                    "label": _("Trễ hạn chưa có thư xin lỗi"),
+                    "url": drill.url("apology_missing"),
+                },  # fmt: skip
+            ],
+        }
+    )
+    return blocks
+
 
 def _today() -> date:
     return timezone.localdate()
@@ -195,10 +267,22 @@ def _card(item: IndicatorValue, fields: dict[int, Field], drill: Drill) -> dict:
         "target": target,
         "status": item.status,
         "status_label": STATUS_LABELS.get(item.status, "") if item.status else "",
-        "projection": _percent(item.assessment.projection) if item.assessment else None,
+        "needed": _needed(item),
         "links": links,
         "is_count": item.definition.kind == "count",
     }
+
+
+def _needed(item: IndicatorValue) -> str | None:
+    """The pace a card shows beside its status: rate needed on the rest of the year, or tasks."""
+    assessment = item.assessment
+    if assessment is None or assessment.needed is None:
+        return None
+    if assessment.expected is not None:
+        return _("{expected} nhiệm vụ đến hạn đến nay, {done} đã xong; còn {left} nhiệm vụ đến 31/12").format(
+            done=item.value.numerator, expected=assessment.expected, left=assessment.needed
+        )
+    return _("{rate} trên số hồ sơ còn lại của năm").format(rate=_percent(assessment.needed))
 
 
 def _percent(value: Decimal | None) -> str:
@@ -329,7 +413,8 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "cards": cards,
         "others": others,
         "bieu06": _bieu06(indicators, fields, drill),
-        "columns": [(BUCKET_LABELS[name], col) for name, col in BIEU06_COLUMNS],
+        "columns": [(BUCKET_LABELS[name], col, BIEU06_SHORT[name]) for name, col in BIEU06_COLUMNS],
+        "headline": _headline(indicators, drill),
         "chart": _trend_chart(monthly_trend([ward.id], period)),
         "satisfaction_by_field": satisfaction_by_field,
         "apology": {

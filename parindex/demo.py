@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from dossiers import calendar, workflow
-from dossiers.demo import load_catalogue
+from dossiers.demo import load_catalogue, load_catalogue_documents
 from dossiers.models import Agency, Channel, Field, Outcome, Procedure, Rating
 from parindex.models import City, Membership, Role, Ward
 
@@ -641,6 +641,7 @@ def seed(stdout=None, *, other_wards: bool = True) -> People:
     say = (lambda s: stdout.write(s)) if stdout else (lambda s: None)
     with transaction.atomic():
         load_catalogue()
+        load_catalogue_documents()
         city, _ = City.objects.get_or_create(
             code="PT", defaults={"name": "Thành phố Phan Thiết", "province": "Bình Thuận"}
         )

@@ -607,13 +607,17 @@ class WardIndicators:
         if target is not None:
             result.target = target
             number = result.number
+            plan = self.plan
             result.assessment = assess(
                 code,
                 threshold=target.threshold,
                 direction=target.direction,
                 value=number,
-                done=self.plan.done if self.plan is not None else None,
-                planned=self.plan.planned if self.plan is not None else None,
+                done=plan.done if plan is not None else None,
+                planned=plan.planned if plan is not None else None,
+                expected=plan.due if plan is not None else None,
+                numerator=getattr(value, "numerator", None),
+                denominator=getattr(value, "denominator", None),
                 on=self.period.end,
             )
         return result

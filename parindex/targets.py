@@ -4,18 +4,20 @@ The effective target of a ward for (indicator, field) is its own row if it has o
 default. Targets are data (the ward and the city change them yearly), edited by leaders (their
 ward) and administrators (their city's defaults and wards), with the history kept.
 
-STATUS AND PROJECTION (shown on the dashboard cards):
-- Ratios (percentages): the year-end projection is the current value itself (a rate does not grow
-  with time). "met" when it meets the threshold; "at risk" when it misses by at most
-  ``AT_RISK_POINTS`` percentage points; "missed" otherwise. On a running year "missed" means
-  "would be missed if the year ended today".
-- The reform plan (tasks done / planned, target 100% by 31/12): done tasks are projected linearly
-  to year end (done / elapsed share of the year, at most the planned number); "met" when the
-  tasks are already all done or the projection reaches the threshold, "at risk" within
-  ``AT_RISK_POINTS`` of it, "missed" otherwise.
-- Counts with "<=" (overdue tasks, missing apology letters, vacancies): the projection is the
-  current count; "met" when within the threshold, "at risk" up to ``AT_RISK_COUNT`` above it,
-  "missed" otherwise.
+STATUS (shown on the dashboard cards): from the value now and the pace needed by year end.
+- "met" only when the value now already meets the target: a plan at 75% against 100% is not met.
+- Ratios (percentages, ">="), on a running year: the rest of the year is assumed to bring as many
+  dossiers per day as so far; "needed" is the rate those dossiers must reach for the year to end on
+  the target. "at risk" when the value now is within ``AT_RISK_POINTS`` percentage points of the
+  threshold and that rate is still possible (at most 100%); "missed" otherwise, and when the year
+  has ended below the target. Without the counts (or a date), "at risk" means
+  within ``AT_RISK_POINTS`` percentage points of the threshold.
+- The reform plan (tasks done / planned, target 100% by 31/12): tasks expected done by the date
+  (planned tasks due by then) against tasks done. "on track" when done >= expected; "at risk"
+  when at most ``AT_RISK_COUNT`` tasks behind; "missed" when further behind or the year has ended
+  short of the target. "needed" is the number of tasks still to be done by 31/12.
+- Counts with "<=" (overdue tasks, missing apology letters, vacancies): the current count; "met"
+  when within the threshold, "at risk" up to ``AT_RISK_COUNT`` above it, "missed" otherwise.
 - No value (nothing counted yet): status "no_data".
 """
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.db import models, transaction
 from django.db.models import Q
@@ -221,8 +223,11 @@ def effective_targets(wards, year: int) -> dict[int, dict[tuple[str, int | None]
 
 @dataclass(frozen=True)
 class Assessment:
-    status: str  # "met", "at_risk", "missed", "no_data"
-    projection: Decimal | None
+    status: str  # "met", "on_track", "at_risk", "missed", "no_data"
+    projection: Decimal | None  # the value compared with the threshold (the value now)
+    # ratios: the rate needed on the rest of the year (%); plan: tasks still to do by 31/12
+    needed: Decimal | int | None = None
+    expected: int | None = None  # plan: tasks expected done by the date
 
     @property
     def label(self) -> str:
@@ -231,6 +236,7 @@ class Assessment:
 
 STATUS_LABELS = {
     "met": _("Đạt"),
+    "on_track": _("Đúng tiến độ"),
     "at_risk": _("Có nguy cơ không đạt"),
     "missed": _("Không đạt"),
     "no_data": _("Chưa có số liệu"),
@@ -244,6 +250,10 @@ def year_elapsed_share(day: date) -> Decimal:
     return Decimal((day - first).days + 1) / Decimal(days_in_year)
 
 
+def _one_decimal(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def assess(
     indicator: str,
     *,
@@ -252,27 +262,45 @@ def assess(
     value: Decimal | int | None,
     done: int | None = None,
     planned: int | None = None,
+    expected: int | None = None,
+    numerator: int | None = None,
+    denominator: int | None = None,
     on: date | None = None,
 ) -> Assessment:
-    """Status and year-end projection of one indicator against its target (see module doc)."""
-    if indicator == "tasks_done_rate" and planned and on is not None:
-        share = year_elapsed_share(on)
-        projected_done = min(Decimal(planned), Decimal(done or 0) / share) if share else Decimal(0)
-        projection = (projected_done * 100 / Decimal(planned)).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
-    elif value is None:
+    """Status of one indicator against its target from the value now and the pace needed (module doc)."""
+    if value is None:
         return Assessment("no_data", None)
-    else:
-        projection = Decimal(value)
+    now = Decimal(value)
     if direction == Direction.AT_MOST:
-        if projection <= threshold:
-            return Assessment("met", projection)
-        if projection <= threshold + AT_RISK_COUNT:
-            return Assessment("at_risk", projection)
-        return Assessment("missed", projection)
-    if projection >= threshold:
-        return Assessment("met", projection)
-    if projection >= threshold - AT_RISK_POINTS:
-        return Assessment("at_risk", projection)
-    return Assessment("missed", projection)
+        if now <= threshold:
+            return Assessment("met", now)
+        if now <= threshold + AT_RISK_COUNT:
+            return Assessment("at_risk", now)
+        return Assessment("missed", now)
+    if now >= threshold:
+        return Assessment("met", now)
+    year_over = on is not None and year_elapsed_share(on) >= 1
+    if indicator == "tasks_done_rate" and planned and expected is not None:
+        done = done or 0
+        # tasks still to do for the year to end on the threshold
+        to_do = max(0, int((threshold * planned / 100).to_integral_value(rounding=ROUND_CEILING)) - done)
+        if year_over:
+            status = "missed"
+        elif done >= expected:
+            status = "on_track"
+        elif expected - done <= AT_RISK_COUNT:
+            status = "at_risk"
+        else:
+            status = "missed"
+        return Assessment(status, now, needed=to_do, expected=expected)
+    if on is not None and denominator:
+        share = year_elapsed_share(on)
+        if year_over:
+            return Assessment("missed", now)
+        rest = Decimal(denominator) * (1 - share) / share
+        needed = (threshold * (denominator + rest) - 100 * Decimal(numerator or 0)) / rest
+        status = "at_risk" if needed <= 100 and now >= threshold - AT_RISK_POINTS else "missed"
+        return Assessment(status, now, needed=_one_decimal(needed))
+    if now >= threshold - AT_RISK_POINTS:
+        return Assessment("at_risk", now)
+    return Assessment("missed", now)

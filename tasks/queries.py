@@ -44,6 +44,8 @@ class PlanCounts:
     overdue: int = 0
     in_progress: int = 0
     not_started: int = 0
+    # planned tasks due on or before the date: how many should be done by then
+    due: int = 0
 
     @property
     def total(self) -> int:
@@ -83,6 +85,7 @@ def _count_annotations(on: date) -> dict:
         "n_in_progress": Count("id", filter=Q(status=TaskStatus.IN_PROGRESS) | late_done),
         "n_not_started": Count("id", filter=Q(status=TaskStatus.NOT_STARTED)),
         "n_overdue": Count("id", filter=~done & ~cancelled & Q(due_date__lt=on)),
+        "n_due": Count("id", filter=~cancelled & Q(due_date__lte=on)),
     }
 
 
@@ -94,6 +97,7 @@ def _counts(row: dict) -> PlanCounts:
         overdue=row["n_overdue"],
         in_progress=row["n_in_progress"],
         not_started=row["n_not_started"],
+        due=row["n_due"],
     )
 
 

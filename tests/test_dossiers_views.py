@@ -44,8 +44,10 @@ def test_list_query_count_does_not_grow_with_rows(
 ):
     client.force_login(officer_datdai)
     many(3)
-    # session, user, membership(+ward), count, page rows (with procedure, field, ward joined),
-    # context processor queries: the bound is the same for 3 and for 60 rows.
+    # The worklist counts ask the working-day calendar (loaded once per process): warm it first.
+    client.get(INDEX)
+    # session, user, membership(+ward), worklist counts (one aggregate), count, page rows (with
+    # procedure, field, ward joined), context processor queries: the same for 3 and for 60 rows.
     with django_assert_max_num_queries(12) as ctx:
         response = client.get(INDEX)
     few = len(ctx.captured_queries)
@@ -340,9 +342,14 @@ def test_prints(client, officer_datdai, make_dossier, business, land_office):
     assert "Sai thẩm quyền" in client.get(reverse("dossiers:print", args=[d.pk, "03"])).content.decode()
 
 
-def test_public_rating_once_per_dossier_without_login(client, make_dossier, business):
+def test_public_rating_once_per_dossier_without_login(client, make_dossier, business, officer_datdai):
     d = make_dossier(business, at(2024, 3, 4, 9))
     url = reverse("dossiers:public_rating", args=[rating_token(d)])
+    # No result yet: nothing to rate (issue 14), and a post changes nothing.
+    assert 'data-testid="rating-not-yet"' in client.get(url).content.decode()
+    assert client.post(url, {"value": "very"}).status_code == 400
+    assert not Rating.objects.exists()
+    workflow.resolve(d, by=officer_datdai, at=at(2024, 3, 5, 9))
     assert client.get(url).status_code == 200
     assert client.post(url, {"value": "very", "comment": "Nhanh"}).status_code == 302
     rating = Rating.objects.get()

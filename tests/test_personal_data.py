@@ -7,6 +7,7 @@ carrying unmasked values leaves an ``AccessLog`` row.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from io import BytesIO
 
@@ -186,10 +187,12 @@ def test_search_results_follow_the_rule(client, applicant_dossier, city_viewer, 
     client.force_login(city_viewer)
     html = client.get(url).content.decode()
     assert applicant_dossier.code in html and MASKED["phone"] in html
-    assert PHONE not in html.split('data-testid="dossier-table"')[1]
+    # The searcher's own words come back in the links (export, pages); the rows stay masked.
+    table = re.sub(r'href="[^"]*"', "", html.split('data-testid="dossier-table"')[1])
+    assert PHONE not in table
     client.force_login(officer_datdai)
     html = client.get(url).content.decode()
-    assert PHONE in html.split('data-testid="dossier-table"')[1]
+    assert PHONE in re.sub(r'href="[^"]*"', "", html.split('data-testid="dossier-table"')[1])
 
 
 @pytest.mark.parametrize("role", ["city_viewer", "administrator", "superuser", "officer_tuphap"])
@@ -306,10 +309,11 @@ def test_field_officers_list_query_count_does_not_grow(
         return len(ctx.captured_queries)
 
     client.force_login(officer_datdai)
+    count()  # the first request loads the year's calendar into the process cache
     # session, user, membership(+ward), handled fields, count, page rows, one access-log insert,
-    # context processors: the same for 1 row and for 30.
+    # worklist counts, context processors, session save: the same for 1 row and for 30.
     few = count()
     for i in range(29):
         make_dossier(business, at(2024, 3, 6, 9, i), applicant_phone="09123400{:02d}".format(i))
     assert count() == few
-    assert AccessLog.objects.filter(action="list").count() == 1 + 30
+    assert AccessLog.objects.filter(action="list").count() == 1 + 1 + 30

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from parindex.names import full_name
 from parindex.periods import custom
 from parindex.staffing import queries, services
 from parindex.staffing.demo import load_demo_staffing
@@ -603,7 +604,7 @@ def test_leader_appoints_and_history_is_recorded(client, ward, chairperson, demo
 
     page = client.get(reverse("staffing:history", args=["cover", cover.pk]))
     entries = page.context["audit_entries"]
-    assert entries[0].user == str(chairperson)
+    assert entries[0].user == full_name(chairperson)  # names, not logins (issue 14)
     assert [(c.label, c.old, c.new) for c in entries[0].changes] == [("đến ngày", "—", "31/05/2023")]
     assert holding.history.first().history_user == chairperson
     position_page = client.get(reverse("staffing:position", args=[position.pk]))

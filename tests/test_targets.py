@@ -78,30 +78,36 @@ def test_ratio_status_uses_the_value_with_an_at_risk_margin():
     assert assess("satisfaction", value=None, **kw).status == "no_data"
 
 
-def test_reform_plan_is_projected_linearly_to_year_end():
-    # 31/05/2023: 151 of 365 days elapsed; 42 of 56 tasks done projects to all 56 by 31/12.
+def test_reform_plan_is_judged_by_tasks_due_so_far_and_is_met_only_when_done():
+    # 31/05/2023, 42 of 56 tasks done (75%) against 100%: not "met" (issue 14), however fast.
     assert year_elapsed_share(date(2023, 5, 31)) == Decimal(151) / Decimal(365)
-    result = assess(
-        "tasks_done_rate",
-        threshold=Decimal("100"),
-        direction=">=",
-        value=Decimal("75"),
-        done=42,
-        planned=56,
-        on=date(2023, 5, 31),
+    kw = {"threshold": Decimal("100"), "direction": ">=", "planned": 56, "on": date(2023, 5, 31)}
+    ahead = assess("tasks_done_rate", value=Decimal("75"), done=42, expected=40, **kw)
+    assert (ahead.status, ahead.expected, ahead.needed) == ("on_track", 40, 14)
+    assert ahead.label == "Đúng tiến độ"
+    assert assess("tasks_done_rate", value=Decimal("67.9"), done=38, expected=40, **kw).status == "at_risk"
+    assert assess("tasks_done_rate", value=Decimal("25"), done=14, expected=40, **kw).status == "missed"
+    assert assess("tasks_done_rate", value=Decimal("100"), done=56, expected=40, **kw).status == "met"
+    year_end = {**kw, "on": date(2023, 12, 31)}
+    assert (
+        assess("tasks_done_rate", value=Decimal("98.2"), done=55, expected=56, **year_end).status == "missed"
     )
-    assert (result.status, result.projection) == ("met", Decimal("100.0"))
-    slow = assess(
-        "tasks_done_rate",
-        threshold=Decimal("100"),
-        direction=">=",
-        value=Decimal("25"),
-        done=14,
-        planned=56,
-        on=date(2023, 5, 31),
+
+
+def test_ratio_below_target_is_at_risk_while_the_rest_of_the_year_can_still_make_it():
+    # 31/05: 151/365 of the year. 80 of 100 satisfied against 84%: the 141.7 dossiers expected
+    # in the rest of the year must reach 86.8%.
+    kw = {"threshold": Decimal("84"), "direction": ">=", "on": date(2023, 5, 31)}
+    reachable = assess("satisfaction", value=Decimal("80"), numerator=80, denominator=100, **kw)
+    assert (reachable.status, reachable.needed) == ("at_risk", Decimal("86.8"))
+    hopeless = assess("satisfaction", value=Decimal("20"), numerator=20, denominator=100, **kw)
+    assert hopeless.status == "missed" and hopeless.needed > 100
+    assert assess("satisfaction", value=Decimal("90"), numerator=90, denominator=100, **kw).status == "met"
+    ended = {**kw, "on": date(2023, 12, 31)}
+    assert (
+        assess("satisfaction", value=Decimal("83.9"), numerator=839, denominator=1000, **ended).status
+        == "missed"
     )
-    assert slow.status == "missed"
-    assert slow.projection == Decimal("60.4")
 
 
 def test_count_targets_lower_is_better():

@@ -66,27 +66,23 @@ def write_bieu06(workbook, scope: Scope, period, data: dict, meta: ReportMeta) -
     row = sheet.append(
         [(meta.parent_unit.upper(), xlsx.CENTER)]
         + [None] * (right_first - 2)
-        + [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", xlsx.CENTER_BOLD)]
+        + [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", xlsx.CENTER_BOLD)],
+        merges=[(1, left), (right_first, 13)],
     )
-    sheet.merge(row, 1, left)
-    sheet.merge(row, right_first, 13)
     row = sheet.append(
         [(meta.reporting_unit.upper(), xlsx.CENTER_BOLD)]
         + [None] * (right_first - 2)
-        + [("Độc lập - Tự do - Hạnh phúc", xlsx.CENTER_BOLD)]
+        + [("Độc lập - Tự do - Hạnh phúc", xlsx.CENTER_BOLD)],
+        merges=[(1, left), (right_first, 13)],
     )
-    sheet.merge(row, 1, left)
-    sheet.merge(row, right_first, 13)
     row = sheet.append(
         [(_("Số: {}").format(meta.number or "......"), xlsx.CENTER)]
         + [None] * (right_first - 2)
-        + [(_date_words(meta.report_date, meta.place), xlsx.CENTER_ITALIC)]
+        + [(_date_words(meta.report_date, meta.place), xlsx.CENTER_ITALIC)],
+        merges=[(1, left), (right_first, 13)],
     )
-    sheet.merge(row, 1, left)
-    sheet.merge(row, right_first, 13)
     sheet.blank()
-    row = sheet.append([None] * 10 + [(_("Biểu số 06/VPCP/KSTT"), xlsx.CENTER_BOLD)])
-    sheet.merge(row, 11, 13)
+    sheet.append([None] * 10 + [(_("Biểu số 06/VPCP/KSTT"), xlsx.CENTER_BOLD)], merges=[(11, 13)])
     sheet.line(
         _(
             "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
@@ -102,12 +98,12 @@ def write_bieu06(workbook, scope: Scope, period, data: dict, meta: ReportMeta) -
     row = sheet.append(
         [(_("Đơn vị báo cáo: {}").format(meta.reporting_unit), xlsx.PLAIN)]
         + [None] * 5
-        + [(_("Đơn vị nhận báo cáo: {}").format(meta.receiving_unit), xlsx.PLAIN)]
+        + [(_("Đơn vị nhận báo cáo: {}").format(meta.receiving_unit), xlsx.PLAIN)],
+        merges=[(1, 6), (7, 13)],
     )
-    sheet.merge(row, 1, 6)
-    sheet.merge(row, 7, 13)
-    row = sheet.append([None] * 10 + [(_("Đơn vị tính: Số hồ sơ TTHC"), CENTER_ITALIC_RIGHT)])
-    sheet.merge(row, 11, 13)
+    row = sheet.append(
+        [None] * 10 + [(_("Đơn vị tính: Số hồ sơ TTHC"), CENTER_ITALIC_RIGHT)], merges=[(11, 13)]
+    )
     assert row == HEADER_FIRST_ROW - 1
     # Column header, three rows with merged groups (DOMAIN.md 3).
     h = xlsx.HEADER
@@ -126,7 +122,8 @@ def write_bieu06(workbook, scope: Scope, period, data: dict, meta: ReportMeta) -
             (_("Số hồ sơ đang giải quyết"), h),
             (None, h),
             (None, h),
-        ]
+        ],
+        merges=[(3, 6), (7, 10), (11, 13)],
     )
     r2 = sheet.append(
         [
@@ -143,7 +140,8 @@ def write_bieu06(workbook, scope: Scope, period, data: dict, meta: ReportMeta) -
             (_("Tổng số"), h),
             (_("Trong hạn"), h),
             (_("Quá hạn"), h),
-        ]
+        ],
+        merges=[(4, 5)],
     )
     r3 = sheet.append(
         [(None, h), (None, h), (None, h), (_("Trực tuyến"), h), (_("Trực tiếp, dịch vụ bưu chính"), h)]
@@ -151,10 +149,6 @@ def write_bieu06(workbook, scope: Scope, period, data: dict, meta: ReportMeta) -
     )
     sheet.merge(r1, 1, 1, r3)
     sheet.merge(r1, 2, 2, r3)
-    sheet.merge(r1, 3, 6)
-    sheet.merge(r1, 7, 10)
-    sheet.merge(r1, 11, 13)
-    sheet.merge(r2, 4, 5)
     for col in (3, 6, 7, 8, 9, 10, 11, 12, 13):
         sheet.merge(r2, col, col, r3)
     numbers = sheet.append([("({})".format(i), xlsx.CENTER_ITALIC) for i in range(1, 14)])
@@ -193,24 +187,24 @@ def write_bieu06(workbook, scope: Scope, period, data: dict, meta: ReportMeta) -
         )
     sheet.blank()
     # Preparer (left) and signer (right) block.
-    row = sheet.append(
+    sheet.append(
         [None, (_("NGƯỜI LẬP BIỂU"), xlsx.CENTER_BOLD)]
         + [None] * 6
-        + [(meta.signer_title.upper(), xlsx.CENTER_BOLD)]
+        + [(meta.signer_title.upper(), xlsx.CENTER_BOLD)],
+        merges=[(9, 13)],
     )
-    sheet.merge(row, 9, 13)
-    row = sheet.append(
+    sheet.append(
         [None, (_("(Ký, ghi rõ họ tên)"), xlsx.CENTER_ITALIC)]
         + [None] * 6
-        + [(_("(Ký, đóng dấu, ghi rõ họ tên)"), xlsx.CENTER_ITALIC)]
+        + [(_("(Ký, đóng dấu, ghi rõ họ tên)"), xlsx.CENTER_ITALIC)],
+        merges=[(9, 13)],
     )
-    sheet.merge(row, 9, 13)
     for _i in range(3):
         sheet.blank()
-    row = sheet.append(
-        [None, (meta.preparer, xlsx.CENTER_BOLD)] + [None] * 6 + [(meta.signer_name, xlsx.CENTER_BOLD)]
+    sheet.append(
+        [None, (meta.preparer, xlsx.CENTER_BOLD)] + [None] * 6 + [(meta.signer_name, xlsx.CENTER_BOLD)],
+        merges=[(9, 13)],
     )
-    sheet.merge(row, 9, 13)
     return sheet
 
 

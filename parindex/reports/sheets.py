@@ -37,7 +37,7 @@ def write_indicators(
 
     field_names = {f.id: f.name for f in Field.objects.all()}
     sheet = SheetWriter(
-        workbook, "Chỉ số", widths=[22, 30, 20, 60, 10, 10, 12, 8, 10, 20], freeze="C4", repeat_rows=(3, 3)
+        workbook, "Chỉ số", widths=[18, 26, 16, 44, 9, 9, 11, 8, 9, 16], freeze="C4", repeat_rows=(3, 3)
     )
     sheet.line(
         _("CHỈ SỐ CẢI CÁCH HÀNH CHÍNH - {} - Từ ngày {} đến ngày {}").format(
@@ -114,7 +114,7 @@ def late_queryset(scope: Scope, period: Period):
 
 
 def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
-    widths = [6, 18, 22, 36, 18, 22, 16, 12, 16, 20, 10, 26, 12, 12, 36]
+    widths = [5, 14, 18, 30, 14, 18, 16, 11, 16, 14, 9, 18, 11, 11, 28]
     sheet = SheetWriter(workbook, "Hồ sơ trễ hạn", widths=widths, freeze="D4", repeat_rows=(3, 3))
     sheet.line(
         _("HỒ SƠ GIẢI QUYẾT QUÁ HẠN VÀ ĐANG QUÁ HẠN - {} - Từ ngày {} đến ngày {}").format(

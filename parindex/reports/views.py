@@ -33,7 +33,7 @@ from parindex.access import (
     visible_ward_ids,
 )
 from parindex.audit import log_access
-from parindex.models import City, Role, Ward
+from parindex.models import City, Membership, Role, Ward
 from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports import imports
@@ -197,19 +197,53 @@ def index(request: HttpRequest) -> HttpResponse:
             "comparisons": comparisons,
             "can_mark_sent": _can_mark_sent(request.user, scope),
             "meta": default_meta(scope),
+            "preparers": _preparers(scope),
+            "preparer_id": request.user.pk if not can_lead(request.user, scope.wards[0]) else None,
+            "query_items": list(QueryDict(_scope_query(scope, period)).items()),
         },
     )
 
 
+def _preparers(scope: Scope) -> list[Membership]:
+    """Who may be named as the preparer of a ward's report: its officers and leaders."""
+    if scope.is_city:
+        return []
+    return list(
+        Membership.objects.filter(ward=scope.wards[0], role__in=[Role.OFFICER, Role.LEADER])
+        .select_related("user")
+        .order_by("role", "user__first_name", "user__last_name")
+    )
+
+
+def _default_preparer(user, scope: Scope) -> str:
+    """The downloader prepares the report, unless they are the ward's leader, who signs it: then
+    the preparer's line is left for the name to be written by hand."""
+    if not scope.is_city and can_lead(user, scope.wards[0]):
+        return ""
+    return full_name(user)
+
+
 def download(request: HttpRequest) -> HttpResponse:
-    """The report workbook for ?ward=CODE|city=CODE and a period (see ``period_from_query``)."""
+    """The report workbook for ?ward=CODE|city=CODE and a period (see ``period_from_query``);
+    ``preparer`` (an account id of the ward) names who prepared it."""
     scope = scope_from_query(request)
     try:
         period = period_from_query(request.GET, timezone.localdate())
     except BadParameters as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     user = request.user
-    meta = default_meta(scope, number=request.GET.get("number", "")[:50], preparer=full_name(user))
+    preparer = _default_preparer(user, scope)
+    chosen = request.GET.get("preparer", "")
+    if chosen:
+        found = [m for m in _preparers(scope) if str(m.user_id) == chosen]
+        if not found:
+            return HttpResponse(
+                _("Người lập biểu không thuộc phường của báo cáo."),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        preparer = full_name(found[0].user)
+    meta = default_meta(scope, number=request.GET.get("number", "")[:50], preparer=preparer)
     # The dossier log shows each applicant by the one personal-data rule; unmasked rows are logged.
     reads = privacy.UnmaskedReads(user)
     # Built into a temporary file, not memory: a city's year is large; FileResponse streams it.

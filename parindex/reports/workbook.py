@@ -15,6 +15,7 @@ import tempfile
 from datetime import date
 from typing import IO
 
+from django.db.models import Case, When
 from django.utils.translation import gettext as _
 
 from parindex import indicators
@@ -46,10 +47,11 @@ def default_meta(
         parent = _("UBND {}").format(city.name) if city else ""
         reporting = _("UBND {}").format(ward.name)
         receiving = _("UBND {}").format(city.name) if city else ""
+        # The chairperson signs (TM. UBND); a vice-chairperson only when the ward has no chairperson.
         leader = (
             Membership.objects.filter(ward=ward, role=Role.LEADER)
             .select_related("user")
-            .order_by("id")
+            .order_by(Case(When(title__istartswith="Chủ tịch", then=0), default=1), "id")
             .first()
         )
         signer_title = leader.title if leader and leader.title else _("Chủ tịch UBND")

@@ -16,6 +16,7 @@ too (``WriteOnlyWorksheet`` shares ``merged_cells`` and ``page_setup`` with the 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from copy import copy
@@ -145,6 +146,7 @@ class SheetWriter:
             self.ws.print_title_rows = "{}:{}".format(*repeat_rows)
         self.ws.page_margins.left = self.ws.page_margins.right = 0.5
         self.columns = len(widths)
+        self.widths = list(widths)
         self.rows_written = 0
         self._styles: dict[Style, Any] = {}
 
@@ -189,16 +191,41 @@ class SheetWriter:
             found = self._styles[style] = template._style
         return found
 
-    def append(self, values: Iterable[Any] = (), *, row_style: Style | None = None) -> int:
-        """Write one row; returns its 1-based index."""
+    def append(
+        self,
+        values: Iterable[Any] = (),
+        *,
+        row_style: Style | None = None,
+        merges: Sequence[tuple[int, int]] = (),
+    ) -> int:
+        """Write one row; returns its 1-based index.
+
+        A row with wrapped text gets an explicit height for its longest cell: Excel and LibreOffice
+        do not grow rows of generated files (and never merged ones) when printing, so wrapped
+        text would overlap the next row on paper. ``merges``: (first, last) columns (1-based) merged
+        on this row; their text wraps over the joint width.
+        """
+        spans = dict(merges)
         cells = []
-        for value in values:
+        lines, size = 1, 11.0
+        for column, value in enumerate(values, start=1):
             if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Style):
-                cells.append(self.cell(value[0], value[1]))
+                value, style = value
             else:
-                cells.append(self.cell(value, row_style))
+                style = row_style
+            if style is not None and style.wrap and isinstance(value, str) and value:
+                last = spans.get(column, column)
+                width = sum(self.widths[column - 1 : last]) or DEFAULT_WIDTH
+                lines = max(lines, wrapped_lines(value, width, style))
+                size = max(size, style.size)
+            cells.append(self.cell(value, style))
+        if lines > 1:
+            # write-only sheets write a row's dimensions with the row, so set them first
+            self.ws.row_dimensions[self.rows_written + 1].height = math.ceil(lines * LINE_POINTS * size / 11)
         self.ws.append(cells)
         self.rows_written += 1
+        for first, last in merges:
+            self.merge(self.rows_written, first, last)
         return self.rows_written
 
     def blank(self) -> int:
@@ -216,10 +243,19 @@ class SheetWriter:
     ) -> int:
         """A text line spanning columns ``first_col``..``last_col`` (merged)."""
         last_col = last_col or self.columns
-        row = self.append([None] * (first_col - 1) + [(text, style)])
-        if last_col > first_col:
-            self.merge(row, first_col, last_col)
-        return row
+        merges = [(first_col, last_col)] if last_col > first_col else []
+        return self.append([None] * (first_col - 1) + [(text, style)], merges=merges)
+
+
+DEFAULT_WIDTH = 8.43  # Excel's default column width, in characters
+LINE_POINTS = 15  # height of one line of 11-pt Times New Roman, with leading
+
+
+def wrapped_lines(text: str, width: float, style: Style) -> int:
+    """Lines ``text`` takes in a column ``width`` characters wide (an estimate on the safe side:
+    a column unit holds about one character of 11-pt text; bold text is wider)."""
+    per_line = max(1.0, width * 11 / style.size * (0.9 if style.bold else 1.0))
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
 
 
 @lru_cache(maxsize=256)

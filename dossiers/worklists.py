@@ -1,0 +1,58 @@
+"""The officer's worklists: which open dossiers need them today, and how many in each list.
+
+One definition serves the register's tabs, their counts and the home page, so a count always
+matches the list it links to. The model has no "submitted online, waiting for acceptance" state
+(an online dossier is logged when accepted), so there is no such list.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext_noop
+
+from dossiers import calendar
+from dossiers.models import DossierQuerySet
+
+# key -> label (msgid, translated where shown)
+WORKLISTS = {
+    "mine": gettext_noop("Hồ sơ của tôi"),
+    "due_today": gettext_noop("Đến hạn hôm nay"),
+    "due_tomorrow": gettext_noop("Đến hạn ngày làm việc tiếp theo"),
+    "overdue": gettext_noop("Quá hạn"),
+    "supplement": gettext_noop("Chờ bổ sung"),
+    "at_agency": gettext_noop("Đang ở cơ quan khác"),
+    "apology": gettext_noop("Sắp đến hạn / quá hạn chưa có thư xin lỗi"),
+}
+
+
+def apply(qs: DossierQuerySet, name: str, user, today: date) -> DossierQuerySet:
+    """``qs`` narrowed to the worklist ``name`` (unchanged for an unknown name)."""
+    if name == "mine":
+        return qs.open_now().filter(assignee=user) | qs.open_now().filter(
+            assignee__isnull=True, created_by=user
+        )
+    if name == "due_today":
+        return qs.due_on(today)
+    if name == "due_tomorrow":
+        return qs.due_on(calendar.next_working_day(today))
+    if name == "overdue":
+        return qs.overdue_on(today)
+    if name == "supplement":
+        return qs.waiting_supplement()
+    if name == "at_agency":
+        return qs.at_agency()
+    if name == "apology":
+        return qs.needing_apology_on(today)
+    return qs
+
+
+def counts(qs: DossierQuerySet, user, today: date) -> dict[str, int]:
+    """Size of every worklist within ``qs``, in one query (each list is a filtered count over the
+    ids its own queryset selects, so the figures are those of the lists themselves)."""
+    base = qs.order_by()
+    aggregates = {
+        key: Count("id", filter=Q(id__in=apply(base, key, user, today).values("id"))) for key in WORKLISTS
+    }
+    return base.aggregate(**aggregates)
