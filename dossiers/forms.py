@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating, Status
+from parindex.periods import validate_day
 
 CCCD_RE = re.compile(r"^\d{12}$")
 TAX_RE = re.compile(r"^\d{10}(\d{3})?$|^\d{10}-\d{3}$")
@@ -60,7 +61,9 @@ class DossierForm(ApplicantMixin, forms.Form):
         widget=forms.TextInput(attrs={"list": "procedure-list", "autocomplete": "off", "autofocus": True}),
     )
     channel = forms.ChoiceField(label=_("Hình thức nộp"), choices=Channel.choices, initial=Channel.IN_PERSON)
-    received_at = forms.DateTimeField(label=_("Thời điểm tiếp nhận"), widget=DATETIME_INPUT)
+    received_at = forms.DateTimeField(
+        label=_("Thời điểm tiếp nhận"), widget=DATETIME_INPUT, validators=[validate_day]
+    )
     backdate_reason = forms.CharField(
         label=_("Lý do nhập lùi ngày"),
         required=False,
@@ -150,7 +153,7 @@ class EditForm(ApplicantMixin, forms.ModelForm):
 
 
 class MoveForm(forms.Form):
-    at = forms.DateTimeField(label=_("Thời điểm"), widget=DATETIME_INPUT)
+    at = forms.DateTimeField(label=_("Thời điểm"), widget=DATETIME_INPUT, validators=[validate_day])
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -170,7 +173,7 @@ class SupplementForm(MoveForm):
 
 class SendForm(MoveForm):
     agency = forms.ModelChoiceField(label=_("Cơ quan"), queryset=Agency.objects.all())
-    due_date = forms.DateField(label=_("Hạn của bước"), widget=DATE_INPUT)
+    due_date = forms.DateField(label=_("Hạn của bước"), widget=DATE_INPUT, validators=[validate_day])
     receiver = forms.CharField(label=_("Người nhận"), required=False, max_length=200)
     electronic = forms.BooleanField(label=_("Chuyển điện tử"), required=False, initial=True)
     note = forms.CharField(label=_("Ghi chú"), required=False, max_length=300)
@@ -190,7 +193,7 @@ class ApologyForm(MoveForm):
     agency_at_fault = forms.ModelChoiceField(
         label=_("Cơ quan để chậm"), queryset=Agency.objects.all(), required=False
     )
-    new_due_date = forms.DateField(label=_("Ngày hẹn trả mới"), widget=DATE_INPUT)
+    new_due_date = forms.DateField(label=_("Ngày hẹn trả mới"), widget=DATE_INPUT, validators=[validate_day])
 
 
 class RateForm(MoveForm):
@@ -238,8 +241,12 @@ class FilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Hình thức nộp"), choices=[("", "---------")] + Channel.choices, required=False
     )
-    received_from = forms.DateField(label=_("Nhận từ ngày"), required=False, widget=DATE_INPUT)
-    received_to = forms.DateField(label=_("Đến ngày"), required=False, widget=DATE_INPUT)
+    received_from = forms.DateField(
+        label=_("Nhận từ ngày"), required=False, widget=DATE_INPUT, validators=[validate_day]
+    )
+    received_to = forms.DateField(
+        label=_("Đến ngày"), required=False, widget=DATE_INPUT, validators=[validate_day]
+    )
 
     def clean(self):
         data = super().clean()

@@ -103,8 +103,26 @@ def home_ward(user) -> Ward | None:
     return member.ward if member else None
 
 
+WARD_CODE_MAX = 20  # Ward.code's max_length
+
+
+def ward_code_from(raw: str | None) -> str | None:
+    """The ward code in a query or form value, or None when it cannot be one.
+
+    Every ``ward=`` value passes here before it reaches the database: PostgreSQL refuses a NUL
+    byte in a query with an error (a 500), and no code is longer than the column.
+    """
+    code = (raw or "").strip()
+    if not code or len(code) > WARD_CODE_MAX or not code.isprintable():
+        return None
+    return code
+
+
 def get_visible_ward(user, code: str) -> Ward:
     """The ward with this code if the user may read it; 404 otherwise."""
+    code = ward_code_from(code)
+    if code is None:
+        raise Http404("ward")
     try:
         return Ward.objects.select_related("city").get(code=code, id__in=visible_ward_ids(user))
     except Ward.DoesNotExist:
@@ -123,7 +141,7 @@ def current_ward(request: HttpRequest) -> Ward | None:
         return None
     if member.role in (Role.OFFICER, Role.LEADER):
         return member.ward
-    code = request.GET.get("ward") or request.session.get("ward_code")
+    code = ward_code_from(request.GET.get("ward")) or request.session.get("ward_code")
     if code:
         ward = Ward.objects.select_related("city").filter(code=code, id__in=visible_ward_ids(user)).first()
         if ward is not None:

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from parindex import periods
 from parindex.names import full_name
 from tasks.models import Component, Criterion, TaskStatus
 
@@ -22,7 +23,13 @@ class DateInput(forms.DateInput):
 
 
 def _date_field(label, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, input_formats=DATE_FORMATS, widget=DateInput())
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=DATE_FORMATS,
+        widget=DateInput(),
+        validators=[periods.validate_day],
+    )
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -36,7 +43,7 @@ class UsersChoiceField(forms.ModelMultipleChoiceField):
 
 
 class PlanForm(forms.Form):
-    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("Năm"), min_value=periods.MIN_YEAR, max_value=periods.MAX_YEAR)
     title = forms.CharField(label=_("Tên kế hoạch"), max_length=300, required=False)
 
 

@@ -51,13 +51,13 @@ class BadParameters(ValueError):
 
 
 def _int(query: QueryDict, name: str, default: int, lo: int, hi: int) -> int:
-    raw = query.get(name) or ""
+    raw = (query.get(name) or "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameters(_("Giá trị không hợp lệ: {}.").format(name)) from None
+    # A year or a number of a period is a few ASCII digits (int() also takes 4 300-digit numbers).
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
+        raise BadParameters(_("Giá trị không hợp lệ: {}.").format(name))
+    value = int(raw)
     if not lo <= value <= hi:
         raise BadParameters(_("Giá trị không hợp lệ: {}.").format(name))
     return value
@@ -76,15 +76,15 @@ def period_from_query(query: QueryDict, today: date) -> Period:
     start, end = query.get("from"), query.get("to")
     if start or end:
         try:
-            return periods.custom(date.fromisoformat(start or ""), date.fromisoformat(end or ""))
-        except ValueError:
-            raise BadParameters(_("Khoảng thời gian không hợp lệ (từ ngày phải trước đến ngày).")) from None
+            return periods.parse_range(start or "", end or "")
+        except periods.PeriodError as exc:
+            raise BadParameters(str(exc)) from None
     kind = query.get("kind") or ""
     if not kind:
         return latest_official_month(today)
     if kind not in periods.KINDS or kind == "custom":
         raise BadParameters(_("Loại kỳ báo cáo không hợp lệ."))
-    year = _int(query, "year", today.year, 2000, 2100)
+    year = _int(query, "year", today.year, periods.MIN_YEAR, periods.MAX_YEAR)
     if kind in PERIOD_KINDS_WITH_NUMBER:
         n = _int(
             query,
