@@ -165,3 +165,23 @@ def role_required(*roles: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+AXES_USERNAME_MAX = 150  # User.username's max_length; axes keeps it in a 255-character column
+
+
+def axes_username(request, credentials: dict | None = None) -> str | None:
+    """The username django-axes counts failures for (``AXES_USERNAME_CALLABLE``).
+
+    Django's login forms pass any typed username to ``authenticate`` (their max_length only sets
+    the widget attribute), and axes writes it into a 255-character column: 256 characters ended in
+    a database error. No account has a longer name, so the longer tail is cut off; NUL bytes,
+    which PostgreSQL refuses, are dropped.
+    """
+    if credentials:
+        raw = credentials.get("username")
+    else:
+        raw = getattr(request, "POST", {}).get("username") if request is not None else None
+    if raw is None:
+        return None
+    return str(raw).replace("\x00", "")[:AXES_USERNAME_MAX]

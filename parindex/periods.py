@@ -180,9 +180,10 @@ def parse_day(raw: str, label: str) -> date:
     if "\x00" not in raw and len(raw) <= 10:
         for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
             try:
-                return check_day(datetime.strptime(raw, fmt).date(), label)
+                day = datetime.strptime(raw, fmt).date()
             except ValueError:
                 continue
+            return check_day(day, label)
     raise PeriodError(
         _('{} không hợp lệ: "{}". Nhập ngày theo dạng dd/mm/yyyy.').format(
             label, raw[:20].replace("\x00", "")

@@ -43,6 +43,7 @@ from parindex.reports.models import SentReport
 from parindex.reports.sent import live_differences, mark_sent
 from parindex.reports.workbook import XLSX_CONTENT_TYPE, build_report_file, default_meta, report_filename
 
+REPORT_NUMBER_MAX = 50  # SentReport.number's max_length
 PERIOD_KINDS_WITH_NUMBER = {"month": 12, "quarter": 4, "official_month": 12, "official_quarter": 4}
 
 
@@ -210,7 +211,8 @@ def download(request: HttpRequest) -> HttpResponse:
     except BadParameters as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     user = request.user
-    meta = default_meta(scope, number=request.GET.get("number", "")[:50], preparer=full_name(user))
+    number = request.GET.get("number", "")[:REPORT_NUMBER_MAX]
+    meta = default_meta(scope, number=number if number.isprintable() else "", preparer=full_name(user))
     # Applicants' contact details in full only for the ward's own one-stop staff.
     ward_staff = not scope.is_city and can_handle_dossiers(user, scope.wards[0])
     # Built into a temporary file, not memory: a city's year is large; FileResponse streams it.
@@ -233,8 +235,14 @@ def mark_sent_view(request: HttpRequest) -> HttpResponse:
     number = request.POST.get("number", "").strip()
     if not number:
         messages.error(request, _("Hãy nhập số báo cáo."))
+    elif len(number) > REPORT_NUMBER_MAX or not number.isprintable():
+        # The number is printed on the report and kept for good: no control characters, one line.
+        messages.error(
+            request,
+            _("Số báo cáo dài tối đa {} ký tự và không chứa ký tự điều khiển.").format(REPORT_NUMBER_MAX),
+        )
     else:
-        report = mark_sent(scope, period, by=request.user, number=number[:50])
+        report = mark_sent(scope, period, by=request.user, number=number)
         messages.success(
             request,
             _("Đã lưu báo cáo số {} kỳ {} là đã gửi. Số liệu và tệp được giữ nguyên.").format(
