@@ -38,6 +38,16 @@ class UserChoiceField(forms.ModelChoiceField):
 
 
 class UsersChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        # Django looks the ids up with pk__in, which SQLite cannot bind for an integer beyond 64
+        # bits (OverflowError, a 500); an id is a few digits, anything else is not a choice.
+        for pk in value:
+            if not (str(pk).isascii() and str(pk).isdigit() and len(str(pk)) <= 18):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
     def label_from_instance(self, obj) -> str:
         return full_name(obj)
 

@@ -32,6 +32,7 @@ from parindex.access import (
     is_admin,
     membership_of,
     visible_ward_ids,
+    ward_code_from,
 )
 from parindex.audit import log_access
 from parindex.models import City, Role, Ward
@@ -113,7 +114,11 @@ def period_from_query(query: QueryDict, today: date) -> Period:
 def scope_from_query(request: HttpRequest) -> Scope:
     """The ward (?ward=CODE) or city (?city=CODE) asked for, if the user may read it; else 404."""
     user = request.user
-    city_code = request.GET.get("city") or request.POST.get("city")
+    raw_city = request.GET.get("city") or request.POST.get("city")
+    # City codes are ward-like codes (same column length): the same check before the database.
+    city_code = ward_code_from(raw_city)
+    if raw_city and city_code is None:
+        raise Http404("city")
     if city_code:
         member = membership_of(user)
         if member is None or member.role not in (Role.CITY_VIEWER, Role.ADMIN):
