@@ -331,3 +331,13 @@ def test_concurrent_plan_imports_and_default_trees_never_hit_the_unique_index(wa
     assert Task.objects.filter(plan__ward=ward, plan__year=2024).count() == 1
     errors = _at_once(4, lambda: criteria.create_default_tree(ward=ward, year=2024, by=chairperson))
     assert len(errors) == 3 and all("đã có bộ tiêu chí" in str(e) for e in errors)
+
+
+def test_dossier_import_dates_outside_2000_to_2100_are_a_cell_message():
+    from datetime import datetime, time
+
+    from parindex.reports import imports
+
+    for raw in ("31/12/9999", datetime(9999, 12, 31, 23, 59, 59, 999_999)):
+        with pytest.raises(periods.PeriodError, match="năm 2000 đến 2100"):
+            imports._parse_moment(raw, time(9, 0))

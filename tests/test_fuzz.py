@@ -22,6 +22,7 @@ from django.http import QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
+from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,8 +114,11 @@ def world(
     land_office,
     make_dossier,
 ):
-    """One object of every kind the URL patterns name, in the chairperson's ward."""
+    """One object of every kind the URL patterns name, in the chairperson's ward, on 01/06/2023
+    (the clock ticks on from there, so sessions and moves keep working)."""
     settings.MEDIA_ROOT = tmp_path
+    clock = freeze_time("2023-06-01 09:00:00", tick=True)
+    clock.start()
     today = timezone.localdate()
     received = make_dossier(land, at(2023, 3, 1))
     waiting = make_dossier(birth, at(2023, 3, 1, 10), by=officer_tuphap)
@@ -178,11 +182,8 @@ def world(
         "reports:sent_file": [{"pk": sent.pk}],
         "target_edit": [{"pk": targets[0].pk}],
     }
-    return {
-        "kwargs": kwargs,
-        "roles": [chairperson, officer_datdai, city_viewer, administrator],
-        "dossiers": [received, waiting, late],
-    }
+    yield {"kwargs": kwargs, "roles": [chairperson, officer_datdai, city_viewer, administrator]}
+    clock.stop()
 
 
 PRINTS = ["01", "02", "03", "04", "05"]
