@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from dossiers.models import Field, OnlineLevel, Procedure, ProcedureDocument
-from parindex import uploads
+from parindex import periods, uploads
 from parindex.reports import xlsx
 
 COLUMNS = [
@@ -209,6 +210,12 @@ def import_file(upload) -> ImportResult:
         for key in ("valid_from", "valid_to"):
             try:
                 data[key] = _date(values[key])
+                if data[key] is not None:
+                    periods.check_day(data[key])
+            except periods.PeriodError as exc:
+                err(key, str(exc))
+                data[key] = None
+                bad_dates.add(key)
             except ValueError:
                 err(key, _("ngày phải có dạng dd/mm/yyyy."))
                 data[key] = None
@@ -243,6 +250,14 @@ def import_file(upload) -> ImportResult:
         data["online_level"] = level
         data["lead_agency"] = _text(values["lead_agency"])[:200]
         data["coordinating_agencies"] = _text(values["coordinating_agencies"])[:400]
+        if len(result.errors) == errors_before:
+            # The model's own limits (text lengths, number ranges), per cell, before any write.
+            try:
+                Procedure(**data).clean_fields(exclude=["field"])
+            except ValidationError as exc:
+                keys = {c[0] for c in COLUMNS}
+                for name, messages in exc.message_dict.items():
+                    err(name if name in keys else "code", " ".join(messages))
         key = (data["code"], data["valid_from"])
         if key in seen:
             err("code", _("trùng mã và ngày áp dụng với một dòng phía trên."))

@@ -12,6 +12,7 @@ from unidecode import unidecode
 
 from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating, Status
 from dossiers.workflow import future_time_error, latest_allowed_time
+from parindex.periods import validate_day
 
 CCCD_RE = re.compile(r"^\d{12}$")
 TAX_RE = re.compile(r"^\d{10}(\d{3})?$|^\d{10}-\d{3}$")
@@ -81,7 +82,9 @@ class DossierForm(ApplicantMixin, forms.Form):
         widget=forms.TextInput(attrs={"list": "procedure-list", "autocomplete": "off", "autofocus": True}),
     )
     channel = forms.ChoiceField(label=_("Hình thức nộp"), choices=Channel.choices, initial=Channel.IN_PERSON)
-    received_at = forms.DateTimeField(label=_("Thời điểm tiếp nhận"), widget=DATETIME_INPUT)
+    received_at = forms.DateTimeField(
+        label=_("Thời điểm tiếp nhận"), widget=DATETIME_INPUT, validators=[validate_day]
+    )
     backdate_reason = forms.CharField(
         label=_("Lý do nhập lùi ngày"),
         required=False,
@@ -210,7 +213,7 @@ class EditForm(ApplicantMixin, forms.ModelForm):
 
 
 class MoveForm(forms.Form):
-    at = forms.DateTimeField(label=_("Thời điểm"), widget=DATETIME_INPUT)
+    at = forms.DateTimeField(label=_("Thời điểm"), widget=DATETIME_INPUT, validators=[validate_day])
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean_at(self):
@@ -238,7 +241,7 @@ class SupplementForm(MoveForm):
 
 class SendForm(MoveForm):
     agency = forms.ModelChoiceField(label=_("Cơ quan"), queryset=Agency.objects.all())
-    due_date = forms.DateField(label=_("Hạn của bước"), widget=DATE_INPUT)
+    due_date = forms.DateField(label=_("Hạn của bước"), widget=DATE_INPUT, validators=[validate_day])
     receiver = forms.CharField(label=_("Người nhận"), required=False, max_length=200)
     electronic = forms.BooleanField(label=_("Chuyển điện tử"), required=False, initial=True)
     note = forms.CharField(label=_("Ghi chú"), required=False, max_length=300)
@@ -258,7 +261,7 @@ class ApologyForm(MoveForm):
     agency_at_fault = forms.ModelChoiceField(
         label=_("Cơ quan để chậm"), queryset=Agency.objects.all(), required=False
     )
-    new_due_date = forms.DateField(label=_("Ngày hẹn trả mới"), widget=DATE_INPUT)
+    new_due_date = forms.DateField(label=_("Ngày hẹn trả mới"), widget=DATE_INPUT, validators=[validate_day])
 
 
 class RateForm(MoveForm):
@@ -306,8 +309,12 @@ class FilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Hình thức nộp"), choices=[("", "---------")] + Channel.choices, required=False
     )
-    received_from = forms.DateField(label=_("Nhận từ ngày"), required=False, widget=DATE_INPUT)
-    received_to = forms.DateField(label=_("Đến ngày"), required=False, widget=DATE_INPUT)
+    received_from = forms.DateField(
+        label=_("Nhận từ ngày"), required=False, widget=DATE_INPUT, validators=[validate_day]
+    )
+    received_to = forms.DateField(
+        label=_("Đến ngày"), required=False, widget=DATE_INPUT, validators=[validate_day]
+    )
 
     def clean(self):
         data = super().clean()

@@ -37,8 +37,15 @@ from dossiers.forms import (
     matching_procedures,
 )
 from dossiers.models import Channel, Dossier, DossierEvent, Procedure, Rating, Status
-from parindex import idempotency
-from parindex.access import can_handle_dossiers, can_lead, current_ward, is_admin, visible_ward_ids
+from parindex import idempotency, periods
+from parindex.access import (
+    can_handle_dossiers,
+    can_lead,
+    current_ward,
+    is_admin,
+    visible_ward_ids,
+    ward_code_from,
+)
 from parindex.audit import changes
 
 
@@ -56,22 +63,23 @@ def _fragment(request: HtmxHttpRequest) -> bool:
 def _bucket_queryset(request: HttpRequest, form_field):
     """The dossiers behind one number of a report (drill-down from the indicator engine)."""
     from parindex import indicators
-    from parindex.periods import custom
 
     bucket_fn = getattr(indicators, "bucket_queryset", None)
     if bucket_fn is None:
         return None, _("Chưa thể xem chi tiết số liệu: bộ tính chỉ số chưa sẵn sàng.")
     try:
-        start = date.fromisoformat(request.GET.get("from", ""))
-        end = date.fromisoformat(request.GET.get("to", ""))
-        period = custom(start, end)
-    except ValueError:
-        return None, _("Kỳ báo cáo không hợp lệ.")
+        period = periods.parse_range(request.GET.get("from", ""), request.GET.get("to", ""))
+    except periods.PeriodError as exc:
+        return None, "{} {}".format(_("Kỳ báo cáo không hợp lệ."), exc)
     ward_ids = visible_ward_ids(request.user)
-    ward_code = request.GET.get("ward")
+    ward_code = ward_code_from(request.GET.get("ward"))
     if ward_code:
         ward_ids = [w for w in ward_ids if w in set(_ward_ids_for_code(ward_code))]
-    field_id = request.GET.get("field") or None
+    elif request.GET.get("ward"):
+        ward_ids = []
+    field_id = request.GET.get("field") or ""
+    if field_id and not (field_id.isascii() and field_id.isdigit() and len(field_id) <= 9):
+        return None, _("Nhóm số liệu không hợp lệ.")
     try:
         qs = bucket_fn(ward_ids, period, request.GET["bucket"], field_id=int(field_id) if field_id else None)
     except (ValueError, KeyError, AttributeError):
@@ -626,6 +634,9 @@ def _render_print(
         context["documents"] = [line for line in dossier.documents.splitlines() if line.strip()]
     elif number == "02":
         context["request_row"] = dossier.supplements.order_by("-requested_at").first()
+        if context["request_row"] is None:
+            # Form 02 prints a supplement request: a dossier that never had one has no form 02.
+            raise Http404("supplement")
     elif number == "04":
         context["letter"] = dossier.apologies.select_related("agency_at_fault").order_by("-issued_at").first()
         if context["letter"] is None:
@@ -643,6 +654,9 @@ def calendar_page(request: HttpRequest, year: int | None = None) -> HttpResponse
     if not member_ok:
         raise PermissionDenied
     year = year or timezone.localdate().year
+    if not periods.MIN_YEAR <= year <= periods.MAX_YEAR:
+        # The URL names a year no date of the portal can fall in (and one date() cannot hold).
+        raise Http404("year")
     return render(
         request,
         "dossiers/calendar.html",

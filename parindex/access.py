@@ -154,8 +154,26 @@ def home_ward(user) -> Ward | None:
     return member.ward if member else None
 
 
+WARD_CODE_MAX = 20  # Ward.code's max_length
+
+
+def ward_code_from(raw: str | None) -> str | None:
+    """The ward code in a query or form value, or None when it cannot be one.
+
+    Every ``ward=`` value passes here before it reaches the database: PostgreSQL refuses a NUL
+    byte in a query with an error (a 500), and no code is longer than the column.
+    """
+    code = (raw or "").strip()
+    if not code or len(code) > WARD_CODE_MAX or not code.isprintable():
+        return None
+    return code
+
+
 def get_visible_ward(user, code: str) -> Ward:
     """The ward with this code if the user may read it; 404 otherwise."""
+    code = ward_code_from(code)
+    if code is None:
+        raise Http404("ward")
     try:
         return Ward.objects.select_related("city").get(code=code, id__in=visible_ward_ids(user))
     except Ward.DoesNotExist:
@@ -174,7 +192,7 @@ def current_ward(request: HttpRequest) -> Ward | None:
         return None
     if member.role in (Role.OFFICER, Role.LEADER):
         return member.ward
-    code = request.GET.get("ward") or request.session.get("ward_code")
+    code = ward_code_from(request.GET.get("ward")) or request.session.get("ward_code")
     if code:
         ward = Ward.objects.select_related("city").filter(code=code, id__in=visible_ward_ids(user)).first()
         if ward is not None:
@@ -198,3 +216,23 @@ def role_required(*roles: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+AXES_USERNAME_MAX = 150  # User.username's max_length; axes keeps it in a 255-character column
+
+
+def axes_username(request, credentials: dict | None = None) -> str | None:
+    """The username django-axes counts failures for (``AXES_USERNAME_CALLABLE``).
+
+    Django's login forms pass any typed username to ``authenticate`` (their max_length only sets
+    the widget attribute), and axes writes it into a 255-character column: 256 characters ended in
+    a database error. No account has a longer name, so the longer tail is cut off; NUL bytes,
+    which PostgreSQL refuses, are dropped.
+    """
+    if credentials:
+        raw = credentials.get("username")
+    else:
+        raw = getattr(request, "POST", {}).get("username") if request is not None else None
+    if raw is None:
+        return None
+    return str(raw).replace("\x00", "")[:AXES_USERNAME_MAX]

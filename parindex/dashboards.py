@@ -43,7 +43,17 @@ from parindex.indicators import (
     summary,
 )
 from parindex.models import Role, Ward
-from parindex.periods import KINDS, Period, PeriodError, custom, month, period_from_query, year_to_date
+from parindex.periods import (
+    KINDS,
+    MAX_YEAR,
+    MIN_YEAR,
+    Period,
+    PeriodError,
+    custom,
+    month,
+    period_from_query,
+    year_to_date,
+)
 from parindex.targets import STATUS_LABELS, YearTarget
 
 
@@ -561,6 +571,19 @@ class YearTargetForm(forms.ModelForm):
         model = YearTarget
         fields = ["indicator", "field", "threshold", "direction", "note"]
 
+    def _get_validation_exclusions(self):
+        # The view sets the scope and year, the person types the rest; the one-target-per-scope
+        # rules span both, so they are checked here (a form error) and not first by the database.
+        return super()._get_validation_exclusions() - {"ward", "city", "year"}
+
+
+def _year_param(request: HttpRequest) -> int:
+    """?year=YYYY within the portal's years; the current year otherwise."""
+    raw = (request.GET.get("year") or "").strip()
+    if raw.isascii() and raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR:
+        return int(raw)
+    return _today().year
+
 
 def _target_scope_allowed(user, target: YearTarget) -> bool:
     if target.ward_id is not None:
@@ -572,10 +595,7 @@ def _target_scope_allowed(user, target: YearTarget) -> bool:
 def targets(request: HttpRequest) -> HttpResponse:
     """The ward's effective targets of a year (own and city defaults), with their history."""
     ward = _ward(request)
-    try:
-        year = int(request.GET.get("year") or _today().year)
-    except ValueError:
-        year = _today().year
+    year = _year_param(request)
     rows = list(YearTarget.objects.filter(year=year, ward=ward).select_related("field")) + list(
         YearTarget.objects.filter(year=year, ward=None, city_id=ward.city_id).select_related("field")
     )
@@ -612,10 +632,7 @@ def target_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         ):
             raise Http404("target")
     else:
-        try:
-            year = int(request.GET.get("year") or _today().year)
-        except ValueError:
-            year = _today().year
+        year = _year_param(request)
         if request.GET.get("scope") == "city":
             target = YearTarget(city=ward.city, year=year)
         else:

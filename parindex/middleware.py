@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -38,3 +40,33 @@ class NoStoreMiddleware:
         if (user is not None and user.is_authenticated) or not response.has_header("Cache-Control"):
             patch_cache_control(response, no_store=True)
         return response
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in vals) for key, vals in values.lists())
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL byte in a query or form value is refused with 400 before any view sees it.
+
+    No value a person types holds one, and PostgreSQL refuses it in a query with an error (a 500);
+    the parsers check their own values too (``access.ward_code_from``, form fields), this is the
+    guard under them for any value a view reads directly. Multipart bodies are left to the views
+    (reading them here would consume the upload before the view sets its limits).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or _has_nul(request.GET) or self._post_has_nul(request):
+            return render(
+                request, "400.html", {"reason": _("Dữ liệu gửi lên chứa ký tự không hợp lệ.")}, status=400
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _post_has_nul(request) -> bool:
+        if request.method != "POST" or request.content_type != "application/x-www-form-urlencoded":
+            return False
+        return _has_nul(request.POST)

@@ -35,6 +35,12 @@ class WardQuerySet(models.QuerySet):
 
         return self.filter(id__in=visible_ward_ids(user))
 
+    def lock(self, ward: Ward) -> Ward:
+        """Lock the ward's row until the transaction ends: one-per-ward records (a year's plan,
+        its criteria tree) are checked and created by one request at a time, so a double click
+        waits for the first and then finds the record instead of failing on the unique index."""
+        return self.select_for_update().get(pk=ward.pk)
+
 
 class Ward(models.Model):
     city = models.ForeignKey(

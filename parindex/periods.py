@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 KINDS = {
@@ -144,24 +145,73 @@ class PeriodError(ValueError):
     """A period picker value that cannot be understood; the message is for the user."""
 
 
-def _parse_day(raw: str, label: str) -> date:
-    raw = raw.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    raise PeriodError(_('{} không hợp lệ: "{}". Nhập ngày theo dạng dd/mm/yyyy.').format(label, raw))
+# Every date the portal takes from a person (query strings, forms, imports) lies in these years.
+# The portal starts with the 2000s reform programmes (no ward keeps a register from before) and
+# plans at most a few decades ahead; the bound keeps every date four digits long and far enough from
+# Python's date.max (9999-12-31) that "the day after", "+ n working days" and "the same day next
+# year" never overflow. The period picker's year uses the same bounds.
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+
+
+def out_of_range_message(day: date) -> str:
+    return _("Ngày {} nằm ngoài khoảng cho phép (năm {} đến {}).").format(
+        day.strftime("%d/%m/%Y"), MIN_YEAR, MAX_YEAR
+    )
+
+
+def check_day(day: date, label: str = "") -> date:
+    """``day`` if its year is within ``MIN_YEAR``..``MAX_YEAR``; ``PeriodError`` otherwise."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        message = out_of_range_message(day)
+        raise PeriodError("{}: {}".format(label, message) if label else message)
+    return day
+
+
+def validate_day(value: date | datetime | None) -> None:
+    """Form validator for ``DateField`` and ``DateTimeField``: the same bounds as the picker."""
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValidationError(out_of_range_message(value), code="date_out_of_range")
+
+
+def parse_day(raw: str, label: str) -> date:
+    """A day typed by a person (YYYY-MM-DD or dd/mm/yyyy), within the portal's years."""
+    raw = (raw or "").strip()
+    if "\x00" not in raw and len(raw) <= 10:
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                day = datetime.strptime(raw, fmt).date()
+            except ValueError:
+                continue
+            return check_day(day, label)
+    raise PeriodError(
+        _('{} không hợp lệ: "{}". Nhập ngày theo dạng dd/mm/yyyy.').format(
+            label, raw[:20].replace("\x00", "")
+        )
+    )
+
+
+def parse_range(raw_start: str, raw_end: str) -> Period:
+    """A custom period from two typed days: both within the portal's years, end not before start."""
+    if not raw_start or not raw_end:
+        raise PeriodError(_("Kỳ tùy chọn cần cả ngày bắt đầu và ngày kết thúc."))
+    start = parse_day(raw_start, _("Ngày bắt đầu"))
+    end = parse_day(raw_end, _("Ngày kết thúc"))
+    if end < start:
+        raise PeriodError(_("Ngày kết thúc phải sau hoặc trùng ngày bắt đầu."))
+    if (end - start).days > MAX_CUSTOM_DAYS:
+        raise PeriodError(_("Kỳ tùy chọn dài tối đa 10 năm."))
+    return custom(start, end)
 
 
 def _parse_int(params, name: str, label, low: int, high: int) -> int:
     raw = (params.get(name) or "").strip()
     if not raw:
         raise PeriodError(_("Thiếu {}.").format(label))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise PeriodError(_('{} phải là số, nhận được "{}".').format(label, raw)) from None
+    # int() would take "٣" or 4 300 digits; a year or a month is a few ASCII digits.
+    if not (raw.isascii() and raw.lstrip("-").isdigit() and len(raw) <= 6):
+        raise PeriodError(_('{} phải là số, nhận được "{}".').format(label, raw[:20].replace("\x00", "")))
+    value = int(raw)
     if not low <= value <= high:
         raise PeriodError(_("{} phải từ {} đến {}.").format(label, low, high))
     return value
@@ -186,16 +236,8 @@ def period_from_query(params, today: date) -> Period:
     if kind == "ytd":
         return year_to_date(today)
     if kind == "custom":
-        if not params.get("from") or not params.get("to"):
-            raise PeriodError(_("Kỳ tùy chọn cần cả ngày bắt đầu và ngày kết thúc."))
-        start = _parse_day(params["from"], _("Ngày bắt đầu"))
-        end = _parse_day(params["to"], _("Ngày kết thúc"))
-        if end < start:
-            raise PeriodError(_("Ngày kết thúc phải sau hoặc trùng ngày bắt đầu."))
-        if (end - start).days > MAX_CUSTOM_DAYS:
-            raise PeriodError(_("Kỳ tùy chọn dài tối đa 10 năm."))
-        return custom(start, end)
-    year_ = _parse_int(params, "year", _("năm"), 2000, 2100)
+        return parse_range(params.get("from") or "", params.get("to") or "")
+    year_ = _parse_int(params, "year", _("năm"), MIN_YEAR, MAX_YEAR)
     if kind in ("month", "official_month"):
         month_ = _parse_int(params, "month", _("tháng"), 1, 12)
         return month(year_, month_) if kind == "month" else official_month(year_, month_)

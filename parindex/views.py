@@ -13,7 +13,14 @@ from django.views.decorators.http import require_POST
 
 from dossiers import worklists
 from dossiers.models import Dossier
-from parindex.access import can_handle_dossiers, current_ward, membership_of, role_of, visible_ward_ids
+from parindex.access import (
+    can_handle_dossiers,
+    current_ward,
+    membership_of,
+    role_of,
+    visible_ward_ids,
+    ward_code_from,
+)
 from parindex.models import Role, Ward
 
 
@@ -58,8 +65,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def switch_ward(request: HttpRequest) -> HttpResponse:
-    code = request.POST.get("ward", "")
-    if Ward.objects.filter(code=code, id__in=visible_ward_ids(request.user)).exists():
+    code = ward_code_from(request.POST.get("ward"))
+    if code and Ward.objects.filter(code=code, id__in=visible_ward_ids(request.user)).exists():
         request.session["ward_code"] = code
     target = request.POST.get("next") or reverse("home")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

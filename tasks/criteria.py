@@ -164,6 +164,7 @@ def _save(criterion: Criterion, by) -> Criterion:
 def create_default_tree(*, ward: Ward, year: int, by=None, officials: list | tuple = ()) -> list[Criterion]:
     """The default tree for ``ward`` and ``year``; each criterion's responsible official is taken
     in turn from ``officials`` (sub-criteria inherit their criterion's)."""
+    Ward.objects.lock(ward)
     if Criterion.objects.filter(ward=ward, year=year).exists():
         raise ValidationError(_("Phường đã có bộ tiêu chí năm {year}.").format(year=year))
     created: list[Criterion] = []

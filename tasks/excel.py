@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from parindex import uploads
 from parindex.reports.xlsx import HEADER, SheetWriter, new_workbook
-from tasks.models import Component
+from tasks.models import Component, Criterion, Task
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,6 +45,7 @@ class Column:
     header: str
     required: bool
     width: int = 18
+    max_length: int | None = None  # of the text, as the model's column allows
 
 
 @dataclass
@@ -101,6 +102,23 @@ def read_rows(upload, columns: list[Column]) -> list[Row]:
         result.append(Row(number=number, values=picked, letters=letters))
     workbook.close()
     return result
+
+
+def too_long(rows: list[Row], columns: dict[str, Column]) -> list[str]:
+    """Every text cell longer than its column allows, named by row and column: checked with the
+    other rules, before anything is written (the database would refuse the row mid-import)."""
+    errors = []
+    for row in rows:
+        for key, column in columns.items():
+            length = len(text(row.values.get(key)))
+            if column.max_length is not None and length > column.max_length:
+                errors.append(
+                    "{}: {}".format(
+                        row.where(key, columns),
+                        _("dài {n} ký tự, tối đa {max} ký tự.").format(n=length, max=column.max_length),
+                    )
+                )
+    return errors
 
 
 def text(value: object) -> str:
@@ -173,9 +191,14 @@ def xlsx_response(
 
 # -- the plan template -------------------------------------------------------------------------
 
+
+def _max(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
 PLAN_COLUMNS = [
-    Column("code", gettext_lazy("Mã"), True, 10),
-    Column("title", gettext_lazy("Nhiệm vụ"), True, 60),
+    Column("code", gettext_lazy("Mã"), True, 10, _max(Task, "code")),
+    Column("title", gettext_lazy("Nhiệm vụ"), True, 60, _max(Task, "title")),
     Column("description", gettext_lazy("Mô tả"), False, 40),
     Column("component", gettext_lazy("Lĩnh vực CCHC"), True, 40),
     Column("criterion", gettext_lazy("Mã tiêu chí"), False, 12),
@@ -186,8 +209,8 @@ PLAN_COLUMNS = [
 
 CRITERIA_COLUMNS = [
     Column("component", gettext_lazy("Lĩnh vực CCHC"), True, 40),
-    Column("code", gettext_lazy("Mã"), True, 10),
-    Column("title", gettext_lazy("Tiêu chí"), True, 60),
+    Column("code", gettext_lazy("Mã"), True, 10, _max(Criterion, "code")),
+    Column("title", gettext_lazy("Tiêu chí"), True, 60, _max(Criterion, "title")),
     Column("max_score", gettext_lazy("Điểm tối đa"), True, 12),
     Column("parent", gettext_lazy("Mã tiêu chí cha"), False, 14),
     Column("responsible", gettext_lazy("Người phụ trách"), False, 22),

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from parindex import periods
 from parindex.names import full_name
 from tasks.models import Component, Criterion, TaskStatus
 
@@ -22,7 +23,13 @@ class DateInput(forms.DateInput):
 
 
 def _date_field(label, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, input_formats=DATE_FORMATS, widget=DateInput())
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=DATE_FORMATS,
+        widget=DateInput(),
+        validators=[periods.validate_day],
+    )
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -31,12 +38,22 @@ class UserChoiceField(forms.ModelChoiceField):
 
 
 class UsersChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        # Django looks the ids up with pk__in, which SQLite cannot bind for an integer beyond 64
+        # bits (OverflowError, a 500); an id is a few digits, anything else is not a choice.
+        for pk in value:
+            if not (str(pk).isascii() and str(pk).isdigit() and len(str(pk)) <= 18):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
     def label_from_instance(self, obj) -> str:
         return full_name(obj)
 
 
 class PlanForm(forms.Form):
-    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=_("Năm"), min_value=periods.MIN_YEAR, max_value=periods.MAX_YEAR)
     title = forms.CharField(label=_("Tên kế hoạch"), max_length=300, required=False)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -52,7 +53,7 @@ def import_plan(*, ward: Ward, year: int, upload, by) -> Plan:
     criteria = {c.code: c for c in Criterion.objects.filter(ward=ward, year=year)}
     plan = Plan.objects.filter(ward=ward, year=year).first()
     taken = set(Task.objects.filter(plan=plan).values_list("code", flat=True)) if plan else set()
-    errors: list[str] = []
+    errors: list[str] = excel.too_long(rows, columns)
     parsed: list[PlanRow] = []
     if not rows:
         errors.append(_("Tệp không có dòng nhiệm vụ nào."))
@@ -135,8 +136,29 @@ def import_plan(*, ward: Ward, year: int, upload, by) -> Plan:
     if errors:
         raise excel.ImportFailed(errors)
     with transaction.atomic():
-        if plan is None:
-            plan = plans.create_plan(ward=ward, year=year, by=by)
+        # A second upload of the same file (a double click) waits here for the first, then finds
+        # its plan and tasks: the codes are checked again under the lock, not by the unique index.
+        Ward.objects.lock(ward)
+        plan = Plan.objects.filter(ward=ward, year=year).first() or plans.create_plan(
+            ward=ward, year=year, by=by
+        )
+        clashes = sorted(
+            set(
+                Task.objects.filter(plan=plan, code__in=[item.code for item in parsed]).values_list(
+                    "code", flat=True
+                )
+            )
+        )
+        if clashes:
+            raise excel.ImportFailed(
+                [
+                    _("Nhiệm vụ {code}: {msg}").format(
+                        code=code,
+                        msg=_("mã {code} đã có trong kế hoạch hoặc lặp lại trong tệp.").format(code=code),
+                    )
+                    for code in clashes
+                ]
+            )
         start = plan.tasks.count()
         for offset, item in enumerate(parsed, start=1):
             try:
@@ -194,6 +216,12 @@ def criteria_template() -> bytes:
     return excel.template_bytes(excel.CRITERIA_COLUMNS, example)
 
 
+# Criterion.max_score: 6 digits, 2 of them decimals.
+MAX_SCORE_LIMIT = Decimal(10) ** (
+    Criterion._meta.get_field("max_score").max_digits - Criterion._meta.get_field("max_score").decimal_places
+)
+
+
 def import_criteria(*, ward: Ward, year: int, upload, by) -> list[Criterion]:
     """Replace the tree of ``ward`` and ``year`` with the province's list in ``upload``.
 
@@ -201,7 +229,7 @@ def import_criteria(*, ward: Ward, year: int, upload, by) -> list[Criterion]:
     """
     columns = {c.key: c for c in excel.CRITERIA_COLUMNS}
     rows = excel.read_rows(upload, excel.CRITERIA_COLUMNS)
-    errors: list[str] = []
+    errors: list[str] = excel.too_long(rows, columns)
     existing = Criterion.objects.filter(ward=ward, year=year)
     if (
         existing.filter(self_score__isnull=False).exists()
@@ -237,6 +265,13 @@ def import_criteria(*, ward: Ward, year: int, upload, by) -> list[Criterion]:
             err("max_score", _('"{value}" không phải là số.').format(value=excel.text(v.get("max_score"))))
         elif max_score < 0:
             err("max_score", _("điểm tối đa không được âm."))
+        elif max_score >= MAX_SCORE_LIMIT or max_score != max_score.quantize(Decimal("0.01")):
+            err(
+                "max_score",
+                _("điểm tối đa phải nhỏ hơn {max} và có tối đa 2 chữ số thập phân.").format(
+                    max=MAX_SCORE_LIMIT
+                ),
+            )
         parent = excel.text(v.get("parent"))
         if parent and (parent not in seen or seen[parent]["parent"]):
             err(
@@ -264,6 +299,15 @@ def import_criteria(*, ward: Ward, year: int, upload, by) -> list[Criterion]:
         raise excel.ImportFailed(errors)
     created: dict[str, Criterion] = {}
     with transaction.atomic():
+        # Two uploads at once replace the tree one after the other, not both at the same time.
+        Ward.objects.lock(ward)
+        if (
+            existing.filter(self_score__isnull=False).exists()
+            or existing.filter(appraised_score__isnull=False).exists()
+        ):
+            raise excel.ImportFailed(
+                [_("Bộ tiêu chí năm {year} đã có điểm; không thể nhập thay thế.").format(year=year)]
+            )
         Task.objects.filter(criterion__in=existing).update(criterion=None)
         existing.delete()
         for position, item in enumerate(seen.values(), start=1):

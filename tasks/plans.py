@@ -71,7 +71,9 @@ def default_title(ward: Ward, year: int) -> str:
     return _("Kế hoạch cải cách hành chính năm {year} của {ward}").format(year=year, ward=ward.name)
 
 
+@transaction.atomic
 def create_plan(*, ward: Ward, year: int, by, title: str = "") -> Plan:
+    Ward.objects.lock(ward)
     if Plan.objects.filter(ward=ward, year=year).exists():
         raise ValidationError(_("Phường đã có kế hoạch năm {year}.").format(year=year))
     plan = Plan(ward=ward, year=year, title=title or default_title(ward, year))

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
+from parindex import periods
 from parindex.access import current_ward, membership_of, visible_ward_ids
 from parindex.audit import changes, log_access
 from parindex.models import Role, Ward
@@ -49,7 +50,8 @@ def _ward(request: HttpRequest) -> Ward:
 
 def _year(request: HttpRequest, ward: Ward) -> int:
     raw = request.GET.get("year") or request.POST.get("year")
-    if raw and raw.isdigit() and 2000 <= int(raw) <= 2100:
+    # isdigit() alone lets "²" through, which int() refuses.
+    if raw and raw.isascii() and raw.isdigit() and periods.MIN_YEAR <= int(raw) <= periods.MAX_YEAR:
         return int(raw)
     return today().year
 

@@ -47,6 +47,9 @@ def test_move_in_the_future_is_refused_and_changes_nothing(make_dossier, busines
 @freeze_time(NOW)
 def test_every_dated_move_checks_the_future(make_dossier, business, land_office, officer_datdai):
     d = make_dossier(business, at(2024, 3, 4, 9))
+    # A rating needs a result: one dossier resolved now, rated from the future.
+    done = make_dossier(business, at(2024, 3, 4, 9, 30))
+    workflow.resolve(done, by=officer_datdai, at=at(2024, 3, 5, 9))
     later = at(2024, 3, 6, 9)
     calls = [
         lambda: workflow.request_supplement(d, by=officer_datdai, at=later, items="Tờ khai"),
@@ -60,13 +63,13 @@ def test_every_dated_move_checks_the_future(make_dossier, business, land_office,
         lambda: workflow.issue_apology(
             d, by=officer_datdai, at=later, reason="Chậm", new_due_date=later.date() + timedelta(days=9)
         ),
-        lambda: workflow.rate(d, value=Rating.Value.SATISFIED, source=Rating.Source.OFFICER, at=later),
+        lambda: workflow.rate(done, value=Rating.Value.SATISFIED, source=Rating.Source.OFFICER, at=later),
     ]
     for call in calls:
         with pytest.raises(WorkflowError, match="tương lai"):
             call()
     assert DossierEvent.objects.filter(dossier=d).count() == 1
-    assert not Rating.objects.filter(dossier=d).exists()
+    assert not Rating.objects.filter(dossier__in=[d, done]).exists()
 
 
 @freeze_time(NOW)

@@ -34,7 +34,7 @@ from unidecode import unidecode
 from dossiers import calendar, workflow
 from dossiers.forms import validate_id_number, validate_phone
 from dossiers.models import Channel, Dossier, Outcome, Procedure, Status
-from parindex import uploads
+from parindex import periods, uploads
 from parindex.models import Ward
 from parindex.reports.dossier_log import LOG_COLUMNS
 from parindex.reports.dossier_log import SHEET_TITLE as LOG_SHEET
@@ -301,6 +301,8 @@ def _parse_moment(value: Any, default_time: time) -> datetime:
             raise ValueError(text)
         if not any(token in pattern for token in ("%H",)):
             moment = datetime.combine(moment.date(), default_time)
+    # The portal's years only (a PeriodError is a ValueError): 31/12/9999 would overflow below.
+    periods.check_day(moment.date())
     # Excel keeps times as fractions of a day; round away the float noise.
     moment = (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
     if timezone.is_naive(moment):
@@ -473,6 +475,8 @@ def _check_row(
             continue
         try:
             values[key] = _parse_moment(raw, default_time)
+        except periods.PeriodError as exc:
+            problem(key, str(exc))
         except ValueError:
             problem(key, _("Ngày “{}” không đúng dạng dd/mm/yyyy hoặc dd/mm/yyyy hh:mm.").format(_text(raw)))
     received, resolved, returned = values["received_at"], values["resolved_at"], values["returned_at"]

@@ -31,6 +31,7 @@ from parindex.access import (
     is_admin,
     membership_of,
     visible_ward_ids,
+    ward_code_from,
 )
 from parindex.audit import log_access
 from parindex.models import City, Membership, Role, Ward
@@ -42,6 +43,7 @@ from parindex.reports.models import SentReport
 from parindex.reports.sent import NumberTaken, live_differences, mark_sent
 from parindex.reports.workbook import XLSX_CONTENT_TYPE, build_report_file, default_meta, report_filename
 
+REPORT_NUMBER_MAX = 50  # SentReport.number's max_length
 PERIOD_KINDS_WITH_NUMBER = {"month": 12, "quarter": 4, "official_month": 12, "official_quarter": 4}
 
 
@@ -50,13 +52,13 @@ class BadParameters(ValueError):
 
 
 def _int(query: QueryDict, name: str, default: int, lo: int, hi: int) -> int:
-    raw = query.get(name) or ""
+    raw = (query.get(name) or "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameters(_("Giá trị không hợp lệ: {}.").format(name)) from None
+    # A year or a number of a period is a few ASCII digits (int() also takes 4 300-digit numbers).
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
+        raise BadParameters(_("Giá trị không hợp lệ: {}.").format(name))
+    value = int(raw)
     if not lo <= value <= hi:
         raise BadParameters(_("Giá trị không hợp lệ: {}.").format(name))
     return value
@@ -75,15 +77,15 @@ def period_from_query(query: QueryDict, today: date) -> Period:
     start, end = query.get("from"), query.get("to")
     if start or end:
         try:
-            return periods.custom(date.fromisoformat(start or ""), date.fromisoformat(end or ""))
-        except ValueError:
-            raise BadParameters(_("Khoảng thời gian không hợp lệ (từ ngày phải trước đến ngày).")) from None
+            return periods.parse_range(start or "", end or "")
+        except periods.PeriodError as exc:
+            raise BadParameters(str(exc)) from None
     kind = query.get("kind") or ""
     if not kind:
         return latest_official_month(today)
     if kind not in periods.KINDS or kind == "custom":
         raise BadParameters(_("Loại kỳ báo cáo không hợp lệ."))
-    year = _int(query, "year", today.year, 2000, 2100)
+    year = _int(query, "year", today.year, periods.MIN_YEAR, periods.MAX_YEAR)
     if kind in PERIOD_KINDS_WITH_NUMBER:
         n = _int(
             query,
@@ -111,7 +113,11 @@ def period_from_query(query: QueryDict, today: date) -> Period:
 def scope_from_query(request: HttpRequest) -> Scope:
     """The ward (?ward=CODE) or city (?city=CODE) asked for, if the user may read it; else 404."""
     user = request.user
-    city_code = request.GET.get("city") or request.POST.get("city")
+    raw_city = request.GET.get("city") or request.POST.get("city")
+    # City codes are ward-like codes (same column length): the same check before the database.
+    city_code = ward_code_from(raw_city)
+    if raw_city and city_code is None:
+        raise Http404("city")
     if city_code:
         member = membership_of(user)
         if member is None or member.role not in (Role.CITY_VIEWER, Role.ADMIN):
@@ -243,7 +249,8 @@ def download(request: HttpRequest) -> HttpResponse:
                 content_type="text/plain; charset=utf-8",
             )
         preparer = full_name(found[0].user)
-    meta = default_meta(scope, number=request.GET.get("number", "")[:50], preparer=preparer)
+    number = request.GET.get("number", "")[:REPORT_NUMBER_MAX]
+    meta = default_meta(scope, number=number if number.isprintable() else "", preparer=preparer)
     # The dossier log shows each applicant by the one personal-data rule; unmasked rows are logged.
     reads = privacy.UnmaskedReads(user)
     # Built into a temporary file, not memory: a city's year is large; FileResponse streams it.
@@ -275,9 +282,16 @@ def mark_sent_view(request: HttpRequest) -> HttpResponse:
     if not number:
         messages.error(request, _("Hãy nhập số báo cáo."))
         return HttpResponseRedirect(back)
+    if len(number) > REPORT_NUMBER_MAX or not number.isprintable():
+        # The number is printed on the report and kept for good: no control characters, one line.
+        messages.error(
+            request,
+            _("Số báo cáo dài tối đa {} ký tự và không chứa ký tự điều khiển.").format(REPORT_NUMBER_MAX),
+        )
+        return HttpResponseRedirect(back)
     try:
         with idempotency.once(request, SENT_PURPOSE) as claim:
-            report = mark_sent(scope, period, by=request.user, number=number[:50])
+            report = mark_sent(scope, period, by=request.user, number=number)
             claim.done(back)
     except idempotency.AlreadyDone as done:
         return idempotency.to_first_result(request, done.url)

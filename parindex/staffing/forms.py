@@ -25,7 +25,13 @@ class DateInput(forms.DateInput):
 
 
 def date_field(label, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, input_formats=DATE_INPUTS, widget=DateInput())
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=DATE_INPUTS,
+        widget=DateInput(),
+        validators=[periods.validate_day],
+    )
 
 
 class OfficialChoiceField(forms.ModelChoiceField):
@@ -124,7 +130,9 @@ class PeriodForm(forms.Form):
     """
 
     period = forms.ChoiceField(label=_("Kỳ"), choices=PERIOD_KINDS, required=False)
-    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100, required=False)
+    year = forms.IntegerField(
+        label=_("Năm"), min_value=periods.MIN_YEAR, max_value=periods.MAX_YEAR, required=False
+    )
     n = forms.IntegerField(label=_("Tháng / quý"), min_value=1, max_value=12, required=False)
     from_ = date_field(_("Từ ngày"), required=False)
     to = date_field(_("Đến ngày"), required=False)
