@@ -112,7 +112,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "parindex",
+    "parindex.jobs",
     "parindex.staffing",
     "parindex.reports",
     "dossiers",
@@ -241,6 +244,38 @@ CACHES = {
     if DEBUG
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "parindex_cache"}
 }
+
+# Background work (exports, the report build, imports) goes through Django's tasks API
+# (django-tasks, the backport of django.tasks). Embedded default: the database backend, whose worker
+# `make run` starts beside gunicorn. Production: TASKS_BACKEND=rq with REDIS_URL, worked by rq.
+# "immediate" runs each task inside the request (the test suite's default; never in production).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database").strip().lower()
+REDIS_URL = env_str("REDIS_URL").strip()
+if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+    raise ImproperlyConfigured(
+        f"REDIS_URL must start with redis://, rediss:// or unix://, got {REDIS_URL!r}. "
+        "Example: redis://127.0.0.1:6379/0"
+    )
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, got {TASKS_BACKEND!r}."
+    )
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL, e.g. redis://127.0.0.1:6379/0.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    # A city's year export takes about a minute; an hour is the ceiling before rq kills the job.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+# A running job writes a heartbeat while it works; one silent for this long is marked failed.
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 300, minimum=10)
+# Exports of at most this many rows answer in the request; larger ones go to the queue.
+EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 500)
 
 LOGGING = {
     "version": 1,
