@@ -150,9 +150,7 @@ class Notification(models.Model):
         verbose_name = _("thông báo")
         verbose_name_plural = _("thông báo")
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_key")]
 
     def __str__(self) -> str:
         return self.text

@@ -29,8 +29,8 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django_tasks.base import Task
 from django_tasks.backends.immediate import ImmediateBackend
+from django_tasks.base import Task
 
 from parindex.jobs.models import Job, JobKind, JobStatus
 from parindex.models import City, Ward
@@ -141,15 +141,13 @@ def run(job_id: str, work: Callable[[Job, Progress], Outcome]) -> None:
     job = Job.objects.get(pk=job_id)
     with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
         try:
-            outcome = work(job, Progress(job))
+            _finish(job, work(job, Progress(job)))
         except JobError as exc:
             _fail(job, str(exc))
-            return
         except Exception:
             logger.exception("job %s (%s) failed", job.pk, job.kind)
             _fail(job, _("Lỗi hệ thống khi xử lý; không có dữ liệu nào bị thay đổi. Hãy thử lại sau."))
             raise
-        _finish(job, outcome)
 
 
 def _finish(job: Job, outcome: Outcome) -> None:

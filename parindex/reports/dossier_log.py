@@ -8,7 +8,7 @@ column 3 ("received for handling" in the period: new plus carried over), taken f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
@@ -146,14 +146,30 @@ LOG_FIELDS = (
 )
 
 
-def iter_log_rows(scope: Scope, period: Period, *, mask_personal: bool = False) -> Iterator[list]:
+def iter_log_rows(
+    scope: Scope,
+    period: Period,
+    *,
+    mask_personal: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[list]:
+    """The log's rows; ``progress(rows_so_far)`` is told after each chunk (a queued export's bar)."""
     labels = _labels()
     rows = log_queryset(scope, period).only(*LOG_FIELDS)
     for index, dossier in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
         yield log_values(index, dossier, labels, mask_personal=mask_personal)
+        if progress is not None and index % CHUNK == 0:
+            progress(index)
 
 
-def write_log(workbook, scope: Scope, period: Period, *, mask_personal: bool = False) -> SheetWriter:
+def write_log(
+    workbook,
+    scope: Scope,
+    period: Period,
+    *,
+    mask_personal: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> SheetWriter:
     sheet = SheetWriter(
         workbook,
         SHEET_TITLE,
@@ -172,6 +188,6 @@ def write_log(workbook, scope: Scope, period: Period, *, mask_personal: bool = F
     sheet.append([(str(c.header), xlsx.HEADER) for c in LOG_COLUMNS])
     # Only the date cells need a style (their number format); plain cells stay unstyled so a
     # 100k-row log writes fast.
-    for values in iter_log_rows(scope, period, mask_personal=mask_personal):
+    for values in iter_log_rows(scope, period, mask_personal=mask_personal, progress=progress):
         sheet.append(values)
     return sheet

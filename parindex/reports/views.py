@@ -38,9 +38,10 @@ from parindex.models import City, Role, Ward
 from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports import imports
+from parindex.reports import jobs as report_jobs
 from parindex.reports.figures import BIEU06_COLUMNS, Scope, cell_key, counts_from, figures
 from parindex.reports.models import SentReport
-from parindex.reports.sent import live_differences, mark_sent
+from parindex.reports.sent import live_differences
 from parindex.reports.workbook import XLSX_CONTENT_TYPE, build_report_file, default_meta, report_filename
 
 PERIOD_KINDS_WITH_NUMBER = {"month": 12, "quarter": 4, "official_month": 12, "official_quarter": 4}
@@ -213,7 +214,14 @@ def download(request: HttpRequest) -> HttpResponse:
     meta = default_meta(scope, number=request.GET.get("number", "")[:50], preparer=full_name(user))
     # Applicants' contact details in full only for the ward's own one-stop staff.
     ward_staff = not scope.is_city and can_handle_dossiers(user, scope.wards[0])
-    # Built into a temporary file, not memory: a city's year is large; FileResponse streams it.
+    rows = report_jobs.log_rows(scope, period)
+    if rows > settings.EXPORT_INLINE_ROWS:
+        # Beyond a screenful the worker builds it; the officer gets the job page at once.
+        job = report_jobs.start_export(
+            scope, period, by=user, number=meta.number, mask_personal=not ward_staff, rows=rows
+        )
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
+    # Built into a temporary file, not memory; FileResponse streams it.
     handle, _data = build_report_file(scope, period, meta=meta, mask_personal=not ward_staff)
     return FileResponse(
         handle, as_attachment=True, filename=report_filename(scope, period), content_type=XLSX_CONTENT_TYPE
@@ -234,13 +242,9 @@ def mark_sent_view(request: HttpRequest) -> HttpResponse:
     if not number:
         messages.error(request, _("Hãy nhập số báo cáo."))
     else:
-        report = mark_sent(scope, period, by=request.user, number=number[:50])
-        messages.success(
-            request,
-            _("Đã lưu báo cáo số {} kỳ {} là đã gửi. Số liệu và tệp được giữ nguyên.").format(
-                report.number, period.label
-            ),
-        )
+        # The build runs on the worker; the job page says when the report is stored.
+        job = report_jobs.start_send(scope, period, by=request.user, number=number[:50])
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
     return HttpResponseRedirect("{}?{}".format(reverse("reports:index"), _scope_query(scope, period)))
 
 

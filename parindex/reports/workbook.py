@@ -12,6 +12,7 @@ tasks, and four per ward for staffing.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from typing import IO
 
@@ -74,18 +75,20 @@ def build_report(
     *,
     meta: ReportMeta | None = None,
     mask_personal: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> dict:
     """Write the report workbook to ``output``; return the Biểu 06 figures it printed.
 
     ``mask_personal`` masks applicants' addresses and phones in the dossier log: for readers
-    outside the ward's one-stop work and for reports sent up to the city."""
+    outside the ward's one-stop work and for reports sent up to the city. ``progress`` is told the
+    dossier log's rows written so far (the log is nearly all of a large workbook's time)."""
     meta = meta or default_meta(scope)
     data = figures(scope, period)
     workbook = xlsx.new_workbook()
     write_bieu06(workbook, scope, period, data, meta)
     write_indicators(workbook, scope, period, indicators.summary(scope.ward_ids, period))
     write_late(workbook, scope, period)
-    write_log(workbook, scope, period, mask_personal=mask_personal)
+    write_log(workbook, scope, period, mask_personal=mask_personal, progress=progress)
     write_tasks(workbook, scope, period)
     write_staffing(workbook, scope, period)
     workbook.save(output)
@@ -93,11 +96,16 @@ def build_report(
 
 
 def build_report_file(
-    scope: Scope, period: Period, *, meta: ReportMeta | None = None, mask_personal: bool = False
+    scope: Scope,
+    period: Period,
+    *,
+    meta: ReportMeta | None = None,
+    mask_personal: bool = False,
+    progress: Callable[[int], None] | None = None,
 ):
     """The workbook in an anonymous temporary file (rewound), and the figures."""
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
-    data = build_report(scope, period, handle, meta=meta, mask_personal=mask_personal)
+    data = build_report(scope, period, handle, meta=meta, mask_personal=mask_personal, progress=progress)
     handle.seek(0)
     return handle, data
 

@@ -1,0 +1,126 @@
+"""Report work done by the background worker: the workbook export and the "sent" snapshot.
+
+Views (and the scheduled monthly build) call ``start_export`` / ``start_send`` and answer at once
+with the job page; the worker runs the task functions below through ``parindex.jobs.services.run``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from parindex import indicators
+from parindex.access import visible_ward_ids
+from parindex.jobs.models import Job, JobKind
+from parindex.jobs.services import JobError, Outcome, Progress, run, start
+from parindex.names import full_name
+from parindex.periods import Period
+from parindex.reports.figures import Scope
+from parindex.reports.sent import prepare_sent
+from parindex.reports.workbook import build_report, default_meta, report_filename
+
+
+def log_rows(scope: Scope, period: Period) -> int:
+    """Rows of the dossier log (the bulk of the workbook): one count query."""
+    return indicators.bucket_queryset(scope.ward_ids, period, "received").count()
+
+
+def _job_scope(scope: Scope) -> dict:
+    return {"ward": None, "city": scope.city} if scope.is_city else {"ward": scope.wards[0], "city": None}
+
+
+def _period_params(period: Period) -> dict:
+    return {"start": period.start.isoformat(), "end": period.end.isoformat(), "kind": period.kind}
+
+
+def _period(job: Job) -> Period:
+    p = job.params
+    return Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p.get("kind", "custom"))
+
+
+def _scope(job: Job) -> Scope:
+    if job.ward_id:
+        return Scope.for_ward(job.ward)
+    # A city job covers the wards its owner sees when it runs (all of them when scheduled).
+    ward_ids = visible_ward_ids(job.owner) if job.owner_id else None
+    scope = Scope.for_city(job.city, ward_ids=ward_ids)
+    if not scope.wards:
+        raise JobError(_("Bạn không còn quyền xem các phường của thành phố này."))
+    return scope
+
+
+def start_export(scope: Scope, period: Period, *, by, number: str, mask_personal: bool, rows: int) -> Job:
+    return start(
+        export_report,
+        kind=JobKind.REPORT_EXPORT,
+        owner=by,
+        title=_("Báo cáo {} kỳ {}").format(scope.name, period.label),
+        params={**_period_params(period), "number": number, "mask_personal": mask_personal},
+        rows_total=rows,
+        **_job_scope(scope),
+    )
+
+
+def _export(job: Job, progress: Progress) -> Outcome:
+    scope, period = _scope(job), _period(job)
+    preparer = full_name(job.owner) if job.owner_id else ""
+    meta = default_meta(scope, number=job.params.get("number", ""), preparer=preparer)
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed once stored
+    build_report(
+        scope,
+        period,
+        handle,
+        meta=meta,
+        mask_personal=job.params.get("mask_personal", True),
+        progress=progress,
+    )
+    handle.seek(0)
+    return Outcome(file=handle, file_name=report_filename(scope, period))
+
+
+@task()
+def export_report(job_id: str) -> None:
+    run(job_id, _export)
+
+
+def start_send(scope: Scope, period: Period, *, by, number: str, rows: int | None = None) -> Job:
+    return start(
+        send_report,
+        kind=JobKind.REPORT_SEND,
+        owner=by,
+        title=_("Lưu báo cáo số {} kỳ {}").format(number, period.label),
+        params={**_period_params(period), "number": number, "sender": by.pk},
+        rows_total=rows,
+        **_job_scope(scope),
+    )
+
+
+def _send(job: Job, progress: Progress) -> Outcome:
+    scope, period = _scope(job), _period(job)
+    sender = get_user_model().objects.get(pk=job.params["sender"])
+    report = prepare_sent(scope, period, by=sender, number=job.params["number"], progress=progress)
+
+    def commit() -> str:
+        try:
+            report.save()
+        except Exception:
+            report.file.delete(save=False)  # no stored file without its row
+            raise
+        return reverse("reports:sent_detail", args=[report.pk])
+
+    return Outcome(
+        commit=commit,
+        message=_("Đã lưu báo cáo số {} kỳ {} là đã gửi. Số liệu và tệp được giữ nguyên.").format(
+            report.number, period.label
+        ),
+    )
+
+
+@task()
+def send_report(job_id: str) -> None:
+    run(job_id, _send)
