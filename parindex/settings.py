@@ -277,6 +277,17 @@ JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 300, minimum=10)
 # Exports of at most this many rows answer in the request; larger ones go to the queue.
 EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 500)
 
+# Scheduled notices (monthly reports built, deadlines near) are also e-mailed when this is on and
+# Django's EMAIL_* settings reach a mail server; links in the mail start with PORTAL_URL.
+NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", False)
+PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@localhost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,6 +6,7 @@ app_name = "jobs"
 
 urlpatterns = [
     path("", views.job_list, name="list"),
+    path("notifications/", views.notifications, name="notifications"),
     path("<uuid:pk>/", views.job_detail, name="detail"),
     path("<uuid:pk>/file/", views.job_file, name="file"),
 ]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from parindex.audit import log_access
-from parindex.jobs.models import Job, JobStatus
+from parindex.jobs.models import Job, JobStatus, Notification
 from parindex.jobs.services import recover
 
 POLL_SECONDS = 1
@@ -43,3 +44,12 @@ def job_file(request: HttpRequest, pk) -> FileResponse:
         raise Http404("file")
     log_access(user=request.user, obj=job, action="download", ward=job.ward)
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_name)
+
+
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The person's notices, newest first; showing them marks them read."""
+    items = list(Notification.objects.for_user(request.user)[:100])
+    unread = [n.pk for n in items if n.read_at is None]
+    if unread:
+        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "jobs/notifications.html", {"notifications": items, "unread": set(unread)})

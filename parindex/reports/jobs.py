@@ -10,14 +10,17 @@ import tempfile
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from parindex import indicators
 from parindex.access import visible_ward_ids
-from parindex.jobs.models import Job, JobKind
+from parindex.jobs.models import Job, JobKind, JobStatus
+from parindex.jobs.notifications import notify
 from parindex.jobs.services import JobError, Outcome, Progress, run, start
+from parindex.models import Role
 from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports.figures import Scope
@@ -68,6 +71,8 @@ def start_export(scope: Scope, period: Period, *, by, number: str, mask_personal
 
 def _export(job: Job, progress: Progress) -> Outcome:
     scope, period = _scope(job), _period(job)
+    if job.rows_total is None:
+        progress(0, log_rows(scope, period), force=True)
     preparer = full_name(job.owner) if job.owner_id else ""
     meta = default_meta(scope, number=job.params.get("number", ""), preparer=preparer)
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed once stored
@@ -124,3 +129,50 @@ def _send(job: Job, progress: Progress) -> Outcome:
 @task()
 def send_report(job_id: str) -> None:
     run(job_id, _send)
+
+
+def start_monthly(ward, period: Period) -> Job | None:
+    """Queue the scheduled report of ``ward`` for ``period``, unless one is queued, running or done."""
+    existing = Job.objects.filter(
+        kind=JobKind.MONTHLY_REPORT,
+        ward=ward,
+        params__start=period.start.isoformat(),
+        params__end=period.end.isoformat(),
+    ).exclude(status=JobStatus.FAILED)
+    if existing.exists():
+        return None
+    return start(
+        build_monthly_report,
+        kind=JobKind.MONTHLY_REPORT,
+        ward=ward,
+        title=_("Báo cáo định kỳ {} kỳ {}").format(ward.name, period.label),
+        params={**_period_params(period), "mask_personal": True},
+    )
+
+
+def _monthly(job: Job, progress: Progress) -> Outcome:
+    outcome = _export(job, progress)
+    ward, period = job.ward, _period(job)
+    url = reverse("jobs:detail", args=[job.pk])
+    readers = get_user_model().objects.filter(
+        Q(membership__role=Role.LEADER, membership__ward=ward)
+        | Q(membership__role=Role.CITY_VIEWER, membership__city=ward.city_id),
+        is_active=True,
+    )
+
+    def commit() -> str:
+        notify(
+            readers,
+            key="monthly:{}:{}:{}".format(ward.code, period.start.isoformat(), period.end.isoformat()),
+            text=_("Báo cáo kỳ {} của {} đã được lập; hãy xem và gửi.").format(period.label, ward.name),
+            url=url,
+            ward=ward,
+        )
+        return ""
+
+    return Outcome(file=outcome.file, file_name=outcome.file_name, commit=commit)
+
+
+@task()
+def build_monthly_report(job_id: str) -> None:
+    run(job_id, _monthly)
