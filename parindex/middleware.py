@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -17,3 +19,28 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SessionRenewalMiddleware:
+    """Keep the idle timeout without writing the session on every request.
+
+    SESSION_SAVE_EVERY_REQUEST would write the session store on each page (a database write per
+    request, contention between app servers). Instead an active session is marked modified, and
+    so saved with a new expiry, only when its last renewal is older than SESSION_RENEW_SECONDS;
+    the idle timeout is then exact to within that minute."""
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None or session.modified:
+            return response
+        now = int(time.time())
+        renewed = session.get(self.KEY)
+        if not isinstance(renewed, int) or now - renewed >= settings.SESSION_RENEW_SECONDS:
+            session[self.KEY] = now
+        return response

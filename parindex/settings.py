@@ -6,6 +6,7 @@ ImproperlyConfigured that names the variable and what it expects.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -126,6 +127,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "parindex.middleware.SessionRenewalMiddleware",
     "parindex.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -175,9 +177,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Session expires after this much inactivity (every request renews it).
+# Session expires after this much inactivity. Activity renews it, at most once a minute
+# (parindex.middleware.SessionRenewalMiddleware), not with a session write on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Failed-login throttling (django-axes): lock a username+address pair after 5 failures.
@@ -210,8 +214,31 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files (evidence, sent reports, job results) go through the storage API: a local folder by
+# default, S3-compatible object storage when S3_BUCKET is set, so any app server serves any file.
+S3_BUCKET = env_str("S3_BUCKET").strip()
+if S3_BUCKET:
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured("S3_BUCKET needs django-storages: pip install -e '.[s3]'.")
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("S3_ACCESS_KEY") or None,
+            "secret_key": env_str("S3_SECRET_KEY") or None,
+            "location": env_str("S3_PREFIX", "cchc"),
+            # Private objects, never overwritten; the portal streams them after its permission check.
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -244,6 +271,22 @@ CACHES = {
     if DEBUG
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "parindex_cache"}
 }
+# CACHE_URL=redis://... puts the cache and the sessions in Redis: app servers then share them
+# without a database round trip (Django's built-in Redis cache).
+CACHE_URL = env_str("CACHE_URL").strip()
+if CACHE_URL:
+    if urlparse(CACHE_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"CACHE_URL must start with redis://, rediss:// or unix://, got {CACHE_URL!r}."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "cchc",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 
 # Background work (exports, the report build, imports) goes through Django's tasks API
 # (django-tasks, the backport of django.tasks). Embedded default: the database backend, whose worker

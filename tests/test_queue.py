@@ -231,7 +231,7 @@ def _check_workbook(content: bytes) -> int:
 
 
 @pytest.mark.parametrize("world", ["database", pytest.param("rq", marks=needs_redis)], indirect=True)
-def test_export_started_on_one_server_is_built_by_the_worker_and_downloaded_from_the_other(world):
+def test_two_servers_share_exports_imports_and_sessions_and_a_dead_workers_job_is_requeued(world):
     worker = world.worker()
     first, second = world.server(), world.server()
     leader = Browser()
@@ -258,6 +258,24 @@ def test_export_started_on_one_server_is_built_by_the_worker_and_downloaded_from
     for server in (first, second):
         assert stranger.request(server + job_path)[0] == 404
         assert stranger.request(server + job_path + "file/")[0] == 404
+
+    # Import preview on one server, confirmation on the other: the staged file sits in the shared
+    # storage folder, its token in the shared session (Redis with the rq backend).
+    status, _h, body = leader.request(
+        first + "/reports/import/",
+        {"ward": WARD, "action": "preview", "csrfmiddlewaretoken": leader.csrf()},
+        files={"file": ("so-theo-doi.xlsx", content)},
+    )
+    html = body.decode()
+    assert status == 200 and 'data-testid="import-preview"' in html, html[-2000:]
+    token = re.search(r'name="token" value="(\w+)"', html).group(1)
+    status, headers, _body = leader.request(
+        second + "/reports/import/",
+        {"ward": WARD, "action": "confirm", "token": token, "csrfmiddlewaretoken": leader.csrf()},
+    )
+    assert status == 302 and headers["Location"].startswith("/reports/"), _body.decode()[-2000:]
+    status, _h, body = leader.request(second + headers["Location"])
+    assert "{} hồ sơ không đổi".format(rows) in body.decode()  # the log of these very dossiers
 
     # The worker is killed with a job in hand; the next worker to start puts it back in the queue.
     worker.kill()
