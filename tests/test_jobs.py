@@ -194,3 +194,55 @@ def test_a_job_runs_once_even_when_delivered_twice(march, chairperson, ward, set
     report_jobs.export_report.call(str(job.pk))
     job.refresh_from_db()
     assert job.attempts == 1 and job.finished_at == finished
+
+
+# --- Imports ----------------------------------------------------------------------------------------
+
+
+def test_confirmed_import_runs_as_a_job_and_its_copy_is_deleted(client, chairperson, ward, catalogue, media):
+    from dossiers.models import Dossier
+    from tests.test_imports import PROVINCIAL_ROWS, _provincial
+
+    client.force_login(chairperson)
+    upload = _provincial(PROVINCIAL_ROWS)
+    upload.name = "hoso.xlsx"
+    preview = client.post(reverse("reports:import"), {"ward": ward.code, "action": "preview", "file": upload})
+    response = client.post(
+        reverse("reports:import"), {"ward": ward.code, "action": "confirm", "token": preview.context["token"]}
+    )
+    job = Job.objects.get(kind=JobKind.DOSSIER_IMPORT)
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert job.status == JobStatus.DONE and Dossier.objects.count() == 3
+    assert job.message == "Đã nhập tệp hoso.xlsx: 3 hồ sơ mới, 0 hồ sơ cập nhật, 0 hồ sơ không đổi."
+    assert job.rows_total == job.rows_done == 3
+    assert not list((media / "jobs" / "imports").iterdir())
+
+
+def test_import_failing_at_the_second_row_writes_nothing(chairperson, ward, catalogue, media, monkeypatch):
+    from dossiers import workflow
+    from dossiers.models import Dossier, DossierEvent
+    from parindex.reports import imports
+    from tests.test_imports import PROVINCIAL_ROWS, _provincial
+
+    real = imports._apply_row
+    calls = []
+
+    def second_fails(row, **kwargs):
+        calls.append(row)
+        if len(calls) == 2:
+            raise workflow.WorkflowError("Ngày có kết quả trước ngày tiếp nhận.")
+        return real(row, **kwargs)
+
+    monkeypatch.setattr(imports, "_apply_row", second_fails)
+    job = report_jobs.start_import(_provincial(PROVINCIAL_ROWS), ward=ward, by=chairperson, name="hoso.xlsx")
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "Ngày có kết quả trước ngày tiếp nhận." in job.error
+    assert not Dossier.objects.exists() and not DossierEvent.objects.exists()
+    assert not list((media / "jobs" / "imports").iterdir())
+
+
+def test_unreadable_import_file_fails_with_the_readers_message(chairperson, ward, media):
+    job = report_jobs.start_import(io.BytesIO(b"hello"), ward=ward, by=chairperson, name="x.xlsx")
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "Excel" in job.error

@@ -24,6 +24,7 @@ class JobKind(models.TextChoices):
     DOSSIER_EXPORT = "dossier_export", _("Xuất danh sách hồ sơ")
     REPORT_SEND = "report_send", _("Lưu báo cáo đã gửi")
     MONTHLY_REPORT = "monthly_report", _("Lập báo cáo định kỳ")
+    DOSSIER_IMPORT = "dossier_import", _("Nhập hồ sơ từ Excel")
 
 
 class JobStatus(models.TextChoices):

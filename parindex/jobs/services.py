@@ -163,7 +163,7 @@ def _mark_done(job: Job, outcome: Outcome, url: str) -> None:
         outcome.file.close()
     job.result_name = outcome.file_name[:200]
     job.result_url = url[:300]
-    job.message = outcome.message[:500]
+    job.message = (outcome.message or job.message)[:500]  # ``commit`` may have written it
     job.status = JobStatus.DONE
     job.finished_at = job.heartbeat_at = timezone.now()
     if job.rows_total is not None:

@@ -7,9 +7,13 @@ with the job page; the worker runs the task functions below through ``parindex.j
 from __future__ import annotations
 
 import tempfile
+import uuid
 from datetime import date
+from typing import IO
 
 from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,6 +27,7 @@ from parindex.jobs.services import JobError, Outcome, Progress, run, start
 from parindex.models import Role
 from parindex.names import full_name
 from parindex.periods import Period
+from parindex.reports import imports
 from parindex.reports.figures import Scope
 from parindex.reports.sent import prepare_sent
 from parindex.reports.workbook import build_report, default_meta, report_filename
@@ -176,3 +181,54 @@ def _monthly(job: Job, progress: Progress) -> Outcome:
 @task()
 def build_monthly_report(job_id: str) -> None:
     run(job_id, _monthly)
+
+
+def start_import(source: IO[bytes], *, ward, by, name: str) -> Job:
+    """Queue the import of an uploaded dossier file the person has previewed and confirmed.
+
+    The file is copied to the storage API first (a worker on another machine reads it there, and
+    the upload's staging copy may go at once); the worker deletes the copy when it is done."""
+    stored = default_storage.save("jobs/imports/{}.xlsx".format(uuid.uuid4().hex), File(source))
+    return start(
+        import_dossiers,
+        kind=JobKind.DOSSIER_IMPORT,
+        owner=by,
+        ward=ward,
+        title=_("Nhập tệp {}").format(name)[:300],
+        params={"file": stored, "name": name[:200]},
+    )
+
+
+def _import(job: Job, progress: Progress) -> Outcome:
+    try:
+        with default_storage.open(job.params["file"], "rb") as handle:
+            plan = imports.preview(handle, ward=job.ward)
+    except imports.ImportFileError as exc:
+        raise JobError(str(exc)) from exc
+    progress(0, len(plan.rows), force=True)
+    if not plan.ok:
+        raise JobError(_("Tệp còn lỗi; chưa nhập hồ sơ nào. Hãy sửa tệp và tải lên lại."))
+
+    def commit() -> str:
+        # All or nothing, in the same transaction as marking the job done.
+        try:
+            result = imports.apply(plan, ward=job.ward, by=job.owner)
+        except imports.ImportFileError as exc:
+            raise JobError(str(exc)) from exc
+        job.message = _("Đã nhập tệp {}: {} hồ sơ mới, {} hồ sơ cập nhật, {} hồ sơ không đổi.").format(
+            job.params.get("name", ""), result.created, result.updated, result.unchanged
+        )
+        return "{}?ward={}".format(reverse("reports:index"), job.ward.code)
+
+    return Outcome(commit=commit)
+
+
+@task()
+def import_dossiers(job_id: str) -> None:
+    try:
+        run(job_id, _import)
+    finally:
+        # The applicants' data in the copy is not needed again, whatever happened.
+        params = Job.objects.filter(pk=job_id).values_list("params", flat=True).first() or {}
+        if params.get("file"):
+            default_storage.delete(params["file"])

@@ -307,25 +307,12 @@ def import_dossiers(request: HttpRequest) -> HttpResponse:
         if not token or saved.get("token") != token or saved.get("ward") != ward.code or not path.exists():
             messages.error(request, _("Phiên nhập tệp đã hết hạn. Hãy tải tệp lên lại."))
             return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
-        try:
-            with path.open("rb") as handle:
-                plan, result = imports.import_file(handle, ward=ward, by=request.user)
-        except imports.ImportFileError as exc:
-            plan, result = None, None
-            context["file_error"] = str(exc)
-            status = 400
-        if result is not None:
-            path.unlink(missing_ok=True)
-            request.session.pop(IMPORT_SESSION_KEY, None)
-            messages.success(
-                request,
-                _("Đã nhập tệp {}: {} hồ sơ mới, {} hồ sơ cập nhật, {} hồ sơ không đổi.").format(
-                    saved.get("name", ""), result.created, result.updated, result.unchanged
-                ),
-            )
-            return HttpResponseRedirect("{}?ward={}".format(reverse("reports:index"), ward.code))
-        context.update({"plan": plan, "token": token, "file_name": saved.get("name", "")})
-        status = 400
+        # The worker checks the file again and applies it (all or nothing); the job page says how.
+        with path.open("rb") as handle:
+            job = report_jobs.start_import(handle, ward=ward, by=request.user, name=saved.get("name", ""))
+        path.unlink(missing_ok=True)
+        request.session.pop(IMPORT_SESSION_KEY, None)
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
     elif request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
