@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
+from django_tasks import task
 
 from dossiers import calendar, classification, workflow
 from dossiers.forms import (
@@ -35,6 +37,8 @@ from dossiers.forms import (
 from dossiers.models import Dossier, DossierEvent, Procedure, Rating, Status
 from parindex.access import can_handle_dossiers, can_lead, current_ward, is_admin, visible_ward_ids
 from parindex.audit import changes, log_access
+from parindex.jobs import services as jobs
+from parindex.jobs.models import JobKind
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -142,6 +146,21 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
             qs = qs.filter(received_at__lt=calendar_start(data["received_to"] + timedelta(days=1)))
     qs = qs.select_related("procedure", "field", "ward").order_by("-received_at", "-id")
     if request.GET.get("export") == "xlsx":
+        total = qs.count()
+        if total > settings.EXPORT_INLINE_ROWS:
+            # Beyond a screenful the worker writes it; the officer gets the job page at once.
+            job = jobs.start(
+                export_list,
+                kind=JobKind.DOSSIER_EXPORT,
+                owner=request.user,
+                # A city reader's drill-down spans wards: the job is the city's, like its rows.
+                ward=ward if not drill or len(visible_ward_ids(request.user)) == 1 else None,
+                city=ward.city if ward is not None else None,
+                title=_("Danh sách hồ sơ ({} hồ sơ)").format(total),
+                params={"query": jobs.dump_query(qs)},
+                rows_total=total,
+            )
+            return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
         return _export_xlsx(qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -168,6 +187,10 @@ def calendar_start(day: date):
 
 
 def _export_xlsx(qs) -> FileResponse:
+    return FileResponse(_write_xlsx(qs), as_attachment=True, filename="ho-so.xlsx")
+
+
+def _write_xlsx(qs, progress=None):
     from dossiers.privacy import mask_id, mask_phone
     from parindex.reports import xlsx
 
@@ -193,7 +216,9 @@ def _export_xlsx(qs) -> FileResponse:
         row_style=xlsx.HEADER,
     )
     # iterator(): rows stream from the cursor, memory stays flat on a year's register.
-    for d in qs.iterator(chunk_size=2000):
+    for index, d in enumerate(qs.iterator(chunk_size=2000), start=1):
+        if progress is not None and index % 2000 == 0:
+            progress(index)
         kind = classification.classify(d, timezone.localdate()) if d.status != Status.SUPPLEMENT else "within"
         sheet.append(
             [
@@ -212,10 +237,22 @@ def _export_xlsx(qs) -> FileResponse:
             ],
             row_style=xlsx.CELL,
         )
-    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse (or the job) closes it
     wb.save(tmp)
     tmp.seek(0)
-    return FileResponse(tmp, as_attachment=True, filename="ho-so.xlsx")
+    return tmp
+
+
+def _export_list_job(job, progress) -> jobs.Outcome:
+    return jobs.Outcome(
+        file=_write_xlsx(jobs.load_query(Dossier, job.params["query"]), progress), file_name="ho-so.xlsx"
+    )
+
+
+@task()
+def export_list(job_id: str) -> None:
+    """The register's export beyond a screenful, on the worker (see ``index``)."""
+    jobs.run(job_id, _export_list_job)
 
 
 def _handle_ward_or_403(request: HttpRequest):

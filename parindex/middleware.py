@@ -39,8 +39,12 @@ class SessionRenewalMiddleware:
         session = getattr(request, "session", None)
         if session is None or session.session_key is None or session.modified:
             return response
-        now = int(time.time())
         renewed = session.get(self.KEY)
-        if not isinstance(renewed, int) or now - renewed >= settings.SESSION_RENEW_SECONDS:
-            session[self.KEY] = now
+        if not isinstance(renewed, int) or int(time.time()) - renewed >= settings.SESSION_RENEW_SECONDS:
+            mark_renewed(session)
         return response
+
+
+def mark_renewed(session) -> None:
+    """Stamp the session as renewed now (it is saved with a new expiry with this request)."""
+    session[SessionRenewalMiddleware.KEY] = int(time.time())

@@ -246,3 +246,41 @@ def test_unreadable_import_file_fails_with_the_readers_message(chairperson, ward
     job = report_jobs.start_import(io.BytesIO(b"hello"), ward=ward, by=chairperson, name="x.xlsx")
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and "Excel" in job.error
+
+
+# --- The register's export ---------------------------------------------------------------------------
+
+
+def test_register_export_beyond_a_screenful_is_a_job_with_the_filtered_rows(
+    client, officer_datdai, officer_other_ward, make_dossier, business, settings, media
+):
+    from tests.dossiers_fixtures import at
+
+    for day in (4, 5, 6):
+        make_dossier(business, at(2024, 3, day, 9), name="Người ngày {}".format(day))
+    settings.EXPORT_INLINE_ROWS = 1
+    client.force_login(officer_datdai)
+    response = client.get("/dossiers/", {"export": "xlsx", "q": "Người ngày", "received_from": "2024-03-05"})
+    job = Job.objects.get(kind=JobKind.DOSSIER_EXPORT)
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert job.status == JobStatus.DONE and job.rows_total == 2 and job.ward == officer_datdai.membership.ward
+    rows = list(load_workbook(job.result_file.open("rb")).active.iter_rows(values_only=True))
+    assert sorted(r[3] for r in rows[1:]) == ["Người ngày 5", "Người ngày 6"]
+    client.force_login(officer_other_ward)
+    assert client.get(reverse("jobs:file", args=[job.pk])).status_code == 404
+
+
+def test_a_tampered_stored_query_is_refused(officer_datdai, make_dossier, business, media):
+    from dossiers.models import Dossier
+    from dossiers.views import export_list
+
+    token = services.dump_query(Dossier.objects.filter(ward=officer_datdai.membership.ward))
+    job = services.start(
+        export_list,
+        kind=JobKind.DOSSIER_EXPORT,
+        owner=officer_datdai,
+        ward=officer_datdai.membership.ward,
+        params={"query": "x" + token},
+    )
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and not job.result_file

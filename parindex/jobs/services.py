@@ -13,8 +13,10 @@ its page is looked at) puts such a job back in the queue when its work can safel
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
+import pickle
 import socket
 import time
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
+from django.core import signing
 from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import F
@@ -240,3 +243,21 @@ def sweep_stale(*, now: datetime | None = None) -> int:
     """Recover every interrupted job; returns how many there were. Run when a worker starts."""
     now = now or timezone.now()
     return sum(recover(job, now=now) for job in Job.objects.filter(status=JobStatus.RUNNING))
+
+
+_QUERY_SALT = "parindex.jobs.query"
+
+
+def dump_query(queryset) -> str:
+    """A list's filtered queryset, for a worker to run later: Django's documented way is to pickle
+    ``queryset.query``. Signed, so a row edited in the database cannot make a worker unpickle
+    anything but what the portal wrote."""
+    raw = base64.b64encode(pickle.dumps(queryset.query)).decode()
+    return signing.Signer(salt=_QUERY_SALT).sign(raw)
+
+
+def load_query(model, token: str):
+    raw = signing.Signer(salt=_QUERY_SALT).unsign(token)
+    queryset = model.objects.all()
+    queryset.query = pickle.loads(base64.b64decode(raw))  # noqa: S301 - signed by this portal
+    return queryset
