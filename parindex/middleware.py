@@ -4,6 +4,8 @@ from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
+from parindex import dbrouter
+
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
     """Vietnamese unless the user picked another language with the switch.
@@ -48,3 +50,35 @@ class SessionRenewalMiddleware:
 def mark_renewed(session) -> None:
     """Stamp the session as renewed now (it is saved with a new expiry with this request)."""
     session[SessionRenewalMiddleware.KEY] = int(time.time())
+
+
+class ReplicaReadsMiddleware:
+    """GET pages of ``dbrouter.REPLICA_VIEWS`` read from the replica, unless this browser wrote
+    something in the last ``REPLICA_PIN_SECONDS`` (then they read their own write on the primary).
+    Installed only when ``DATABASE_REPLICA_URL`` is set."""
+
+    COOKIE = "cchc_primary"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            response.set_cookie(
+                self.COOKIE, "1", max_age=settings.REPLICA_PIN_SECONDS, httponly=True, samesite="Lax",
+                secure=not settings.DEBUG,
+            )  # fmt: skip
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if (
+            request.method == "GET"
+            and match is not None
+            and match.view_name in dbrouter.REPLICA_VIEWS
+            and self.COOKIE not in request.COOKIES
+        ):
+            with dbrouter.replica_reads():
+                return view_func(request, *view_args, **view_kwargs)
+        return None

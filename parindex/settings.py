@@ -139,6 +139,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+if env_str("DATABASE_REPLICA_URL"):
+    MIDDLEWARE.append("parindex.middleware.ReplicaReadsMiddleware")
 
 ROOT_URLCONF = "parindex.urls"
 WSGI_APPLICATION = "parindex.wsgi.application"
@@ -162,6 +164,18 @@ TEMPLATES = [
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL streaming replica for the dashboards', reports' and lists' reads (parindex/dbrouter.py).
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10, minimum=1)
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = env_database("DATABASE_REPLICA_URL", "")
+    if (
+        DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]
+        or "sqlite" in DATABASES["replica"]["ENGINE"]
+    ):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a PostgreSQL replica of DATABASE_URL.")
+    # Tests run against the primary's test database; the replica has the same (it replays it).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["parindex.dbrouter.ReplicaRouter"]
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
