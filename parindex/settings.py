@@ -331,6 +331,8 @@ if TASKS_BACKEND == "rq":
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 # A running job writes a heartbeat while it works; one silent for this long is marked failed.
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 300, minimum=10)
+# Finished jobs and their files are deleted after this many days (run_schedule).
+JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 14, minimum=1)
 # Exports of at most this many rows answer in the request; larger ones go to the queue.
 EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 500)
 

@@ -117,3 +117,20 @@ def test_plan_task_leads_hear_7_3_and_1_days_before(ward, chairperson, officer_t
         "Nhiệm vụ \u201cNhiệm vụ 2\u201d đến hạn ngày 13/03/2023 (còn 3 ngày).",
     ]
     assert Notification.objects.filter(recipient=officer_datdai).count() == 1
+
+
+def test_old_finished_jobs_are_deleted_with_their_files(march, ward, other_ward, media, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    call_command("run_schedule", date="2023-03-15")
+    old, recent = Job.objects.order_by("ward__code")
+    Job.objects.filter(pk=old.pk).update(
+        finished_at=timezone.now() - timedelta(days=settings.JOB_KEEP_DAYS + 1)
+    )
+    name = old.result_file.name
+    assert old.result_file.storage.exists(name)
+    call_command("run_schedule", date="2023-03-16")
+    assert list(Job.objects.all()) == [recent]
+    assert not old.result_file.storage.exists(name)

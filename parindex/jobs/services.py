@@ -261,3 +261,16 @@ def load_query(model, token: str):
     queryset = model.objects.all()
     queryset.query = pickle.loads(base64.b64decode(raw))  # noqa: S301 - signed by this portal
     return queryset
+
+
+def prune(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete finished jobs (and their files: exports hold applicants' data) older than that."""
+    now = now or timezone.now()
+    old = Job.objects.filter(status__in=[JobStatus.DONE, JobStatus.FAILED], finished_at__lt=now - older_than)
+    count = 0
+    for job in old.iterator():
+        if job.result_file:
+            job.result_file.delete(save=False)
+        job.delete()
+        count += 1
+    return count

@@ -3,17 +3,19 @@
 On the 15th (the official month closed on the 14th) and on the 1st (calendar months) the report
 of every ward is queued and its leader and the city are notified when it is built; every day,
 officers hear about dossiers due on the next working day or overdue, and plan tasks due in 7, 3
-or 1 days. Running it twice on the same day queues and notifies nothing new.
+or 1 days; finished jobs older than JOB_KEEP_DAYS are deleted with their files. Running it twice on the same day queues and notifies nothing new.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from dossiers import reminders as dossier_reminders
+from parindex.jobs.services import prune
 from parindex.reports.schedule import period_due, start_monthly_reports
 from tasks import reminders as task_reminders
 
@@ -33,6 +35,10 @@ class Command(BaseCommand):
         dossiers = dossier_reminders.remind(day)
         tasks = task_reminders.remind(day)
         self.stdout.write("Reminders {}: {} dossier, {} task notice(s).".format(day, dossiers, tasks))
+        pruned = prune(older_than=timedelta(days=settings.JOB_KEEP_DAYS))
+        self.stdout.write(
+            "Deleted {} finished job(s) older than {} days.".format(pruned, settings.JOB_KEEP_DAYS)
+        )
 
     @staticmethod
     def _day(raw: str | None) -> date:
