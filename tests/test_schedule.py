@@ -134,3 +134,17 @@ def test_old_finished_jobs_are_deleted_with_their_files(march, ward, other_ward,
     call_command("run_schedule", date="2023-03-16")
     assert list(Job.objects.all()) == [recent]
     assert not old.result_file.storage.exists(name)
+
+
+def test_notices_are_mailed_after_commit_when_configured(
+    march, ward, other_ward, chairperson, media, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.NOTIFY_BY_EMAIL = True
+    settings.PORTAL_URL = "https://cchc.example.gov.vn"
+    chairperson.email = "chutich@example.gov.vn"
+    chairperson.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_schedule", date="2023-03-15")
+    job = Job.objects.get(ward=ward)
+    assert [m.to for m in mailoutbox] == [["chutich@example.gov.vn"]]
+    assert "https://cchc.example.gov.vn{}".format(reverse("jobs:detail", args=[job.pk])) in mailoutbox[0].body

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 
 from parindex.jobs.models import Notification
 from parindex.models import Ward
@@ -30,12 +31,16 @@ def notify(users: Iterable, *, key: str, text: str, url: str = "", ward: Ward | 
         ignore_conflicts=True,  # a concurrent run gave the same notice: the unique key keeps one
     )
     if settings.NOTIFY_BY_EMAIL:
-        for user in fresh:
-            if user.email:
-                try:
-                    body = "{}\n\n{}{}".format(text, settings.PORTAL_URL, url) if url else text
-                    send_mail(text[:150], body, None, [user.email])
-                except OSError:
-                    # The portal notice is the record; a mail server that is down must not stop the run.
-                    logger.warning("could not e-mail notice %s to user %s", key, user.pk)
+        # After the commit: a slow mail server holds no transaction, a rolled-back notice sends nothing.
+        transaction.on_commit(lambda: _mail([u for u in fresh if u.email], key=key, text=text, url=url))
     return len(fresh)
+
+
+def _mail(users: list, *, key: str, text: str, url: str) -> None:
+    body = "{}\n\n{}{}".format(text, settings.PORTAL_URL, url) if url else text
+    for user in users:
+        try:
+            send_mail(text[:150], body, None, [user.email])
+        except OSError:
+            # The portal notice is the record; a mail server that is down must not stop the run.
+            logger.warning("could not e-mail notice %s to user %s", key, user.pk)
