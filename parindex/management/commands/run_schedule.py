@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from dossiers import reminders as dossier_reminders
-from parindex.jobs.services import prune
+from parindex.jobs.services import prune, sweep_stale
 from parindex.reports.schedule import period_due, start_monthly_reports
 from tasks import reminders as task_reminders
 
@@ -35,6 +35,9 @@ class Command(BaseCommand):
         dossiers = dossier_reminders.remind(day)
         tasks = task_reminders.remind(day)
         self.stdout.write("Reminders {}: {} dossier, {} task notice(s).".format(day, dossiers, tasks))
+        recovered = sweep_stale()  # a worker that died on another machine, its job unseen since
+        if recovered:
+            self.stdout.write("Recovered {} interrupted job(s).".format(recovered))
         pruned = prune(older_than=timedelta(days=settings.JOB_KEEP_DAYS))
         self.stdout.write(
             "Deleted {} finished job(s) older than {} days.".format(pruned, settings.JOB_KEEP_DAYS)
