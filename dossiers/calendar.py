@@ -24,6 +24,7 @@ create overrides and then roll back call ``clear_cache()``.
 from __future__ import annotations
 
 import itertools
+import time as time_module
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -51,22 +52,36 @@ def _package_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
     return days, workdays
 
 
+# The shared version is read at most once per VERSION_CHECK_SECONDS per process: a working-day
+# calculation costs no cache (with the database cache: no database) round trip; another process
+# sees an administrator's calendar change within those seconds, this process at once.
+VERSION_CHECK_SECONDS = 5.0
+_version_seen: list = [None, 0.0]  # [version, monotonic time it was read]
+
+
 def _version() -> object:
+    version, read_at = _version_seen
+    now = time_module.monotonic()
+    if version is not None and now - read_at < VERSION_CHECK_SECONDS:
+        return version
     version = cache.get(_VERSION_KEY)
     if version is None:
         version = uuid.uuid4().hex
         cache.set(_VERSION_KEY, version, None)
+    _version_seen[:] = [version, now]
     return version
 
 
 def bump_version(**_kwargs) -> None:
     """Invalidate every process's cached overrides (connected to CalendarDay save/delete)."""
     cache.set(_VERSION_KEY, uuid.uuid4().hex, None)
+    _version_seen[:] = [None, 0.0]
     _overrides_by_version.clear()
 
 
 def clear_cache() -> None:
     cache.delete(_VERSION_KEY)
+    _version_seen[:] = [None, 0.0]
     _overrides_by_version.clear()
 
 

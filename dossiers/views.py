@@ -9,6 +9,9 @@ from __future__ import annotations
 import tempfile
 from datetime import date, timedelta
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
@@ -24,6 +27,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
+from django_tasks import task
 
 from dossiers import calendar, classification, privacy, workflow, worklists
 from dossiers.forms import (
@@ -47,6 +51,8 @@ from parindex.access import (
     ward_code_from,
 )
 from parindex.audit import changes
+from parindex.jobs import services as jobs
+from parindex.jobs.models import JobKind
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -156,7 +162,22 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
             qs = qs.filter(received_at__lt=calendar_start(data["received_to"] + timedelta(days=1)))
     qs = qs.select_related("procedure", "field", "ward").order_by("-received_at", "-id")
     if params.get("export") == "xlsx":
-        return _export_xlsx(qs, request.user)
+        total = qs.count()
+        if total > settings.EXPORT_INLINE_ROWS:
+            # Beyond a screenful the worker writes it; the officer gets the job page at once.
+            job = jobs.start(
+                export_list,
+                kind=JobKind.DOSSIER_EXPORT,
+                owner=request.user,
+                # A city reader's drill-down spans wards: the job is the city's, like its rows.
+                ward=ward if not drill or len(visible_ward_ids(request.user)) == 1 else None,
+                city=ward.city if ward is not None else None,
+                title=_("Danh sách hồ sơ ({} hồ sơ)").format(total),
+                params={"query": jobs.dump_query(qs)},
+                rows_total=total,
+            )
+            return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
+        return FileResponse(_write_xlsx(qs, request.user), as_attachment=True, filename="ho-so.xlsx")
     page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
     # Search results, worklists and drill-downs are this same list: one place applies the rule.
     reads = privacy.UnmaskedReads(request.user)
@@ -200,7 +221,9 @@ def calendar_start(day: date):
     return start_of_day(day)
 
 
-def _export_xlsx(qs, user) -> FileResponse:
+def _write_xlsx(qs, user, progress=None):
+    """The register's rows as a workbook in a temporary file; ``user`` is the reader the
+    personal-data rule is applied for (and whose unmasked reads are logged)."""
     from parindex.reports import xlsx
 
     wb = xlsx.new_workbook()
@@ -226,7 +249,9 @@ def _export_xlsx(qs, user) -> FileResponse:
     )
     reads = privacy.UnmaskedReads(user)
     # iterator(): rows stream from the cursor, memory stays flat on a year's register.
-    for d in qs.iterator(chunk_size=2000):
+    for index, d in enumerate(qs.iterator(chunk_size=2000), start=1):
+        if progress is not None and index % 2000 == 0:
+            progress(index)
         personal = privacy.personal_data(d, full=reads(d))
         kind = classification.classify(d, timezone.localdate()) if d.status != Status.SUPPLEMENT else "within"
         sheet.append(
@@ -246,11 +271,22 @@ def _export_xlsx(qs, user) -> FileResponse:
             ],
             row_style=xlsx.CELL,
         )
-    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse (or the job) closes it
     wb.save(tmp)
     tmp.seek(0)
     reads.log(action="export xlsx")
-    return FileResponse(tmp, as_attachment=True, filename="ho-so.xlsx")
+    return tmp
+
+
+def _export_list_job(job, progress) -> jobs.Outcome:
+    qs = jobs.load_query(Dossier, job.params["query"])
+    return jobs.Outcome(file=_write_xlsx(qs, job.owner, progress), file_name="ho-so.xlsx")
+
+
+@task()
+def export_list(job_id: str) -> None:
+    """The register's export beyond a screenful, on the worker (see ``index``)."""
+    jobs.run(job_id, _export_list_job)
 
 
 def _handle_ward_or_403(request: HttpRequest):
@@ -593,7 +629,10 @@ PRINTS = {
 PRINTS_WITH_PERSONAL_DATA = {"01"}
 
 
-@xframe_options_sameorigin  # the dossier page prints form 01 from a frame right after logging
+# The dossier page prints form 01 from a frame right after logging: this page alone may be framed,
+# by the portal's own pages (X-Frame-Options and the CSP's frame-ancestors say the same).
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})
 def print_form(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     if number not in PRINTS:
         raise Http404("form")

@@ -1,9 +1,13 @@
+import time
+
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+
+from parindex import dbrouter
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -70,3 +74,64 @@ class RefuseNulBytesMiddleware:
         if request.method != "POST" or request.content_type != "application/x-www-form-urlencoded":
             return False
         return _has_nul(request.POST)
+
+
+class SessionRenewalMiddleware:
+    """Keep the idle timeout without writing the session on every request.
+
+    SESSION_SAVE_EVERY_REQUEST would write the session store on each page (a database write per
+    request, contention between app servers). Instead an active session is marked modified, and
+    so saved with a new expiry, only when its last renewal is older than SESSION_RENEW_SECONDS;
+    the idle timeout is then exact to within that minute."""
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None or session.modified:
+            return response
+        renewed = session.get(self.KEY)
+        if not isinstance(renewed, int) or int(time.time()) - renewed >= settings.SESSION_RENEW_SECONDS:
+            mark_renewed(session)
+        return response
+
+
+def mark_renewed(session) -> None:
+    """Stamp the session as renewed now (it is saved with a new expiry with this request)."""
+    session[SessionRenewalMiddleware.KEY] = int(time.time())
+
+
+class ReplicaReadsMiddleware:
+    """GET pages of ``dbrouter.REPLICA_VIEWS`` read from the replica, unless this browser wrote
+    something in the last ``REPLICA_PIN_SECONDS`` (then they read their own write on the primary).
+    Installed only when ``DATABASE_REPLICA_URL`` is set."""
+
+    COOKIE = "cchc_primary"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            response.set_cookie(
+                self.COOKIE, "1", max_age=settings.REPLICA_PIN_SECONDS, httponly=True, samesite="Lax",
+                secure=not settings.DEBUG,
+            )  # fmt: skip
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if (
+            request.method == "GET"
+            and match is not None
+            and match.view_name in dbrouter.REPLICA_VIEWS
+            and self.COOKIE not in request.COOKIES
+        ):
+            with dbrouter.replica_reads():
+                return view_func(request, *view_args, **view_kwargs)
+        return None

@@ -6,6 +6,7 @@ ImproperlyConfigured that names the variable and what it expects.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -115,7 +116,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "parindex",
+    "parindex.jobs",
     "parindex.staffing",
     "parindex.reports",
     "dossiers",
@@ -126,6 +130,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "parindex.middleware.SessionRenewalMiddleware",
     "parindex.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -140,6 +145,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+if env_str("DATABASE_REPLICA_URL"):
+    MIDDLEWARE.append("parindex.middleware.ReplicaReadsMiddleware")
 
 ROOT_URLCONF = "parindex.urls"
 WSGI_APPLICATION = "parindex.wsgi.application"
@@ -163,6 +170,18 @@ TEMPLATES = [
 
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL streaming replica for the dashboards', reports' and lists' reads (parindex/dbrouter.py).
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10, minimum=1)
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = env_database("DATABASE_REPLICA_URL", "")
+    if (
+        DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]
+        or "sqlite" in DATABASES["replica"]["ENGINE"]
+    ):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a PostgreSQL replica of DATABASE_URL.")
+    # Tests run against the primary's test database; the replica has the same (it replays it).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["parindex.dbrouter.ReplicaRouter"]
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -178,9 +197,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Session expires after this much inactivity (every request renews it).
+# Session expires after this much inactivity. Activity renews it, at most once a minute
+# (parindex.middleware.SessionRenewalMiddleware), not with a session write on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Failed-login throttling (django-axes, parindex/lockout.py): an account is locked from one address
@@ -219,8 +240,31 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files (evidence, sent reports, job results) go through the storage API: a local folder by
+# default, S3-compatible object storage when S3_BUCKET is set, so any app server serves any file.
+S3_BUCKET = env_str("S3_BUCKET").strip()
+if S3_BUCKET:
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured("S3_BUCKET needs django-storages: pip install -e '.[s3]'.")
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("S3_ACCESS_KEY") or None,
+            "secret_key": env_str("S3_SECRET_KEY") or None,
+            "location": env_str("S3_PREFIX", "cchc"),
+            # Private objects, never overwritten; the portal streams them after its permission check.
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -282,6 +326,67 @@ CACHES = {
     if DEBUG
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": DATABASE_CACHE_TABLE}
 }
+# CACHE_URL=redis://... puts the cache and the sessions in Redis: app servers then share them
+# without a database round trip (Django's built-in Redis cache).
+CACHE_URL = env_str("CACHE_URL").strip()
+if CACHE_URL:
+    if urlparse(CACHE_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"CACHE_URL must start with redis://, rediss:// or unix://, got {CACHE_URL!r}."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "cchc",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
+# Background work (exports, the report build, imports) goes through Django's tasks API
+# (django-tasks, the backport of django.tasks). Embedded default: the database backend, whose worker
+# `make run` starts beside gunicorn. Production: TASKS_BACKEND=rq with REDIS_URL, worked by rq.
+# "immediate" runs each task inside the request (the test suite's default; never in production).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database").strip().lower()
+REDIS_URL = env_str("REDIS_URL").strip()
+if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+    raise ImproperlyConfigured(
+        f"REDIS_URL must start with redis://, rediss:// or unix://, got {REDIS_URL!r}. "
+        "Example: redis://127.0.0.1:6379/0"
+    )
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, got {TASKS_BACKEND!r}."
+    )
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL, e.g. redis://127.0.0.1:6379/0.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    # A city's year export takes about a minute; an hour is the ceiling before rq kills the job.
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+# A running job writes a heartbeat while it works; one silent for this long is marked failed.
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 300, minimum=10)
+# Finished jobs and their files are deleted after this many days (run_schedule).
+JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 14, minimum=1)
+# Exports of at most this many rows answer in the request; larger ones go to the queue.
+EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 500)
+
+# Scheduled notices (monthly reports built, deadlines near) are also e-mailed when this is on and
+# Django's EMAIL_* settings reach a mail server; links in the mail start with PORTAL_URL.
+NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", False)
+PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@localhost")
 
 LOGGING = {
     "version": 1,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.signals import user_logged_in
 from django.core.management import call_command
 from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
+from parindex.middleware import mark_renewed
 from parindex.models import Membership, Role
 
 ADMIN_GROUP = "Quản trị viên"
@@ -66,3 +68,10 @@ def _admin_membership(sender, instance: Membership, **kwargs):
             user.is_staff = True
             user.save(update_fields=["is_staff"])
         user.groups.add(ensure_admin_group())
+
+
+@receiver(user_logged_in, dispatch_uid="session_renewed_at_login")
+def _session_renewed_at_login(sender, request, **kwargs) -> None:
+    # The login writes the session anyway: the next minute of pages needs no session write.
+    if request is not None and hasattr(request, "session"):
+        mark_renewed(request.session)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("tasks/", include("tasks.urls")),
     path("staffing/", include("parindex.staffing.urls")),
     path("reports/", include("parindex.reports.urls")),
+    path("jobs/", include("parindex.jobs.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -16,6 +16,13 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_inline(settings):
+    """Background tasks run inside the request in the fast suite; tests/test_queue.py runs them on
+    a real worker (database backend and Redis)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar_and_cache():
     """A rolled-back CalendarDay fires no signal, and rate-limit counters live in the cache: start
     and end every test with both empty."""

@@ -14,6 +14,7 @@ SQLite silently accepts them).
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from html.parser import HTMLParser
 
@@ -31,6 +32,7 @@ from hypothesis import strategies as st
 from dossiers import workflow
 from dossiers.views import rating_token
 from parindex import access, periods
+from parindex.jobs.models import Job, JobKind
 from parindex.reports import views as report_views
 from parindex.reports.figures import Scope
 from parindex.reports.sent import mark_sent
@@ -152,7 +154,12 @@ def world(
     recruitment = Recruitment.objects.filter(position__ward=ward).first()
     targets = create_default_targets(city=city, year=today.year)
     sent = mark_sent(Scope.for_ward(ward), periods.month(2023, 3), by=chairperson, number="15/BC-UBND")
+    job = Job.objects.create(
+        kind=JobKind.DOSSIER_EXPORT, owner=chairperson, ward=ward, title="Danh sách hồ sơ", params={}
+    )
     kwargs = {
+        "jobs:detail": [{"pk": job.pk}, {"pk": uuid.uuid4()}],
+        "jobs:file": [{"pk": job.pk}],
         "dossiers:detail": [{"pk": d.pk} for d in (received, waiting, late)],
         "dossiers:edit": [{"pk": received.pk}],
         "dossiers:move": [{"pk": received.pk, "name": "start"}],

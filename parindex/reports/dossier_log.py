@@ -151,14 +151,30 @@ LOG_FIELDS = (
 )
 
 
-def iter_log_rows(scope: Scope, period: Period, *, full_for: FullFor = None) -> Iterator[list]:
+def iter_log_rows(
+    scope: Scope,
+    period: Period,
+    *,
+    full_for: FullFor = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[list]:
+    """The log's rows; ``progress(rows_so_far)`` is told after each chunk (a queued export's bar)."""
     labels = _labels()
     rows = log_queryset(scope, period).only(*LOG_FIELDS)
     for index, dossier in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
         yield log_values(index, dossier, labels, full_for=full_for)
+        if progress is not None and index % CHUNK == 0:
+            progress(index)
 
 
-def write_log(workbook, scope: Scope, period: Period, *, full_for: FullFor = None) -> SheetWriter:
+def write_log(
+    workbook,
+    scope: Scope,
+    period: Period,
+    *,
+    full_for: FullFor = None,
+    progress: Callable[[int], None] | None = None,
+) -> SheetWriter:
     sheet = SheetWriter(
         workbook,
         SHEET_TITLE,
@@ -177,6 +193,6 @@ def write_log(workbook, scope: Scope, period: Period, *, full_for: FullFor = Non
     sheet.append([(str(c.header), xlsx.HEADER) for c in LOG_COLUMNS])
     # Only the date cells need a style (their number format); plain cells stay unstyled so a
     # 100k-row log writes fast.
-    for values in iter_log_rows(scope, period, full_for=full_for):
+    for values in iter_log_rows(scope, period, full_for=full_for, progress=progress):
         sheet.append(values)
     return sheet

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,55 +30,91 @@ class NumberTaken(ValueError):
         super().__init__(self.message)
 
 
-def _same_number(scope: Scope, number: str, year: int):
+def _same_number(*, ward, city, number: str, year: int):
     reports = SentReport.objects.filter(number=number, number_year=year)
-    if scope.is_city:
-        return reports.filter(city=scope.city, ward__isnull=True)
-    return reports.filter(ward=scope.wards[0])
+    if ward is None:
+        return reports.filter(city=city, ward__isnull=True)
+    return reports.filter(ward=ward)
 
 
-def mark_sent(scope: Scope, period: Period, *, by, number: str, at: datetime | None = None) -> SentReport:
-    at = at or timezone.now()
-    number = number.strip()
-    year = timezone.localtime(at).year
-    try:
-        return _mark_sent(scope, period, by=by, number=number, at=at, year=year)
-    except IntegrityError:
-        # Two leaders sent the same number at the same moment: the constraint kept one.
-        existing = _same_number(scope, number, year).first()
-        if existing is None:
-            raise
-        raise NumberTaken(existing) from None
+def _sender(scope: Scope) -> dict:
+    return {"ward": None if scope.is_city else scope.wards[0], "city": scope.city}
 
 
-@transaction.atomic
-def _mark_sent(scope: Scope, period: Period, *, by, number: str, at: datetime, year: int) -> SentReport:
-    existing = _same_number(scope, number, year).first()
+def check_number(scope: Scope, number: str, *, at: datetime | None = None) -> None:
+    """Refuse, before any work, a number this sender already used this year."""
+    year = timezone.localtime(at or timezone.now()).year
+    existing = _same_number(**_sender(scope), number=number.strip(), year=year).first()
     if existing is not None:
         raise NumberTaken(existing)
+
+
+def prepare_sent(
+    scope: Scope,
+    period: Period,
+    *,
+    by,
+    number: str,
+    at: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SentReport:
+    """Build the workbook and store its file; the row is returned unsaved (``save_sent``).
+
+    The build (a minute for a city's year) runs outside any transaction, so no lock is held while
+    the workbook is written; saving the row is one short insert."""
+    at = at or timezone.now()
+    number = number.strip()
+    check_number(scope, number, at=at)
     preparer = full_name(by)
     meta = default_meta(scope, number=number, report_date=timezone.localtime(at).date(), preparer=preparer)
     # The stored file goes up to the city: applicants' contact details stay in the ward.
-    handle, data = build_report_file(scope, period, meta=meta, full_for=privacy.UnmaskedReads(None))
-    with handle:
-        content = handle.read()
-    report = SentReport(
-        ward=None if scope.is_city else scope.wards[0],
-        city=scope.city,
-        period_start=period.start,
-        period_end=period.end,
-        period_kind=period.kind,
-        number=number,
-        number_year=year,
-        sent_at=at,
-        sent_by=by,
-        figures=data,
-        sha256=hashlib.sha256(content).hexdigest(),
+    handle, data = build_report_file(
+        scope, period, meta=meta, full_for=privacy.UnmaskedReads(None), progress=progress
     )
-    # FieldFile.save(save=False) stores the bytes without saving the row; the row is saved once.
-    report.file.save(report_filename(scope, period), ContentFile(content), save=False)
-    report.save()
+    digest = hashlib.sha256()
+    with handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+        handle.seek(0)
+        report = SentReport(
+            **_sender(scope),
+            period_start=period.start,
+            period_end=period.end,
+            period_kind=period.kind,
+            number=number,
+            number_year=timezone.localtime(at).year,
+            sent_at=at,
+            sent_by=by,
+            figures=data,
+            sha256=digest.hexdigest(),
+        )
+        # FieldFile.save(save=False) stores the bytes (storage API) without saving the row.
+        report.file.save(report_filename(scope, period), File(handle), save=False)
     return report
+
+
+def save_sent(report: SentReport) -> SentReport:
+    """Save a prepared report; a number another leader took meanwhile is refused by the
+    constraint, and the stored file goes with the refused row."""
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        report.file.delete(save=False)
+        existing = _same_number(
+            ward=report.ward, city=report.city, number=report.number, year=report.number_year
+        ).first()
+        if existing is None:
+            raise
+        raise NumberTaken(existing) from None
+    except Exception:
+        report.file.delete(save=False)  # no stored file without its row
+        raise
+    return report
+
+
+def mark_sent(scope: Scope, period: Period, *, by, number: str, at: datetime | None = None) -> SentReport:
+    return save_sent(prepare_sent(scope, period, by=by, number=number, at=at))
 
 
 def scope_of(report: SentReport) -> Scope:

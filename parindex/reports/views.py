@@ -38,9 +38,10 @@ from parindex.models import City, Membership, Role, Ward
 from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports import imports
+from parindex.reports import jobs as report_jobs
 from parindex.reports.figures import BIEU06_COLUMNS, Scope, cell_key, counts_from, figures
 from parindex.reports.models import SentReport
-from parindex.reports.sent import NumberTaken, live_differences, mark_sent
+from parindex.reports.sent import NumberTaken, check_number, live_differences
 from parindex.reports.workbook import XLSX_CONTENT_TYPE, build_report_file, default_meta, report_filename
 
 REPORT_NUMBER_MAX = 50  # SentReport.number's max_length
@@ -251,9 +252,16 @@ def download(request: HttpRequest) -> HttpResponse:
         preparer = full_name(found[0].user)
     number = request.GET.get("number", "")[:REPORT_NUMBER_MAX]
     meta = default_meta(scope, number=number if number.isprintable() else "", preparer=preparer)
+    rows = report_jobs.log_rows(scope, period)
+    if rows > settings.EXPORT_INLINE_ROWS:
+        # Beyond a screenful the worker builds it; the officer gets the job page at once.
+        job = report_jobs.start_export(
+            scope, period, by=user, number=meta.number, preparer=preparer, rows=rows
+        )
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
     # The dossier log shows each applicant by the one personal-data rule; unmasked rows are logged.
     reads = privacy.UnmaskedReads(user)
-    # Built into a temporary file, not memory: a city's year is large; FileResponse streams it.
+    # Built into a temporary file, not memory; FileResponse streams it.
     handle, _data = build_report_file(scope, period, meta=meta, full_for=reads)
     reads.log(action="report log", note="{} {}-{}".format(scope.code, period.start, period.end))
     return FileResponse(
@@ -290,21 +298,18 @@ def mark_sent_view(request: HttpRequest) -> HttpResponse:
         )
         return HttpResponseRedirect(back)
     try:
+        check_number(scope, number)  # refused at once, before any work is queued
         with idempotency.once(request, SENT_PURPOSE) as claim:
-            report = mark_sent(scope, period, by=request.user, number=number)
-            claim.done(back)
+            # The build runs on the worker; the job page says when the report is stored (and
+            # refuses the number there too if another leader took it meanwhile).
+            job = report_jobs.start_send(scope, period, by=request.user, number=number)
+            claim.done(reverse("jobs:detail", args=[job.pk]))
     except idempotency.AlreadyDone as done:
         return idempotency.to_first_result(request, done.url)
     except (idempotency.TokenRefused, NumberTaken) as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("Đã lưu báo cáo số {} kỳ {} là đã gửi. Số liệu và tệp được giữ nguyên.").format(
-                report.number, period.label
-            ),
-        )
-    return HttpResponseRedirect(back)
+        return HttpResponseRedirect(back)
+    return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
 
 
 def _visible_sent(request: HttpRequest, pk: int) -> SentReport:
@@ -375,32 +380,19 @@ def import_dossiers(request: HttpRequest) -> HttpResponse:
                 request, _("Đã hủy nhập tệp {}; chưa nhập hồ sơ nào.").format(saved.get("name", ""))
             )
             return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
-        done_url = "{}?ward={}".format(reverse("reports:index"), ward.code)
+        # The worker checks the file again and applies it (all or nothing); the job page says how.
         try:
             with idempotency.once(request, IMPORT_PURPOSE) as claim, path.open("rb") as handle:
-                plan, result = imports.import_file(handle, ward=ward, by=request.user)
-                if result is not None:
-                    claim.done(done_url)
+                job = report_jobs.start_import(handle, ward=ward, by=request.user, name=saved.get("name", ""))
+                claim.done(reverse("jobs:detail", args=[job.pk]))
         except idempotency.AlreadyDone as done:
             return idempotency.to_first_result(request, done.url)
         except idempotency.TokenRefused as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
-        except imports.ImportFileError as exc:
-            plan, result = None, None
-            context["file_error"] = str(exc)
         finally:
             uploads.discard(token)
-        if result is not None:
-            messages.success(
-                request,
-                _("Đã nhập tệp {}: {} hồ sơ mới, {} hồ sơ cập nhật, {} hồ sơ không đổi.").format(
-                    saved.get("name", ""), result.created, result.updated, result.unchanged
-                ),
-            )
-            return HttpResponseRedirect(done_url)
-        context.update({"plan": plan, "file_name": saved.get("name", "")})
-        status = 400
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
     elif request.method == "POST":
         upload = request.FILES.get("file")
         previous = request.session.pop(IMPORT_SESSION_KEY, None) or {}

@@ -12,6 +12,7 @@ tasks, and four per ward for staffing.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from typing import IO
 
@@ -76,19 +77,22 @@ def build_report(
     *,
     meta: ReportMeta | None = None,
     full_for: FullFor = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict:
     """Write the report workbook to ``output``; return the Biểu 06 figures it printed.
 
     ``full_for(dossier)`` says whose address and phone the dossier log shows in full: the reader's
     ``privacy.UnmaskedReads`` on a download, ``privacy.UnmaskedReads(None)`` (nobody) for a report
-    sent up to the city; ``None`` (everyone) only for server-side tools with no reader."""
+    sent up to the city; ``None`` (everyone) only for server-side tools with no reader.
+    ``progress`` is told the dossier log's rows written so far (the log is nearly all of a large
+    workbook's time)."""
     meta = meta or default_meta(scope)
     data = figures(scope, period)
     workbook = xlsx.new_workbook()
     write_bieu06(workbook, scope, period, data, meta)
     write_indicators(workbook, scope, period, indicators.summary(scope.ward_ids, period))
     write_late(workbook, scope, period)
-    write_log(workbook, scope, period, full_for=full_for)
+    write_log(workbook, scope, period, full_for=full_for, progress=progress)
     write_tasks(workbook, scope, period)
     write_staffing(workbook, scope, period)
     workbook.save(output)
@@ -96,11 +100,16 @@ def build_report(
 
 
 def build_report_file(
-    scope: Scope, period: Period, *, meta: ReportMeta | None = None, full_for: FullFor = None
+    scope: Scope,
+    period: Period,
+    *,
+    meta: ReportMeta | None = None,
+    full_for: FullFor = None,
+    progress: Callable[[int], None] | None = None,
 ):
     """The workbook in an anonymous temporary file (rewound), and the figures."""
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
-    data = build_report(scope, period, handle, meta=meta, full_for=full_for)
+    data = build_report(scope, period, handle, meta=meta, full_for=full_for, progress=progress)
     handle.seek(0)
     return handle, data
 

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from dossiers import workflow
 from dossiers.demo import load_catalogue_documents
@@ -55,7 +56,8 @@ def test_register_export_is_a_real_download_of_the_filtered_rows(
     login("diachinh")
     page.goto(page.base_url + "/dossiers/")
     page.fill("#id_q", "Bình")  # htmx swaps the rows
-    page.wait_for_function("document.querySelectorAll('[data-testid=dossier-table] tbody tr').length === 1")
+    # expect() polls from Python: a string predicate would be eval()ed in the page, which the CSP blocks.
+    expect(page.locator("[data-testid=dossier-table] tbody tr")).to_have_count(1)
     height = page.evaluate("document.documentElement.scrollHeight")
     with page.expect_download() as download:
         page.get_by_test_id("export-xlsx").click()
@@ -424,5 +426,9 @@ def test_officer_logs_a_dossier_by_keyboard_sees_fee_and_due_then_the_receipt_pr
     assert (dossier.procedure, dossier.applicant_name) == (birth, "Trần Thị Bình")
     assert dossier.documents.splitlines()[1] == "Giấy chứng sinh (bản chính, 1)"
     assert dossier.due_date.strftime("%d/%m/%Y") == due
-    page.wait_for_function("window.__printed === 1")
+    for _i in range(100):  # polled from Python (the CSP blocks eval()ed predicates)
+        if page.evaluate("window.__printed") == 1:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("window.__printed") == 1
     assert page.get_by_test_id("print-frame").get_attribute("src").endswith("/print/01/?autoprint=1")

@@ -1,0 +1,236 @@
+"""Report work done by the background worker: the workbook export and the "sent" snapshot.
+
+Views (and the scheduled monthly build) call ``start_export`` / ``start_send`` and answer at once
+with the job page; the worker runs the task functions below through ``parindex.jobs.services.run``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from datetime import date
+from typing import IO
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from dossiers import privacy
+from parindex import indicators
+from parindex.access import visible_ward_ids
+from parindex.jobs.models import Job, JobKind, JobStatus
+from parindex.jobs.notifications import notify
+from parindex.jobs.services import JobError, Outcome, Progress, run, start
+from parindex.models import Role
+from parindex.names import full_name
+from parindex.periods import Period
+from parindex.reports import imports
+from parindex.reports.figures import Scope
+from parindex.reports.sent import NumberTaken, prepare_sent, save_sent
+from parindex.reports.workbook import build_report, default_meta, report_filename
+
+
+def log_rows(scope: Scope, period: Period) -> int:
+    """Rows of the dossier log (the bulk of the workbook): one count query."""
+    return indicators.bucket_queryset(scope.ward_ids, period, "received").count()
+
+
+def _job_scope(scope: Scope) -> dict:
+    return {"ward": None, "city": scope.city} if scope.is_city else {"ward": scope.wards[0], "city": None}
+
+
+def _period_params(period: Period) -> dict:
+    return {"start": period.start.isoformat(), "end": period.end.isoformat(), "kind": period.kind}
+
+
+def _period(job: Job) -> Period:
+    p = job.params
+    return Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p.get("kind", "custom"))
+
+
+def _scope(job: Job) -> Scope:
+    if job.ward_id:
+        return Scope.for_ward(job.ward)
+    # A city job covers the wards its owner sees when it runs (all of them when scheduled).
+    ward_ids = visible_ward_ids(job.owner) if job.owner_id else None
+    scope = Scope.for_city(job.city, ward_ids=ward_ids)
+    if not scope.wards:
+        raise JobError(_("Bạn không còn quyền xem các phường của thành phố này."))
+    return scope
+
+
+def start_export(scope: Scope, period: Period, *, by, number: str, preparer: str, rows: int) -> Job:
+    """A download built on the worker: the dossier log follows the personal-data rule for ``by``
+    (the reader), and its unmasked rows are logged as the download's would be."""
+    return start(
+        export_report,
+        kind=JobKind.REPORT_EXPORT,
+        owner=by,
+        title=_("Báo cáo {} kỳ {}").format(scope.name, period.label),
+        params={**_period_params(period), "number": number, "preparer": preparer, "reader": "owner"},
+        rows_total=rows,
+        **_job_scope(scope),
+    )
+
+
+def _export(job: Job, progress: Progress) -> Outcome:
+    scope, period = _scope(job), _period(job)
+    if job.rows_total is None:
+        progress(0, log_rows(scope, period), force=True)
+    preparer = job.params.get("preparer") or (full_name(job.owner) if job.owner_id else "")
+    meta = default_meta(scope, number=job.params.get("number", ""), preparer=preparer)
+    # A scheduled report has no reader: everything masked, as in a report sent up.
+    reader = job.owner if job.owner_id and job.params.get("reader") == "owner" else None
+    reads = privacy.UnmaskedReads(reader)
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed once stored
+    build_report(scope, period, handle, meta=meta, full_for=reads, progress=progress)
+    reads.log(action="report log", note="{} {}-{}".format(scope.code, period.start, period.end))
+    handle.seek(0)
+    return Outcome(file=handle, file_name=report_filename(scope, period))
+
+
+@task()
+def export_report(job_id: str) -> None:
+    run(job_id, _export)
+
+
+def start_send(scope: Scope, period: Period, *, by, number: str, rows: int | None = None) -> Job:
+    return start(
+        send_report,
+        kind=JobKind.REPORT_SEND,
+        owner=by,
+        title=_("Lưu báo cáo số {} kỳ {}").format(number, period.label),
+        params={**_period_params(period), "number": number, "sender": by.pk},
+        rows_total=rows,
+        **_job_scope(scope),
+    )
+
+
+def _send(job: Job, progress: Progress) -> Outcome:
+    scope, period = _scope(job), _period(job)
+    sender = get_user_model().objects.get(pk=job.params["sender"])
+    try:
+        report = prepare_sent(scope, period, by=sender, number=job.params["number"], progress=progress)
+    except NumberTaken as exc:
+        raise JobError(exc.message) from exc
+
+    def commit() -> str:
+        try:
+            save_sent(report)
+        except NumberTaken as exc:
+            raise JobError(exc.message) from exc
+        return reverse("reports:sent_detail", args=[report.pk])
+
+    return Outcome(
+        commit=commit,
+        message=_("Đã lưu báo cáo số {} kỳ {} là đã gửi. Số liệu và tệp được giữ nguyên.").format(
+            report.number, period.label
+        ),
+    )
+
+
+@task()
+def send_report(job_id: str) -> None:
+    run(job_id, _send)
+
+
+def start_monthly(ward, period: Period) -> Job | None:
+    """Queue the scheduled report of ``ward`` for ``period``, unless one is queued, running or done."""
+    existing = Job.objects.filter(
+        kind=JobKind.MONTHLY_REPORT,
+        ward=ward,
+        params__start=period.start.isoformat(),
+        params__end=period.end.isoformat(),
+    ).exclude(status=JobStatus.FAILED)
+    if existing.exists():
+        return None
+    return start(
+        build_monthly_report,
+        kind=JobKind.MONTHLY_REPORT,
+        ward=ward,
+        title=_("Báo cáo định kỳ {} kỳ {}").format(ward.name, period.label),
+        params=_period_params(period),
+    )
+
+
+def _monthly(job: Job, progress: Progress) -> Outcome:
+    outcome = _export(job, progress)
+    ward, period = job.ward, _period(job)
+    url = reverse("jobs:detail", args=[job.pk])
+    readers = get_user_model().objects.filter(
+        Q(membership__role=Role.LEADER, membership__ward=ward)
+        | Q(membership__role=Role.CITY_VIEWER, membership__city=ward.city_id),
+        is_active=True,
+    )
+
+    def commit() -> str:
+        notify(
+            readers,
+            key="monthly:{}:{}:{}".format(ward.code, period.start.isoformat(), period.end.isoformat()),
+            text=_("Báo cáo kỳ {} của {} đã được lập; hãy xem và gửi.").format(period.label, ward.name),
+            url=url,
+            ward=ward,
+        )
+        return ""
+
+    return Outcome(file=outcome.file, file_name=outcome.file_name, commit=commit)
+
+
+@task()
+def build_monthly_report(job_id: str) -> None:
+    run(job_id, _monthly)
+
+
+def start_import(source: IO[bytes], *, ward, by, name: str) -> Job:
+    """Queue the import of an uploaded dossier file the person has previewed and confirmed.
+
+    The file is copied to the storage API first (a worker on another machine reads it there, and
+    the upload's staging copy may go at once); the worker deletes the copy when it is done."""
+    stored = default_storage.save("jobs/imports/{}.xlsx".format(uuid.uuid4().hex), File(source))
+    return start(
+        import_dossiers,
+        kind=JobKind.DOSSIER_IMPORT,
+        owner=by,
+        ward=ward,
+        title=_("Nhập tệp {}").format(name)[:300],
+        params={"file": stored, "name": name[:200]},
+    )
+
+
+def _import(job: Job, progress: Progress) -> Outcome:
+    try:
+        with default_storage.open(job.params["file"], "rb") as handle:
+            plan = imports.preview(handle, ward=job.ward)
+    except imports.ImportFileError as exc:
+        raise JobError(str(exc)) from exc
+    progress(0, len(plan.rows), force=True)
+    if not plan.ok:
+        raise JobError(_("Tệp còn lỗi; chưa nhập hồ sơ nào. Hãy sửa tệp và tải lên lại."))
+
+    def commit() -> str:
+        # All or nothing, in the same transaction as marking the job done.
+        try:
+            result = imports.apply(plan, ward=job.ward, by=job.owner)
+        except imports.ImportFileError as exc:
+            raise JobError(str(exc)) from exc
+        job.message = _("Đã nhập tệp {}: {} hồ sơ mới, {} hồ sơ cập nhật, {} hồ sơ không đổi.").format(
+            job.params.get("name", ""), result.created, result.updated, result.unchanged
+        )
+        return "{}?ward={}".format(reverse("reports:index"), job.ward.code)
+
+    return Outcome(commit=commit)
+
+
+@task()
+def import_dossiers(job_id: str) -> None:
+    try:
+        run(job_id, _import)
+    finally:
+        # The applicants' data in the copy is not needed again, whatever happened.
+        params = Job.objects.filter(pk=job_id).values_list("params", flat=True).first() or {}
+        if params.get("file"):
+            default_storage.delete(params["file"])
