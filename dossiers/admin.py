@@ -6,7 +6,7 @@ Dossiers themselves are never edited here: they change only through ``workflow``
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from dossiers.models import Agency, CalendarDay, Field, Procedure
+from dossiers.models import Agency, CalendarDay, Field, Procedure, WorkingHours
 
 
 @admin.register(Field)
@@ -24,7 +24,17 @@ class AgencyAdmin(admin.ModelAdmin):
 
 @admin.register(Procedure)
 class ProcedureAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "field", "valid_from", "valid_to", "same_day", "processing_days", "fee"]
+    list_display = [
+        "code",
+        "name",
+        "field",
+        "valid_from",
+        "valid_to",
+        "same_day",
+        "processing_days",
+        "processing_hours",
+        "fee",
+    ]
     list_filter = ["field", "same_day", "online_level"]
     search_fields = ["code", "name"]
     list_select_related = ["field"]
@@ -37,3 +47,21 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["note"]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(SimpleHistoryAdmin):
+    """Beside the days off and make-up days: the hours deadlines are counted in, per city."""
+
+    list_display = [
+        "city",
+        "valid_from",
+        "morning_start",
+        "morning_end",
+        "afternoon_start",
+        "afternoon_end",
+        "saturday_morning",
+    ]
+    list_filter = ["city", "saturday_morning"]
+    list_select_related = ["city"]
+    date_hierarchy = "valid_from"

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from dossiers import calendar, classification, workflow
+from dossiers import calendar, deadlines, workflow
 from dossiers.forms import (
     MOVE_FORMS,
     CatalogueImportForm,
@@ -50,7 +50,7 @@ WORKLISTS = {
     "overdue": "Quá hạn",
     "supplement": "Chờ bổ sung",
     "at_agency": "Đang ở cơ quan khác",
-    "apology": "Sắp đến hạn / quá hạn chưa có thư xin lỗi",
+    "apology": "Sắp đến hạn / quá hạn chưa có thư xin lỗi đúng hạn",
 }
 
 
@@ -68,7 +68,7 @@ def _apply_worklist(qs, name: str, user, today: date):
     if name == "due_tomorrow":
         return qs.due_on(calendar.next_working_day(today))
     if name == "overdue":
-        return qs.overdue_on(today)
+        return qs.overdue_at(timezone.now())
     if name == "supplement":
         return qs.waiting_supplement()
     if name == "at_agency":
@@ -193,8 +193,9 @@ def _export_xlsx(qs) -> FileResponse:
         row_style=xlsx.HEADER,
     )
     # iterator(): rows stream from the cursor, memory stays flat on a year's register.
+    now = timezone.now()
     for d in qs.iterator(chunk_size=2000):
-        kind = classification.classify(d, timezone.localdate()) if d.status != Status.SUPPLEMENT else "within"
+        kind = deadlines.classify(d, now=now)
         sheet.append(
             [
                 d.code,
@@ -205,10 +206,10 @@ def _export_xlsx(qs) -> FileResponse:
                 mask_phone(d.applicant_phone),
                 d.get_channel_display(),
                 d.received_at,
-                d.due_date,
+                d.due_at,
                 d.resolved_at,
                 d.get_status_display(),
-                _(classification.LABELS[kind]) if kind else "",
+                _(deadlines.LABELS[kind]) if kind else "",
             ],
             row_style=xlsx.CELL,
         )
@@ -260,8 +261,8 @@ def create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Đã tiếp nhận hồ sơ {code}, hẹn trả ngày {due}.").format(
-                        code=dossier.code, due=dossier.due_date.strftime("%d/%m/%Y")
+                    _("Đã tiếp nhận hồ sơ {code}, hẹn trả {due}.").format(
+                        code=dossier.code, due=workflow.receipt_moment(dossier.due_at)
                     ),
                 )
                 return redirect("dossiers:detail", pk=dossier.pk)
@@ -314,7 +315,8 @@ def _detail_context(request, dossier: Dossier, can_move: bool, *, errors: dict |
             forms[move] = form_class(initial={"at": now, "version": dossier.version}, prefix=move)
     events = DossierEvent.objects.filter(dossier=dossier).select_related("by")
     hops = dossier.hops.select_related("agency", "sent_by")
-    kind = classification.classify(dossier)
+    kind = deadlines.classify(dossier)
+    closed_late = kind == deadlines.LATE
     return {
         "dossier": dossier,
         "events": events,
@@ -326,8 +328,11 @@ def _detail_context(request, dossier: Dossier, can_move: bool, *, errors: dict |
         "can_move": can_move,
         "can_edit": can_move and "edit" in moves,
         "classification": kind,
-        "classification_label": _(classification.LABELS[kind]) if kind else "",
-        "late_agencies": classification.agencies_at_fault(dossier),
+        "classification_label": _(deadlines.LABELS[kind]) if kind else "",
+        "late_agencies": deadlines.agencies_at_fault(dossier),
+        # A late dossier without a timely letter: the gap is shown with the letter's form.
+        "apology_gap": (closed_late or kind == deadlines.OVERDUE)
+        and not dossier.apologies.filter(issued_late=False).exists(),
         "audit_entries": changes(dossier),
         "rating_url": request.build_absolute_uri(
             reverse("dossiers:public_rating", args=[rating_token(dossier)])
@@ -398,6 +403,8 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             workflow.withdraw(dossier, by=by, at=at, reason=data["reason"])
         elif name == "stop":
             workflow.stop(dossier, by=by, at=at, reason=data["reason"])
+        elif name == "extend_verification":
+            workflow.extend_verification(dossier, by=by, at=at, reason=data["reason"])
         elif name == "issue_apology":
             workflow.issue_apology(
                 dossier,
@@ -420,6 +427,14 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Đã ghi nhận: {move}.").format(move=_(workflow.MOVE_LABELS[name])))
+        if name == "resolve" and Dossier.objects.filter(pk=dossier.pk).late_without_apology().exists():
+            messages.warning(
+                request,
+                _(
+                    "Hồ sơ được giải quyết quá hạn mà chưa có thư xin lỗi đúng hạn. Hãy phát hành thư "
+                    "xin lỗi ở mục “Phát hành thư xin lỗi” bên dưới; hồ sơ ở lại danh sách cần xin lỗi."
+                ),
+            )
     return redirect("dossiers:detail", pk=dossier.pk)
 
 

@@ -40,10 +40,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
 
@@ -319,24 +320,21 @@ def _base_q(period: Period) -> Q:
     )
 
 
-def _bucket_qs(period: Period) -> dict[str, Q]:
-    """The condition of each bucket, to be applied inside ``_base_q``."""
-    from dossiers.models import ApologyLetter, Channel, Hop, Status
+def _bucket_qs(period: Period, *, now: datetime | None = None) -> dict[str, Q]:
+    """The condition of each bucket, to be applied inside ``_base_q``. Every deadline condition
+    comes from ``dossiers.deadlines``: the due moment in force at the period's end, judged on its
+    last day (or today, for a period not yet ended)."""
+    from dossiers import deadlines
+    from dossiers.models import Channel, Hop
 
     start_at, end_at = period.start_at, period.end_at
+    judge = deadlines.judged_at(end_at, now=now)
     new = Q(received_at__gte=start_at)
     resolved = Q(resolved_at__isnull=False, resolved_at__lt=end_at)
     in_progress = Q(resolved_at__isnull=True) | Q(resolved_at__gte=end_at)
-    within = in_progress & (Q(due_date__isnull=True) | Q(due_date__gte=period.end))
-    # Counted on time whatever the dates (and the only rows where a date may be missing).
-    on_time_anyway = (
-        Q(status__in=[Status.WITHDRAWN, Status.STOPPED])
-        | Q(due_date__isnull=True)
-        | Q(resolved_on__isnull=True)
-    )
-    dated = ~on_time_anyway
-    overdue = in_progress & Q(due_date__isnull=False, due_date__lt=period.end)
-    resolved_late = resolved & dated & Q(resolved_on__gt=F("due_date"))
+    overdue = in_progress & deadlines.open_overdue_q(end_at, judge)
+    within = in_progress & deadlines.open_within_q(end_at, judge)
+    resolved_late = resolved & deadlines.resolved_late_q()
     needs_apology = resolved_late | overdue
     # "Has a hop / a letter" as a scalar subquery (first id or NULL), not EXISTS: inside a
     # COUNT(...) FILTER PostgreSQL may turn an EXISTS into a hashed subplan that reads the whole
@@ -344,11 +342,9 @@ def _bucket_qs(period: Period) -> dict[str, Q]:
     # province's data (160 ms at 1M dossiers). A scalar subquery is always an index probe per
     # dossier, and only for the rows that reach it (docs/performance.md).
     first_hop = Subquery(Hop.objects.filter(dossier_id=OuterRef("pk")).order_by().values("id")[:1])
-    first_letter = Subquery(
-        ApologyLetter.objects.filter(dossier_id=OuterRef("pk")).order_by().values("id")[:1]
-    )
     has_hop = Q(IsNull(first_hop, False))
-    has_letter = Q(IsNull(first_letter, False))
+    # Only a letter issued before the due moment is a timely apology.
+    has_letter = deadlines.timely_letter_exists()
     circulated = new & (Q(e_circulated=True) | has_hop)
     fee_due = new & Q(fee__gt=0)
     return {
@@ -358,8 +354,8 @@ def _bucket_qs(period: Period) -> dict[str, Q]:
         "received_post": new & Q(channel=Channel.POST),
         "carried_over": Q(received_at__lt=start_at),
         "resolved": resolved,
-        "resolved_before": resolved & dated & Q(resolved_on__lt=F("due_date")),
-        "resolved_on_time": resolved & (on_time_anyway | Q(resolved_on=F("due_date"))),
+        "resolved_before": resolved & deadlines.resolved_before_q(),
+        "resolved_on_time": resolved & deadlines.resolved_on_time_q(),
         "resolved_late": resolved_late,
         "in_progress": in_progress,
         "in_progress_within": within,
@@ -387,10 +383,14 @@ def _accepted_dossiers(ward_ids: Iterable[int], field_id: int | None):
 
 
 def _cells(
-    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None
+    ward_ids: Iterable[int],
+    period: Period,
+    *,
+    field_id: int | None = None,
+    now: datetime | None = None,
 ) -> dict[tuple[int, int], tuple[DossierCounts, ServiceCounts]]:
     """One grouped aggregate query: every dossier bucket per (ward, field)."""
-    qs = _bucket_qs(period)
+    qs = _bucket_qs(period, now=now)
     names = COUNT_BUCKETS + SERVICE_BUCKETS
     aggregates = {name: Count("id", filter=qs[name]) if qs[name] else Count("id") for name in names}
     rows = (
@@ -409,14 +409,25 @@ def _cells(
 
 
 def dossier_counts(
-    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None
+    ward_ids: Iterable[int],
+    period: Period,
+    *,
+    field_id: int | None = None,
+    now: datetime | None = None,
 ) -> dict[tuple[int, int], DossierCounts]:
-    """Biểu 06 counts keyed by (ward_id, field_id); cells with no dossier are absent. One query."""
-    return {key: counts for key, (counts, _service) in _cells(ward_ids, period, field_id=field_id).items()}
+    """Biểu 06 counts keyed by (ward_id, field_id); cells with no dossier are absent. One query.
+    ``now`` (default: the present) judges a period not yet ended."""
+    cells = _cells(ward_ids, period, field_id=field_id, now=now)
+    return {key: counts for key, (counts, _service) in cells.items()}
 
 
 def bucket_queryset(
-    ward_ids: Iterable[int], period: Period, bucket: str, *, field_id: int | None = None
+    ward_ids: Iterable[int],
+    period: Period,
+    bucket: str,
+    *,
+    field_id: int | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Dossier]:
     """Exactly the dossiers counted in ``bucket`` (drill-down). Unknown bucket: ValueError."""
     from dossiers.models import Dossier
@@ -438,7 +449,8 @@ def bucket_queryset(
         return Dossier.objects.filter(Exists(letters))
     if bucket not in BUCKETS:
         raise ValueError(f"unknown bucket {bucket!r}")
-    return _accepted_dossiers(ward_ids, field_id).filter(_base_q(period) & _bucket_qs(period)[bucket])
+    condition = _bucket_qs(period, now=now)[bucket]
+    return _accepted_dossiers(ward_ids, field_id).filter(_base_q(period) & condition)
 
 
 SATISFIED_VALUES = ("very", "yes")
@@ -456,7 +468,11 @@ def _letters(ward_ids: list[int], period: Period, field_id: int | None):
 
 
 def service_counts(
-    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None
+    ward_ids: Iterable[int],
+    period: Period,
+    *,
+    field_id: int | None = None,
+    now: datetime | None = None,
 ) -> dict[tuple[int, int], tuple[DossierCounts, ServiceCounts]]:
     """Biểu 06 and service counts per (ward, field), ratings and apology letters included.
 
@@ -464,7 +480,7 @@ def service_counts(
     grouped by (ward, field).
     """
     ward_ids = list(ward_ids)
-    cells = _cells(ward_ids, period, field_id=field_id)
+    cells = _cells(ward_ids, period, field_id=field_id, now=now)
     letters = (
         _letters(ward_ids, period, field_id)
         .order_by()
