@@ -203,31 +203,46 @@ def closed_q() -> Q:
     return Q(status__in=CLOSED_STATUSES)
 
 
-def _resolved_q() -> Q:
+def _resolved_q(prefix: str = "") -> Q:
     # resolved_at is set exactly when a dossier is closed (resolved, returned, withdrawn, stopped).
-    return Q(resolved_at__isnull=False)
+    return Q(**{prefix + "resolved_at__isnull": False})
 
 
-def _on_time_anyway_q() -> Q:
+def _on_time_anyway_q(prefix: str = "") -> Q:
     return (
-        Q(outcome__in=_ENDED_BY_APPLICANT_OR_LAW)
-        | Q(status__in=(Status.WITHDRAWN, Status.STOPPED))
-        | Q(due_at__isnull=True)
+        Q(**{prefix + "outcome__in": _ENDED_BY_APPLICANT_OR_LAW})
+        | Q(**{prefix + "status__in": (Status.WITHDRAWN, Status.STOPPED)})
+        | Q(**{prefix + "due_at__isnull": True})
     )
 
 
-def resolved_before_q() -> Q:
-    return _resolved_q() & ~_on_time_anyway_q() & Q(resolved_on__lt=F("due_date"))
-
-
-def resolved_on_time_q() -> Q:
-    return _resolved_q() & (
-        _on_time_anyway_q() | (Q(resolved_on__gte=F("due_date")) & Q(resolved_at__lte=F("due_at")))
+def resolved_before_q(prefix: str = "") -> Q:
+    """``prefix`` ("dossier__") applies the rule from a related model (a hop)."""
+    return (
+        _resolved_q(prefix)
+        & ~_on_time_anyway_q(prefix)
+        & Q(**{prefix + "resolved_on__lt": F(prefix + "due_date")})
     )
 
 
-def resolved_late_q() -> Q:
-    return _resolved_q() & ~_on_time_anyway_q() & Q(resolved_at__gt=F("due_at"))
+def resolved_on_time_q(prefix: str = "") -> Q:
+    on_the_day = Q(**{prefix + "resolved_on__gte": F(prefix + "due_date")}) & Q(
+        **{prefix + "resolved_at__lte": F(prefix + "due_at")}
+    )
+    return _resolved_q(prefix) & (_on_time_anyway_q(prefix) | on_the_day)
+
+
+def resolved_late_q(prefix: str = "") -> Q:
+    return (
+        _resolved_q(prefix)
+        & ~_on_time_anyway_q(prefix)
+        & Q(**{prefix + "resolved_at__gt": F(prefix + "due_at")})
+    )
+
+
+def late_hop_q() -> Q:
+    """A hand-over the agency returned after its step's due date: that agency's lateness."""
+    return Q(result=Hop.Result.LATE)
 
 
 def due_in_force_expr(at: datetime):

@@ -709,6 +709,78 @@ def summary(ward_ids: Iterable[int], period: Period) -> IndicatorSummary:
 
 
 # ---------------------------------------------------------------------------------------------
+# Lateness by agency at fault: each hop's lateness belongs to its agency.
+
+
+@dataclass
+class AgencyLateness:
+    agency_id: int | None  # None: the ward itself (late with no late hop)
+    agency_name: str
+    late_hops: int = 0  # hops returned late in the period
+    late_hops_ward_in_time: int = 0  # of those, dossiers the ward still resolved before or on time
+    late_dossiers: int = 0  # dossiers late in the period (Biểu 06 col. 10 + 13) this agency made late
+
+
+def lateness_by_agency(
+    ward_ids: Iterable[int], period: Period, *, now: datetime | None = None
+) -> list[AgencyLateness]:
+    """Per agency: its late hops returned in the period (and how many of those dossiers the ward
+    still finished in time), and the period's late dossiers (resolved late, or overdue at its
+    end) with a late hop of that agency; late dossiers without any late hop are the ward's own.
+
+    Three queries: late hops per agency, late dossiers per agency, late dossiers in total.
+    """
+    from dossiers import deadlines
+    from dossiers.models import Hop
+
+    ward_ids = list(ward_ids)
+    result: dict[int | None, AgencyLateness] = {}
+
+    def row(agency_id, name) -> AgencyLateness:
+        return result.setdefault(agency_id, AgencyLateness(agency_id, name))
+
+    hops = (
+        Hop.objects.filter(
+            deadlines.late_hop_q(),
+            dossier__ward_id__in=ward_ids,
+            returned_at__gte=period.start_at,
+            returned_at__lt=period.end_at,
+        )
+        .order_by()
+        .values("agency_id", "agency__name")
+        .annotate(
+            n=Count("id"),
+            ward_in_time=Count(
+                "id",
+                filter=deadlines.resolved_before_q("dossier__") | deadlines.resolved_on_time_q("dossier__"),
+            ),
+        )
+    )
+    for h in hops:
+        r = row(h["agency_id"], h["agency__name"])
+        r.late_hops, r.late_hops_ward_in_time = h["n"], h["ward_in_time"]
+
+    qs = _bucket_qs(period, now=now)
+    late = _accepted_dossiers(ward_ids, None).filter(
+        _base_q(period) & (qs["resolved_late"] | qs["in_progress_overdue"])
+    )
+    by_agency = (
+        Hop.objects.filter(deadlines.late_hop_q(), dossier__in=late.values("id"))
+        .order_by()
+        .values("agency_id", "agency__name")
+        .annotate(n=Count("dossier_id", distinct=True))
+    )
+    for h in by_agency:
+        row(h["agency_id"], h["agency__name"]).late_dossiers = h["n"]
+    own = late.exclude(Exists(Hop.objects.filter(deadlines.late_hop_q(), dossier_id=OuterRef("pk")))).count()
+    if own:
+        row(None, str(_("Phường (không có bước trễ ở cơ quan khác)"))).late_dossiers = own
+    return sorted(
+        result.values(), key=lambda r: (r.agency_id is None, -r.late_dossiers, -r.late_hops, r.agency_name)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Monthly trend: one query, one set of filtered counts per calendar month of the period.
 
 TREND_MAX_MONTHS = 24

@@ -265,3 +265,37 @@ def test_receipt_prints_the_hour_of_the_due_moment(client, land, make_dossier, o
     page = client.get(reverse("dossiers:print", args=[d.pk, "01"])).content.decode()
     assert "17 giờ 00 phút, ngày 28/02/2024" in page
     assert "09 giờ 00 phút, ngày 07/02/2024" in page
+
+
+def test_lateness_by_agency_counts_late_hops_even_when_the_ward_was_on_time(
+    client, ward, land, land_office, make_dossier, officer_datdai, chairperson, django_assert_max_num_queries
+):
+    on_time = make_dossier(land, at(2024, 3, 4, 9))  # due 18/03
+    workflow.send_to_agency(
+        on_time, agency=land_office, by=officer_datdai, at=at(2024, 3, 4, 10), due_date=date(2024, 3, 8)
+    )
+    workflow.return_from_agency(on_time, by=officer_datdai, at=at(2024, 3, 12, 9))  # late at the office
+    workflow.resolve(on_time, by=officer_datdai, at=at(2024, 3, 15, 9))  # the ward is still in time
+    late = make_dossier(land, at(2024, 3, 1, 9))  # due 15/03
+    workflow.send_to_agency(
+        late, agency=land_office, by=officer_datdai, at=at(2024, 3, 1, 10), due_date=date(2024, 3, 8)
+    )
+    workflow.return_from_agency(late, by=officer_datdai, at=at(2024, 3, 20, 9))
+    workflow.resolve(late, by=officer_datdai, at=at(2024, 3, 21, 9))
+    own = make_dossier(land, at(2024, 3, 1, 9))
+    workflow.resolve(own, by=officer_datdai, at=at(2024, 3, 19, 9))
+    march = periods.month(2024, 3)
+    # 3 queries: late hops per agency, late dossiers per agency, the ward's own late dossiers.
+    with django_assert_max_num_queries(3):
+        rows = indicators.lateness_by_agency([ward.id], march, now=LATER)
+    office, ward_row = rows
+    assert (office.agency_id, office.late_hops, office.late_hops_ward_in_time, office.late_dossiers) == (
+        land_office.id,
+        2,
+        1,
+        1,
+    )
+    assert (ward_row.agency_id, ward_row.late_dossiers) == (None, 1)
+    client.force_login(chairperson)
+    page = client.get(reverse("agency_lateness"), {"ward": "BH", "from": "2024-03-01", "to": "2024-03-31"})
+    assert land_office.name in page.content.decode()

@@ -177,6 +177,41 @@ def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
     return sheet
 
 
+# --- Trễ hạn theo cơ quan -----------------------------------------------------------------------
+
+
+def write_lateness_by_agency(workbook, scope: Scope, period: Period) -> SheetWriter:
+    """Each hop's lateness to its agency: late hops (also where the ward still finished in time)
+    and the period's late dossiers by the agency that made them late."""
+    sheet = SheetWriter(workbook, "Trễ hạn theo cơ quan", widths=[6, 44, 16, 22, 20], freeze="C4")
+    sheet.line(
+        _("TRỄ HẠN THEO CƠ QUAN - {} - Từ ngày {} đến ngày {}").format(
+            scope.name, period.start.strftime("%d/%m/%Y"), period.end.strftime("%d/%m/%Y")
+        ),
+        xlsx.TITLE,
+    )
+    sheet.blank()
+    headers = [
+        _("STT"),
+        _("Cơ quan"),
+        _("Bước luân chuyển trễ hạn"),
+        _("trong đó phường vẫn giải quyết đúng hạn"),
+        _("Hồ sơ trễ hạn do cơ quan"),
+    ]
+    sheet.append([(h, xlsx.HEADER) for h in headers])
+    for index, r in enumerate(indicators.lateness_by_agency(scope.ward_ids, period), start=1):
+        sheet.append(
+            [
+                (index, xlsx.CELL_CENTER),
+                (r.agency_name, xlsx.CELL),
+                (r.late_hops, xlsx.NUMBER),
+                (r.late_hops_ward_in_time, xlsx.NUMBER),
+                (r.late_dossiers, xlsx.NUMBER),
+            ]
+        )
+    return sheet
+
+
 # --- Nhiệm vụ -----------------------------------------------------------------------------------
 
 
