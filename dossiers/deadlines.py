@@ -35,7 +35,16 @@ from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan
 from django.utils import timezone
 
 from dossiers import calendar
-from dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, ApologyLetter, DueChange, Hop, Outcome, Status
+from dossiers.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    ApologyLetter,
+    DossierEvent,
+    DueChange,
+    Hop,
+    Outcome,
+    Status,
+)
 
 BEFORE = "before"
 ON_TIME = "on_time"
@@ -144,6 +153,9 @@ def due_in_force(dossier, at: datetime) -> datetime | None:
     return found.due_at if found else None
 
 
+_UNSET = object()
+
+
 def classify_closed(dossier) -> str:
     if (
         dossier.outcome in _ENDED_BY_APPLICANT_OR_LAW
@@ -158,11 +170,14 @@ def classify_closed(dossier) -> str:
     return LATE
 
 
-def classify(dossier, *, at: datetime | None = None, now: datetime | None = None, judge=None) -> str | None:
+def classify(
+    dossier, *, at: datetime | None = None, now: datetime | None = None, judge=None, due=_UNSET
+) -> str | None:
     """Classification of one dossier at the cut-off ``at`` (exclusive; default now).
 
     ``judge`` is the moment open dossiers are compared with (``judged_at`` of the period; default
-    the cut-off itself). None for dossiers refused at reception or not yet received at ``at``.
+    the cut-off itself); ``due`` the due moment in force at ``at`` when already known. None for
+    dossiers refused at reception or not yet received at ``at``.
     """
     now = now or timezone.now()
     at = at or now
@@ -170,7 +185,8 @@ def classify(dossier, *, at: datetime | None = None, now: datetime | None = None
         return None
     if dossier.resolved_at is not None and dossier.resolved_at < at:
         return classify_closed(dossier)
-    due = due_in_force(dossier, at)
+    if due is _UNSET:  # else the caller read it with due_in_force_expr (drill-down lists)
+        due = due_in_force(dossier, at)
     judge = judge or min(at, now)
     if due is None or due >= judge:
         return WITHIN
@@ -303,3 +319,12 @@ def due_on_q(day: date) -> Q:
 def late_without_timely_letter_q() -> Q:
     """Closed late with no apology letter issued before the due moment."""
     return closed_q() & resolved_late_q() & ~timely_letter_exists()
+
+
+def status_at(at: datetime):
+    """SQL: the dossier's status just before ``at`` (the latest event before it)."""
+    return Subquery(
+        DossierEvent.objects.filter(dossier_id=OuterRef("pk"), at__lt=at)
+        .order_by("-at", "-id")
+        .values("to_status")[:1]
+    )

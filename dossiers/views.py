@@ -101,6 +101,16 @@ def _bucket_queryset(request: HttpRequest, form_field):
         qs = bucket_fn(ward_ids, period, request.GET["bucket"], field_id=int(field_id) if field_id else None)
     except (ValueError, KeyError, AttributeError):
         return None, _("Nhóm số liệu không hợp lệ.")
+    # Each row as it stood at the period's end: its status and the due moment then in force.
+    qs = qs.annotate(
+        as_of_status=deadlines.status_at(period.end_at), as_of_due=deadlines.due_in_force_expr(period.end_at)
+    )
+    request.drill_info = {
+        "label": indicators.BUCKET_LABELS.get(request.GET["bucket"], request.GET["bucket"]),
+        "period": period,
+        "end_at": period.end_at,
+        "judge": deadlines.judged_at(period.end_at),
+    }
     return qs.filter(ward_id__in=visible_ward_ids(request.user)), None
 
 
@@ -144,6 +154,13 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         return _export_xlsx(qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    drill_info = getattr(request, "drill_info", None)
+    if drill_info:
+        for d in page.object_list:
+            d.as_of_kind = deadlines.classify(
+                d, at=drill_info["end_at"], judge=drill_info["judge"], due=d.as_of_due
+            )
+            d.as_of_status_label = Status(d.as_of_status).label if d.as_of_status else ""
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -155,6 +172,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "bucket_error": bucket_error,
         "drill": drill,
+        "drill_info": drill_info,
         "can_create": ward is not None and can_handle_dossiers(request.user, ward),
     }
     template = "dossiers/dossier_rows.html" if _fragment(request) else "dossiers/dossier_list.html"

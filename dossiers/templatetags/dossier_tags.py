@@ -30,3 +30,8 @@ def working_time(minutes) -> str:
     """Working minutes as "2 giờ 30 phút"."""
     hours, rest = divmod(int(minutes or 0), 60)
     return _("{h} giờ {m} phút").format(h=hours, m=rest)
+
+
+@register.filter
+def deadline_kind_label(kind) -> str:
+    return _(deadlines.LABELS[kind]) if kind else ""
