@@ -348,8 +348,6 @@ class Dossier(models.Model):
     due_since = models.DateTimeField(_("hẹn trả áp dụng từ"), null=True, blank=True)
     due_paused = models.BooleanField(_("đang tạm dừng tính thời hạn"), default=False)
     paused_minutes = models.PositiveIntegerField(_("số phút làm việc tạm dừng"), default=0)
-    # Online: when the applicant submitted; received_at is when an officer accepted it.
-    submitted_at = models.DateTimeField(_("thời điểm nộp trực tuyến"), null=True, blank=True)
     # Set when the dossier is closed (resolved, withdrawn, stopped): the "resolved" columns count it.
     resolved_at = models.DateTimeField(_("thời điểm có kết quả"), null=True, blank=True)
     resolved_on = models.DateField(_("ngày có kết quả"), null=True, blank=True)

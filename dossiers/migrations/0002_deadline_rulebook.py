@@ -104,11 +104,6 @@ class Migration(migrations.Migration):
             field=models.PositiveIntegerField(default=0, verbose_name='số phút làm việc tạm dừng'),
         ),
         migrations.AddField(
-            model_name='dossier',
-            name='submitted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='thời điểm nộp trực tuyến'),
-        ),
-        migrations.AddField(
             model_name='historicalapologyletter',
             name='issued_late',
             field=models.BooleanField(default=False, verbose_name='phát hành sau thời điểm hẹn trả'),
@@ -132,11 +127,6 @@ class Migration(migrations.Migration):
             model_name='historicaldossier',
             name='paused_minutes',
             field=models.PositiveIntegerField(default=0, verbose_name='số phút làm việc tạm dừng'),
-        ),
-        migrations.AddField(
-            model_name='historicaldossier',
-            name='submitted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='thời điểm nộp trực tuyến'),
         ),
         migrations.AddField(
             model_name='historicalprocedure',
