@@ -22,13 +22,15 @@ DEFINITIONS (a period covers local days ``start``..``end``; S = start_at, E = en
 - new (cols. 4, 5) = received_at in [S, E), split by channel (online / in person / public post).
 - carried over (col. 6) = received before S and not resolved before S. Derived from dates only.
 - resolved (col. 7) = resolved_at in [S, E). Resolved, returned, withdrawn and stopped dossiers all
-  carry resolved_at. Classified by comparing the local resolution date with the (pause-adjusted)
-  due date: earlier day = before deadline (8), same day = on time (9), later = late (10).
-  Withdrawn and stopped dossiers, and dossiers without a due date, count as resolved ON TIME.
+  carry resolved_at. Classified against the (pause-adjusted) due moment by ``dossiers.deadlines``:
+  on an earlier day = before deadline (8), on the due day up to the due moment = on time (9),
+  after it = late (10). Withdrawn and stopped dossiers, and dossiers without a due moment, count
+  as resolved ON TIME.
 - in progress (col. 11) = received before E and not resolved before E (still open at the end of
-  the period, even if resolved since). Judged on the period's last day: due date on or after that
-  day (or no due date) = within the deadline (12), due date before it = overdue (13). Dates only,
-  so a past period always gives the same numbers.
+  the period, even if resolved since). Judged with the due moment in force at E (the due-moment
+  history), on the period's last day (today while the period runs): due on that day or later, no
+  due moment, or waiting for a supplement = within (12); due on an earlier day = overdue (13).
+  Later events never change an ended period (docs/deadlines.md).
 - The identities 3 = 4 + 5 + 6, 3 = 7 + 11, 7 = 8 + 9 + 10, 11 = 12 + 13 hold by construction: each
   bucket is a partition of its parent by the conditions above.
 
@@ -224,7 +226,10 @@ INDICATORS: dict[str, IndicatorDef] = {
         IndicatorDef(
             "apology_missing",
             _("Hồ sơ trễ hạn chưa có thư xin lỗi"),
-            _("Hồ sơ giải quyết quá hạn trong kỳ hoặc đang quá hạn cuối kỳ mà chưa có thư xin lỗi nào."),
+            _(
+                "Hồ sơ giải quyết quá hạn trong kỳ hoặc đang quá hạn cuối kỳ mà chưa có thư xin lỗi "
+                "phát hành trước thời điểm hẹn trả (thư phát hành muộn không được tính)."
+            ),
             direction=Direction.AT_MOST,
             kind="count",
         ),

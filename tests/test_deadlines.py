@@ -321,3 +321,31 @@ def test_drill_down_shows_state_and_due_moment_as_of_the_period_end(
     assert "30/05/2024 17:00" in row.split("</tr>")[0]  # the due moment then, not the moved one
     assert "Đang giải quyết" in row.split("</tr>")[0] and "Đã trả kết quả" not in row.split("</tr>")[0]
     assert "Quá hạn" in row.split("</tr>")[0]
+
+
+def test_generated_load_has_the_cases_that_matter_at_a_period_end(db):
+    from django.db.models import F, Q
+
+    from dossiers.demo import load_catalogue
+    from dossiers.models import Hop, SupplementRequest
+
+    load_catalogue()
+    call_command(
+        "generate_load", city="LOADTEST", wards=1, years=1, per_ward_year=600, end=date(2024, 12, 31)
+    )
+    # Waiting for a supplement while the original due date passed: within at that day's end.
+    spanning = SupplementRequest.objects.filter(
+        Q(resumed_at__isnull=True) | Q(resumed_at__date__gt=F("dossier__original_due_date")),
+        requested_at__date__lte=F("dossier__original_due_date"),
+    )
+    assert spanning.exists()
+    s = spanning.select_related("dossier").first()
+    cut = periods.custom(date(2024, 1, 1), s.dossier.original_due_date)
+    assert s.dossier_id in set(
+        indicators.bucket_queryset([s.dossier.ward_id], cut, "in_progress_within", now=LATER).values_list(
+            "id", flat=True
+        )
+    )
+    # Late hops of dossiers the ward still finished in time.
+    in_time = deadlines.resolved_before_q("dossier__") | deadlines.resolved_on_time_q("dossier__")
+    assert Hop.objects.filter(deadlines.late_hop_q()).filter(in_time).exists()
