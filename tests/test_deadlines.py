@@ -349,3 +349,30 @@ def test_generated_load_has_the_cases_that_matter_at_a_period_end(db):
     # Late hops of dossiers the ward still finished in time.
     in_time = deadlines.resolved_before_q("dossier__") | deadlines.resolved_on_time_q("dossier__")
     assert Hop.objects.filter(deadlines.late_hop_q()).filter(in_time).exists()
+
+
+def test_catalogue_import_takes_procedures_in_working_hours(client, administrator, catalogue):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from dossiers.catalogue_xlsx import COLUMNS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append([str(c[1]) for c in COLUMNS])
+    ws.append(["HKD", "T.4H", "Thủ tục nửa ngày", "01/01/2024", None, "không", 0, 0, 0, "không", "", "", "4"])
+    ws.append(["HKD", "T.BAD", "Thủ tục sai", "01/01/2024", None, "không", 0, 0, 0, "không", "", "", "-1"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    client.force_login(administrator)
+    upload = SimpleUploadedFile("danh-muc.xlsx", buf.getvalue())
+    page = client.post(reverse("dossiers:catalogue_import"), {"file": upload}).content.decode()
+    assert "số giờ không âm" in page
+    assert not Procedure.objects.filter(code__in=["T.4H", "T.BAD"]).exists()  # all or nothing
+    ws.delete_rows(3)
+    buf = io.BytesIO()
+    wb.save(buf)
+    client.post(reverse("dossiers:catalogue_import"), {"file": SimpleUploadedFile("d.xlsx", buf.getvalue())})
+    assert Procedure.objects.get(code="T.4H").processing_hours == Decimal("4")
