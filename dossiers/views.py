@@ -340,6 +340,7 @@ def _detail_context(request, dossier: Dossier, can_move: bool, *, errors: dict |
         "events": events,
         "hops": hops,
         "supplements": dossier.supplements.all(),
+        "due_changes": dossier.due_changes.all(),
         "apologies": dossier.apologies.select_related("agency_at_fault", "issued_by"),
         "rating": Rating.objects.filter(dossier=dossier).first(),
         "move_forms": [(m, workflow.MOVE_LABELS[m], f) for m, f in forms.items()],

@@ -265,6 +265,12 @@ def test_receipt_prints_the_hour_of_the_due_moment(client, land, make_dossier, o
     page = client.get(reverse("dossiers:print", args=[d.pk, "01"])).content.decode()
     assert "17 giờ 00 phút, ngày 28/02/2024" in page
     assert "09 giờ 00 phút, ngày 07/02/2024" in page
+    workflow.request_supplement(d, by=officer_datdai, at=at(2024, 2, 7, 16, 30), items="Giấy tờ")
+    workflow.resume(d, by=officer_datdai, at=at(2024, 2, 15, 8))  # across Tết: one working hour
+    detail = client.get(reverse("dossiers:detail", args=[d.pk])).content.decode()
+    history = detail[detail.index('data-testid="due-changes"') :]
+    assert "Tạm dừng chờ bổ sung" in history and "hẹn trả 08:30 29/02/2024" in history
+    assert "ban đầu 28/02/2024, tạm dừng 1 giờ 0 phút làm việc" in detail
 
 
 def test_lateness_by_agency_counts_late_hops_even_when_the_ward_was_on_time(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from dossiers import calendar
+from dossiers import calendar, deadlines
 from dossiers.models import ApologyLetter, Hop
 from parindex import indicators
 from parindex.names import full_name
@@ -104,6 +104,8 @@ def late_queryset(scope: Scope, period: Period):
 
     return (
         Dossier.objects.filter(Q(id__in=late.values("id")) | Q(id__in=overdue.values("id")))
+        # The due moment as it stood at the period's end (a later pause does not rewrite the sheet).
+        .annotate(due_at_end=deadlines.due_in_force_expr(period.end_at))
         .select_related("ward", "procedure", "field")
         .prefetch_related(
             Prefetch("apologies", queryset=ApologyLetter.objects.select_related("agency_at_fault")),
@@ -149,7 +151,8 @@ def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
         # Days late in working days, the unit deadlines are set in; an open dossier is judged on
         # the period's last day, as the engine does.
         judged_on = d.resolved_on if resolved_late and d.resolved_on else period.end
-        days_late = calendar.working_days_between(d.due_date, judged_on) if d.due_date else None
+        due_day = calendar.local_date(d.due_at_end) if d.due_at_end else None
+        days_late = calendar.working_days_between(due_day, judged_on) if due_day else None
         letters = list(d.apologies.all())
         letter = letters[-1] if letters else None
         agencies = [h.agency.name for h in d.hops.all() if h.result == Hop.Result.LATE]
@@ -164,7 +167,7 @@ def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
                 (d.field.name, xlsx.CELL),
                 (d.applicant_name, xlsx.CELL),
                 (d.received_at, xlsx.DATETIME),
-                (d.due_date, xlsx.DATE),
+                (d.due_at_end, xlsx.DATETIME),
                 (d.resolved_at if resolved_late else None, xlsx.DATETIME),
                 (_("Đã giải quyết quá hạn") if resolved_late else _("Đang quá hạn"), xlsx.CELL),
                 (days_late, xlsx.NUMBER),
