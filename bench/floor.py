@@ -15,8 +15,15 @@ import json
 
 DASHBOARD_SQL = """
 WITH d AS (
-    SELECT id, ward_id, field_id, channel, status, received_at, resolved_at, resolved_on, due_date,
-           e_circulated, fee, paid_online, digitised_at_reception, electronic_result
+    SELECT id, ward_id, field_id, channel, status, outcome, received_at, resolved_at, resolved_on,
+           due_date, due_at, e_circulated, fee, paid_online, digitised_at_reception, electronic_result,
+           -- the due moment in force at the period's end (dossiers/deadlines.py: due_in_force_expr)
+           CASE WHEN due_since IS NULL OR due_since < %(end_at)s
+                THEN CASE WHEN due_paused THEN NULL ELSE due_at END
+                ELSE (SELECT c.due_at FROM dossiers_duechange c
+                      WHERE c.dossier_id = dossiers_dossier.id AND c.effective_at < %(end_at)s
+                      ORDER BY c.effective_at DESC, c.id DESC LIMIT 1)
+           END AS due_end
     FROM dossiers_dossier
     WHERE ward_id = ANY(%(wards)s) AND status <> 'rejected'
       AND received_at < %(end_at)s AND (resolved_at IS NULL OR resolved_at >= %(start_at)s)
@@ -25,14 +32,15 @@ c AS (
     SELECT *,
            received_at >= %(start_at)s AS new,
            resolved_at < %(end_at)s AS closed,
-           status IN ('withdrawn', 'stopped') OR due_date IS NULL OR resolved_on IS NULL AS anyway,
+           status IN ('withdrawn', 'stopped') OR outcome IN ('withdrawn', 'stopped') OR due_at IS NULL
+               AS anyway,
            resolved_at IS NULL OR resolved_at >= %(end_at)s AS open
     FROM d
 ),
 k AS (
     SELECT *,
-           closed AND NOT anyway AND resolved_on > due_date AS late,
-           open AND due_date < %(end)s AS overdue
+           closed AND NOT anyway AND resolved_at > due_at AS late,
+           open AND due_end < %(judge)s AS overdue
     FROM c
 ),
 cells AS (
@@ -44,10 +52,11 @@ cells AS (
         count(*) FILTER (WHERE NOT new) AS carried_over,
         count(*) FILTER (WHERE closed) AS resolved,
         count(*) FILTER (WHERE closed AND NOT anyway AND resolved_on < due_date) AS resolved_before,
-        count(*) FILTER (WHERE closed AND (anyway OR resolved_on = due_date)) AS resolved_on_time,
+        count(*) FILTER (WHERE closed AND (anyway OR (resolved_on >= due_date AND resolved_at <= due_at)))
+            AS resolved_on_time,
         count(*) FILTER (WHERE late) AS resolved_late,
         count(*) FILTER (WHERE open) AS in_progress,
-        count(*) FILTER (WHERE open AND (due_date IS NULL OR due_date >= %(end)s)) AS in_progress_within,
+        count(*) FILTER (WHERE open AND (due_end IS NULL OR due_end >= %(judge)s)) AS in_progress_within,
         count(*) FILTER (WHERE overdue) AS in_progress_overdue,
         count(*) FILTER (WHERE new AND (e_circulated
             OR EXISTS (SELECT 1 FROM dossiers_hop h WHERE h.dossier_id = k.id))) AS circulated,
@@ -58,7 +67,8 @@ cells AS (
         count(*) FILTER (WHERE closed AND electronic_result) AS electronic_result,
         count(*) FILTER (WHERE late OR overdue) AS needs_apology,
         count(*) FILTER (WHERE (late OR overdue)
-            AND NOT EXISTS (SELECT 1 FROM dossiers_apologyletter a WHERE a.dossier_id = k.id)) AS apology_missing
+            AND NOT EXISTS (SELECT 1 FROM dossiers_apologyletter a
+                            WHERE a.dossier_id = k.id AND NOT a.issued_late)) AS apology_missing
     FROM k GROUP BY ward_id, field_id
 ),
 letters AS (
@@ -80,7 +90,7 @@ trend AS (
         FROM k WHERE %(trend)s AND new GROUP BY 1
         UNION ALL
         SELECT date_trunc('month', resolved_at AT TIME ZONE %(tz)s), 0, count(*),
-               count(*) FILTER (WHERE anyway OR resolved_on <= due_date)
+               count(*) FILTER (WHERE anyway OR resolved_at <= due_at)
         FROM k WHERE %(trend)s AND closed GROUP BY 1
     ) t GROUP BY m
 )
@@ -94,7 +104,10 @@ SELECT json_build_object(
 
 
 def dashboard_params(ward_ids: list[int], period, *, trend: bool) -> dict:
+    from dossiers import deadlines
+
     return {
+        "judge": deadlines.judged_at(period.end_at),
         "wards": list(ward_ids),
         "start_at": period.start_at,
         "end_at": period.end_at,

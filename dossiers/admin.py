@@ -7,8 +7,10 @@ another city's dossiers is refused (``parindex.admin_scope``).
 """
 
 from django.contrib import admin
+from django.db.models import Q
 
-from dossiers.models import Agency, CalendarDay, Field, Procedure, ProcedureDocument
+from dossiers.models import Agency, CalendarDay, Field, Procedure, ProcedureDocument, WorkingHours
+from parindex.access import visible_city_ids
 from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin
 
 
@@ -37,7 +39,17 @@ class ProcedureDocumentInline(admin.TabularInline):
 class ProcedureAdmin(ScopedHistoryAdmin):
     ward_path = None
     inlines = [ProcedureDocumentInline]
-    list_display = ["code", "name", "field", "valid_from", "valid_to", "same_day", "processing_days", "fee"]
+    list_display = [
+        "code",
+        "name",
+        "field",
+        "valid_from",
+        "valid_to",
+        "same_day",
+        "processing_days",
+        "processing_hours",
+        "fee",
+    ]
     list_filter = ["field", "same_day", "online_level"]
     search_fields = ["code", "name"]
     list_select_related = ["field"]
@@ -51,3 +63,25 @@ class CalendarDayAdmin(ScopedHistoryAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["note"]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(ScopedHistoryAdmin):
+    """Beside the days off and make-up days: the hours deadlines are counted in, per city (a city
+    administrator sees and sets only the own city's)."""
+
+    def scope_q(self, request):
+        return Q(city__in=visible_city_ids(request.user))
+
+    list_display = [
+        "city",
+        "valid_from",
+        "morning_start",
+        "morning_end",
+        "afternoon_start",
+        "afternoon_end",
+        "saturday_morning",
+    ]
+    list_filter = ["city", "saturday_morning"]
+    list_select_related = ["city"]
+    date_hierarchy = "valid_from"

@@ -1,4 +1,4 @@
-"""Working days (ngày làm việc) for deadlines.
+"""Working days (ngày làm việc) and working time (giờ làm việc) for deadlines.
 
 A day is a working day when:
 1. an administrator's ``CalendarDay`` row says so (``work`` = make-up working day, ``off`` = extra
@@ -7,13 +7,10 @@ A day is a working day when:
    (including the substitute days it knows), plus the make-up Saturdays it knows
    (``weekend_workdays``).
 
-Rules for due dates (DOMAIN.md 2):
-- ``n`` working days are counted *after* the reception day: received Wed 07/02/2024 with 5 working
-  days (Tết 08-14/02) -> due Wed 21/02/2024.
-- Same-day procedures: due the reception day, or the next working day when received at or after
-  15:00 (Nghị định 23/2015 art. 7) or on a day that is not a working day.
-- Online dossiers submitted outside working hours (a non-working day, or at/after 17:00, when the
-  one-stop unit has closed) count as received on the next working day.
+Working time is the city's office hours (``WorkingHours`` rows, each from the date it applies;
+without one 07:30-11:30 and 13:30-17:00) on working days. The arithmetic here works in minutes of
+that time: ``add_working_minutes``, ``working_minutes_between``, ``clock_start``. The deadline
+rules built on it (due moments, pauses, classification) live in ``dossiers/deadlines.py``.
 
 Caching: the package's holidays are static per year and cached in-process; the overrides are
 cached per year under a version number kept in Django's cache and bumped by a signal whenever a
@@ -35,13 +32,14 @@ from django.core.cache import cache
 from django.utils import timezone
 
 CUTOFF_SAME_DAY = time(15, 0)
-OFFICE_CLOSES = time(17, 0)
+DEFAULT_SHIFTS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
 # A deadline cannot reasonably be further than this; guards against an override table that
 # declares every day off (would loop forever).
 MAX_SCAN_DAYS = 3 * 366
 
 _VERSION_KEY = "dossiers:calendar:version"
 _overrides_by_version: dict[tuple[int, object], dict[date, str]] = {}
+_hours_by_version: dict[tuple[int | None, object], list[tuple[date, tuple, bool]]] = {}
 
 
 @lru_cache(maxsize=64)
@@ -77,12 +75,30 @@ def bump_version(**_kwargs) -> None:
     cache.set(_VERSION_KEY, uuid.uuid4().hex, None)
     _version_seen[:] = [None, 0.0]
     _overrides_by_version.clear()
+    _hours_by_version.clear()
 
 
 def clear_cache() -> None:
     cache.delete(_VERSION_KEY)
     _version_seen[:] = [None, 0.0]
     _overrides_by_version.clear()
+    _hours_by_version.clear()
+
+
+def _hours_rows(city_id: int | None, version: object) -> list[tuple[date, tuple, bool]]:
+    """The city's working-hours versions, newest first: (valid_from, shifts, saturday_morning)."""
+    key = (city_id, version)
+    found = _hours_by_version.get(key)
+    if found is None:
+        from dossiers.models import WorkingHours
+
+        found = []
+        if city_id is not None:
+            for row in WorkingHours.objects.filter(city_id=city_id).order_by("-valid_from"):
+                shifts = ((row.morning_start, row.morning_end), (row.afternoon_start, row.afternoon_end))
+                found.append((row.valid_from, shifts, row.saturday_morning))
+        _hours_by_version[key] = found
+    return found
 
 
 def _overrides(year: int, version: object) -> dict[date, str]:
@@ -99,8 +115,93 @@ def _overrides(year: int, version: object) -> dict[date, str]:
 class _Calendar:
     """One snapshot of the calendar (one cache-version read per top-level call)."""
 
-    def __init__(self) -> None:
+    def __init__(self, city_id: int | None = None) -> None:
         self.version = _version()
+        self.city_id = city_id
+
+    def shift_times(self, d: date) -> tuple:
+        for valid_from, shifts, _saturday in _hours_rows(self.city_id, self.version):
+            if valid_from <= d:
+                return shifts
+        return DEFAULT_SHIFTS
+
+    def shifts(self, d: date) -> list[tuple[datetime, datetime]]:
+        """The day's working intervals as aware datetimes (none on a day off)."""
+        if not self.is_working_day(d):
+            return []
+        zone = timezone.get_current_timezone()
+        return [
+            (datetime.combine(d, a, tzinfo=zone), datetime.combine(d, b, tzinfo=zone))
+            for a, b in self.shift_times(d)
+        ]
+
+    def close_of(self, d: date) -> datetime:
+        """The end of the last shift of ``d`` (its closing time, even on a day off)."""
+        zone = timezone.get_current_timezone()
+        return datetime.combine(d, self.shift_times(d)[-1][1], tzinfo=zone)
+
+    def _days_from(self, d: date, step: int = 1):
+        for i in range(MAX_SCAN_DAYS):
+            yield d + timedelta(days=i * step)
+        raise ValueError("no working time within three years")
+
+    def clock_start(self, moment: datetime) -> datetime:
+        """The first working moment at or after ``moment``."""
+        moment = local(moment)
+        for d in self._days_from(moment.date()):
+            for a, b in self.shifts(d):
+                if moment < b:
+                    return max(a, moment)
+        raise AssertionError  # pragma: no cover - _days_from raises first
+
+    def last_working_moment(self, moment: datetime) -> datetime:
+        """The latest working moment at or before ``moment`` (a shift's end when between shifts)."""
+        moment = local(moment)
+        for d in self._days_from(moment.date(), -1):
+            for a, b in reversed(self.shifts(d)):
+                if a <= moment:
+                    return min(b, moment)
+        raise AssertionError  # pragma: no cover
+
+    def add_working_minutes(self, moment: datetime, minutes: int) -> datetime:
+        if minutes <= 0:
+            return moment
+        moment = local(moment)
+        left = timedelta(minutes=minutes)
+        for d in self._days_from(moment.date()):
+            for a, b in self.shifts(d):
+                if b <= moment:
+                    continue
+                start = max(a, moment)
+                if start + left <= b:
+                    return start + left
+                left -= b - start
+        raise AssertionError  # pragma: no cover
+
+    def working_minutes_between(self, a: datetime, b: datetime) -> int:
+        if b <= a:
+            return 0
+        a, b = local(a), local(b)
+        total = timedelta()
+        d = a.date()
+        while d <= b.date():
+            for s, e in self.shifts(d):
+                lo, hi = max(s, a), min(e, b)
+                if hi > lo:
+                    total += hi - lo
+            d += timedelta(days=1)
+        return int(total.total_seconds() // 60)
+
+    def day_minutes(self, d: date) -> int:
+        return sum(
+            (datetime.combine(d, b) - datetime.combine(d, a)).seconds // 60 for a, b in self.shift_times(d)
+        )
+
+    def saturday_reception(self, d: date) -> bool:
+        for valid_from, _shifts, saturday in _hours_rows(self.city_id, self.version):
+            if valid_from <= d:
+                return saturday
+        return False
 
     def is_working_day(self, d: date) -> bool:
         kind = _overrides(d.year, self.version).get(d)
@@ -163,29 +264,32 @@ def local_date(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
-def effective_reception_day(received_at: datetime, channel: str) -> date:
-    """The day the clock starts from: online submissions outside working hours move to the next
-    working day; counter and post receptions keep their day."""
-    cal = _Calendar()
-    moment = local(received_at)
-    day = moment.date()
-    if channel == "online" and (not cal.is_working_day(day) or moment.time() >= OFFICE_CLOSES):
-        return cal.next_working_day(day)
-    return day
+def calendar_for(city_id: int | None = None) -> _Calendar:
+    """One snapshot of the calendar and the city's working hours, for several computations."""
+    return _Calendar(city_id)
 
 
-def due_date_for(procedure, received_at: datetime, channel: str, *, verification: bool = False) -> date:
-    """The appointment date of a dossier of ``procedure`` received at ``received_at``."""
-    cal = _Calendar()
-    moment = local(received_at)
-    day = effective_reception_day(received_at, channel)
-    if procedure.same_day:
-        shifted = day != moment.date()
-        if not shifted and (moment.time() >= CUTOFF_SAME_DAY or not cal.is_working_day(day)):
-            return cal.next_working_day(day)
-        return day
-    n = procedure.processing_days + (procedure.verification_days if verification else 0)
-    return cal.add_working_days(day, n)
+def add_working_minutes(moment: datetime, minutes: int, *, city_id: int | None = None) -> datetime:
+    """The moment ``minutes`` of working time after ``moment`` (lunch, nights, weekends and days
+    off skipped); a result landing exactly on a shift's end stays there."""
+    return _Calendar(city_id).add_working_minutes(moment, minutes)
+
+
+def working_minutes_between(a: datetime, b: datetime, *, city_id: int | None = None) -> int:
+    """Minutes of working time in [a, b): the length of a pause from request to resume."""
+    return _Calendar(city_id).working_minutes_between(a, b)
+
+
+def clock_start(moment: datetime, *, city_id: int | None = None) -> datetime:
+    return _Calendar(city_id).clock_start(moment)
+
+
+def last_working_moment(moment: datetime, *, city_id: int | None = None) -> datetime:
+    return _Calendar(city_id).last_working_moment(moment)
+
+
+def close_of(d: date, *, city_id: int | None = None) -> datetime:
+    return _Calendar(city_id).close_of(d)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,10 @@ COLUMNS = [
     ("online_level", gettext_lazy("Mức độ trực tuyến (toàn trình/một phần/không)"), 16),
     ("lead_agency", gettext_lazy("Cơ quan chủ trì"), 24),
     ("coordinating_agencies", gettext_lazy("Cơ quan phối hợp"), 30),
+    # Last and optional, so catalogues written before it still import.
+    ("processing_hours", gettext_lazy("Thời hạn (giờ làm việc, nửa ngày = giờ của một buổi)"), 14),
 ]
+OPTIONAL = ("processing_hours",)
 
 DOCUMENT_COLUMNS = [
     ("code", gettext_lazy("Mã TTHC"), 12),
@@ -105,6 +108,7 @@ def export_response(*, template_only: bool = False) -> FileResponse:
                     _LEVEL_TEXT[p.online_level],
                     p.lead_agency,
                     p.coordinating_agencies,
+                    p.processing_hours,
                 ],
                 row_style=xlsx.CELL,
             )
@@ -178,7 +182,7 @@ def import_file(upload) -> ImportResult:
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = [_text(v) for v in next(rows, [])]
-    expected = [str(c[1]) for c in COLUMNS]
+    expected = [str(c[1]) for c in COLUMNS if c[0] not in OPTIONAL]
     if header[: len(expected)] != expected:
         result.errors.append(_("Dòng tiêu đề không đúng mẫu. Hãy tải mẫu và giữ nguyên các cột."))
         return result
@@ -238,7 +242,15 @@ def import_file(upload) -> ImportResult:
             except (ValueError, InvalidOperation):
                 err(key, _("phải là số nguyên không âm."))
                 data[key] = 0
-        if data.get("same_day") is False and data["processing_days"] <= 0:
+        try:
+            hours = Decimal(_text(values["processing_hours"]).replace(",", ".") or "0")
+        except InvalidOperation:
+            hours = Decimal(-1)
+        if not hours.is_finite() or hours < 0 or hours >= 1000 or hours != hours.quantize(Decimal("0.01")):
+            err("processing_hours", _("phải là số giờ không âm (tối đa hai chữ số thập phân)."))
+            hours = Decimal(0)
+        data["processing_hours"] = hours
+        if data.get("same_day") is False and data["processing_days"] <= 0 and data["processing_hours"] <= 0:
             err("processing_days", _("thủ tục không giải quyết trong ngày phải có thời hạn lớn hơn 0."))
         try:
             data["fee"] = Decimal(_int(values["fee"]))

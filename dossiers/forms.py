@@ -291,6 +291,7 @@ MOVE_FORMS: dict[str, type[forms.Form]] = {
     "reject_at_reception": ReasonForm,
     "withdraw": ReasonForm,
     "stop": ReasonForm,
+    "extend_verification": ReasonForm,
     "issue_apology": ApologyForm,
     "rate": RateForm,
 }

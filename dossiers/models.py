@@ -9,7 +9,7 @@ No aggregate ever replays the events.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -88,6 +88,15 @@ class Procedure(models.Model):
         help_text=_("Nhận sau 15:00 thì hẹn trả ngày làm việc tiếp theo."),
     )
     processing_days = models.PositiveSmallIntegerField(_("thời hạn (ngày làm việc)"), default=0)
+    # Procedures measured in hours or half days (a half day is one shift of the city's working
+    # hours, so 0.5 day is entered as the hours of that shift); added after the whole days.
+    processing_hours = models.DecimalField(
+        _("thời hạn (giờ làm việc)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text=_("Thủ tục tính theo giờ làm việc hoặc nửa ngày (ví dụ 4 giờ = buổi sáng)."),
+    )
     verification_days = models.PositiveSmallIntegerField(_("gia hạn xác minh (ngày làm việc)"), default=0)
     fee = models.DecimalField(_("phí, lệ phí (đồng)"), max_digits=12, decimal_places=0, default=0)
     online_level = models.CharField(
@@ -107,7 +116,7 @@ class Procedure(models.Model):
             models.UniqueConstraint(fields=["code", "valid_from"], name="procedure_version_unique"),
             models.CheckConstraint(
                 name="procedure_time_given",
-                condition=Q(same_day=True) | Q(processing_days__gt=0),
+                condition=Q(same_day=True) | Q(processing_days__gt=0) | Q(processing_hours__gt=0),
                 violation_error_message=_("Thủ tục phải giải quyết trong ngày hoặc có thời hạn lớn hơn 0."),
             ),
             models.CheckConstraint(
@@ -185,6 +194,48 @@ class CalendarDay(models.Model):
         return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"
 
 
+class WorkingHours(models.Model):
+    """A city's office hours from ``valid_from`` on: the working time deadlines are counted in.
+
+    Without a row the national default applies (07:30-11:30 and 13:30-17:00, Monday to Friday).
+    Saturday-morning reception lets the counter take dossiers on Saturday mornings; their clock
+    still starts at the next working time, because Saturday is not a working day for deadlines.
+    """
+
+    city = models.ForeignKey(
+        "parindex.City", on_delete=models.CASCADE, related_name="working_hours", verbose_name=_("thành phố")
+    )
+    valid_from = models.DateField(_("áp dụng từ ngày"))
+    morning_start = models.TimeField(_("sáng từ"), default=time(7, 30))
+    morning_end = models.TimeField(_("sáng đến"), default=time(11, 30))
+    afternoon_start = models.TimeField(_("chiều từ"), default=time(13, 30))
+    afternoon_end = models.TimeField(_("chiều đến"), default=time(17, 0))
+    saturday_morning = models.BooleanField(_("tiếp nhận sáng thứ Bảy"), default=False)
+    note = models.CharField(_("căn cứ, ghi chú"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("giờ làm việc")
+        verbose_name_plural = _("giờ làm việc")
+        ordering = ["city", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "valid_from"], name="working_hours_unique"),
+            models.CheckConstraint(
+                name="working_hours_ordered",
+                condition=Q(morning_start__lt=F("morning_end"))
+                & Q(morning_end__lte=F("afternoon_start"))
+                & Q(afternoon_start__lt=F("afternoon_end")),
+                violation_error_message=_(
+                    "Giờ làm việc phải theo thứ tự: sáng từ < sáng đến ≤ chiều từ < chiều đến."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {:%d/%m/%Y}".format(self.city, self.valid_from)
+
+
 class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("Trực tiếp")
     ONLINE = "online", _("Trực tuyến")
@@ -256,39 +307,47 @@ class DossierQuerySet(models.QuerySet):
 
         return self.open_at(start_of_day(day + timedelta(days=1)))
 
+    # Deadline filters: the rules live in dossiers/deadlines.py (imported late: it imports us).
+
+    def overdue_at(self, now) -> DossierQuerySet:
+        """Open now, clock running, due moment already passed at ``now``."""
+        from dossiers import deadlines
+
+        return self.filter(deadlines.overdue_now_q(now))
+
     def overdue_on(self, day) -> DossierQuerySet:
-        """Open now, clock running, due date already passed on ``day``."""
-        return self.open_now().exclude(status=Status.SUPPLEMENT).filter(due_date__lt=day)
+        """Overdue as the working day ``day`` begins."""
+        from parindex.periods import start_of_day
+
+        return self.overdue_at(start_of_day(day))
 
     def due_on(self, day) -> DossierQuerySet:
-        return self.open_now().exclude(status=Status.SUPPLEMENT).filter(due_date=day)
+        from dossiers import deadlines
+
+        return self.filter(deadlines.due_on_q(day))
 
     def at_risk_on(self, day) -> DossierQuerySet:
         """Open, clock running, due on ``day`` or the next working day."""
-        from dossiers.calendar import next_working_day
+        from dossiers import calendar, deadlines
 
-        return (
-            self.open_now()
-            .exclude(status=Status.SUPPLEMENT)
-            .filter(due_date__gte=day, due_date__lte=next_working_day(day))
+        return self.filter(
+            deadlines.running_q(), due_date__gte=day, due_date__lte=calendar.next_working_day(day)
         )
 
     def needing_apology_on(self, day) -> DossierQuerySet:
-        """At risk or overdue on ``day`` and no apology letter yet (a compliance gap once late)."""
-        from dossiers.calendar import next_working_day
+        """Running and due by the next working day (or overdue) without a timely letter; and
+        closed late without one: a late-but-resolved dossier stays listed until a letter exists."""
+        from dossiers import calendar, deadlines
 
-        return (
-            self.open_now()
-            .exclude(status=Status.SUPPLEMENT)
-            .filter(due_date__lte=next_working_day(day))
-            .exclude(apologies__isnull=False)
-        )
+        soon = calendar.next_working_day(day)
+        running = deadlines.running_q() & Q(due_date__lte=soon) & ~deadlines.timely_letter_exists()
+        return self.filter(running | deadlines.late_without_timely_letter_q())
 
     def late_without_apology(self) -> DossierQuerySet:
-        """Closed late with no apology letter: the compliance gap of DOMAIN.md 1."""
-        from dossiers.classification import resolved_late_q
+        """Closed late with no timely apology letter: the compliance gap of DOMAIN.md 1."""
+        from dossiers import deadlines
 
-        return self.filter(resolved_late_q()).exclude(apologies__isnull=False)
+        return self.filter(deadlines.late_without_timely_letter_q())
 
     def at_agency(self) -> DossierQuerySet:
         return self.filter(status=Status.AT_AGENCY)
@@ -324,10 +383,16 @@ class Dossier(models.Model):
 
     received_at = models.DateTimeField(_("thời điểm tiếp nhận"))
     backdate_reason = models.CharField(_("lý do nhập lùi ngày"), max_length=300, blank=True)
-    # Appointment date (local calendar date), moved forward by supplement pauses.
+    # The due moment in force (dossiers/deadlines.py), moved by pauses and verification
+    # extensions; every change is a DueChange row. due_date is its local date (lists, sorting).
+    due_at = models.DateTimeField(_("thời điểm hẹn trả"), null=True, blank=True)
     due_date = models.DateField(_("ngày hẹn trả"), null=True, blank=True)
     original_due_date = models.DateField(_("ngày hẹn trả ban đầu"), null=True, blank=True)
-    paused_working_days = models.PositiveSmallIntegerField(_("số ngày làm việc tạm dừng"), default=0)
+    # When the latest DueChange took effect, and whether the clock is stopped since then: the
+    # engine reads the row for every cut-off after due_since and the history only before it.
+    due_since = models.DateTimeField(_("hẹn trả áp dụng từ"), null=True, blank=True)
+    due_paused = models.BooleanField(_("đang tạm dừng tính thời hạn"), default=False)
+    paused_minutes = models.PositiveIntegerField(_("số phút làm việc tạm dừng"), default=0)
     # Set when the dossier is closed (resolved, withdrawn, stopped): the "resolved" columns count it.
     resolved_at = models.DateTimeField(_("thời điểm có kết quả"), null=True, blank=True)
     resolved_on = models.DateField(_("ngày có kết quả"), null=True, blank=True)
@@ -431,6 +496,38 @@ class DossierEvent(models.Model):
         return f"{self.dossier_id} {self.kind} {self.at:%d/%m/%Y %H:%M}"
 
 
+class DueChange(models.Model):
+    """One change of a dossier's due moment, from the moment it took effect (``effective_at``).
+
+    ``due_at`` is empty while the clock is stopped (waiting for a supplement). The due moment in
+    force at any cut-off is the latest row that took effect before it, so later events never
+    rewrite an ended period.
+    """
+
+    class Kind(models.TextChoices):
+        RECEPTION = "reception", _("Tiếp nhận")
+        PAUSE = "pause", _("Tạm dừng chờ bổ sung")
+        RESUME = "resume", _("Tiếp tục sau bổ sung")
+        VERIFICATION = "verification", _("Gia hạn xác minh")
+        MIGRATED = "migrated", _("Chuyển đổi dữ liệu")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="due_changes")
+    kind = models.CharField(_("loại"), max_length=12, choices=Kind.choices)
+    effective_at = models.DateTimeField(_("có hiệu lực từ"))
+    due_at = models.DateTimeField(_("thời điểm hẹn trả"), null=True, blank=True)
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("thay đổi hạn giải quyết")
+        verbose_name_plural = _("thay đổi hạn giải quyết")
+        ordering = ["effective_at", "id"]
+        indexes = [models.Index(fields=["dossier", "effective_at"], name="duechange_dossier_effective")]
+
+    def __str__(self) -> str:
+        return "{} {} {:%d/%m/%Y %H:%M}".format(self.dossier_id, self.kind, self.effective_at)
+
+
 class Hop(models.Model):
     """A hand-over to another agency and back (process control slip row, form 05)."""
 
@@ -481,7 +578,7 @@ class SupplementRequest(models.Model):
     items = models.TextField(_("nội dung cần bổ sung"))
     legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=300, blank=True)
     resumed_at = models.DateTimeField(_("thời điểm nhận đủ bổ sung"), null=True, blank=True)
-    paused_working_days = models.PositiveSmallIntegerField(_("số ngày làm việc tạm dừng"), default=0)
+    paused_minutes = models.PositiveIntegerField(_("số phút làm việc tạm dừng"), default=0)
 
     class Meta:
         verbose_name = _("yêu cầu bổ sung")
@@ -506,6 +603,9 @@ class ApologyLetter(models.Model):
         Agency, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("cơ quan để chậm")
     )
     new_due_date = models.DateField(_("ngày hẹn trả mới"))
+    # Issued after the due moment: recorded, but not a timely apology (the dossier stays in
+    # "late without a timely apology").
+    issued_late = models.BooleanField(_("phát hành sau thời điểm hẹn trả"), default=False)
 
     history = HistoricalRecords()
 

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 from django_tasks import task
 
-from dossiers import calendar, classification, privacy, workflow, worklists
+from dossiers import calendar, deadlines, privacy, workflow, worklists
 from dossiers.forms import (
     MOVE_FORMS,
     CatalogueImportForm,
@@ -90,6 +90,16 @@ def _bucket_queryset(request: HttpRequest, form_field):
         qs = bucket_fn(ward_ids, period, request.GET["bucket"], field_id=int(field_id) if field_id else None)
     except (ValueError, KeyError, AttributeError):
         return None, _("Nhóm số liệu không hợp lệ.")
+    # Each row as it stood at the period's end: its status and the due moment then in force.
+    qs = qs.annotate(
+        as_of_status=deadlines.status_at(period.end_at), as_of_due=deadlines.due_in_force_expr(period.end_at)
+    )
+    request.drill_info = {
+        "label": indicators.BUCKET_LABELS.get(request.GET["bucket"], request.GET["bucket"]),
+        "period": period,
+        "end_at": period.end_at,
+        "judge": deadlines.judged_at(period.end_at),
+    }
     return qs.filter(ward_id__in=visible_ward_ids(request.user)), None
 
 
@@ -186,6 +196,13 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         d.personal = privacy.personal_data(d, full=reads(d))
     reads.log(action="list")
     page.object_list = rows
+    drill_info = getattr(request, "drill_info", None)
+    if drill_info:
+        for d in rows:
+            d.as_of_kind = deadlines.classify(
+                d, at=drill_info["end_at"], judge=drill_info["judge"], due=d.as_of_due
+            )
+            d.as_of_status_label = Status(d.as_of_status).label if d.as_of_status else ""
     query = params.copy()
     query.pop("page", None)
     fragment = _fragment(request)
@@ -200,6 +217,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         "filtered": any(query.values()),
         "bucket_error": bucket_error,
         "drill": drill,
+        "drill_info": drill_info,
         "can_create": ward is not None and can_handle_dossiers(request.user, ward),
     }
     template = "dossiers/dossier_rows.html" if fragment else "dossiers/dossier_list.html"
@@ -249,11 +267,12 @@ def _write_xlsx(qs, user, progress=None):
     )
     reads = privacy.UnmaskedReads(user)
     # iterator(): rows stream from the cursor, memory stays flat on a year's register.
+    now = timezone.now()
     for index, d in enumerate(qs.iterator(chunk_size=2000), start=1):
         if progress is not None and index % 2000 == 0:
             progress(index)
         personal = privacy.personal_data(d, full=reads(d))
-        kind = classification.classify(d, timezone.localdate()) if d.status != Status.SUPPLEMENT else "within"
+        kind = deadlines.classify(d, now=now)
         sheet.append(
             [
                 d.code,
@@ -264,10 +283,10 @@ def _write_xlsx(qs, user, progress=None):
                 personal.phone,
                 d.get_channel_display(),
                 d.received_at,
-                d.due_date,
+                d.due_at,
                 d.resolved_at,
                 d.get_status_display(),
-                _(classification.LABELS[kind]) if kind else "",
+                _(deadlines.LABELS[kind]) if kind else "",
             ],
             row_style=xlsx.CELL,
         )
@@ -300,8 +319,8 @@ CREATE_PURPOSE = "dossiers.create"
 PRINT_RECEIPT_SESSION_KEY = "dossiers:print_receipt"
 
 
-def _preview(form: DossierForm, now) -> dict:
-    """Procedure, fee and appointment date the dossier would get, before it is saved."""
+def _preview(form: DossierForm, now, ward) -> dict:
+    """Procedure, fee and appointment moment the dossier would get, before it is saved."""
     form.is_valid()
     proc = form.procedure_obj
     if proc is None:
@@ -315,7 +334,9 @@ def _preview(form: DossierForm, now) -> dict:
         "papers": list(proc.documents.all()),
         "ticked": form.checked_papers(),
         "fee": proc.fee if fee is None else fee,
-        "due": calendar.due_date_for(proc, received, channel, verification=bool(data.get("verification"))),
+        "due": deadlines.due_moment_for(
+            proc, received, channel, city_id=ward.city_id, verification=bool(data.get("verification"))
+        ),
         "received": received,
     }
 
@@ -328,7 +349,7 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "preview" in request.POST:
         # "Xem trước": the fee and appointment date, nothing saved (htmx swaps only the box)
         form = DossierForm(request.POST, now=now)
-        preview = _preview(form, now)
+        preview = _preview(form, now, ward)
         if _fragment(request):
             return render(request, "dossiers/receipt_preview.html", {"preview": preview})
         # shown again as typed, without the messages of fields not filled in yet
@@ -371,14 +392,14 @@ def create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Đã tiếp nhận hồ sơ {code}, hẹn trả ngày {due}.").format(
-                        code=dossier.code, due=dossier.due_date.strftime("%d/%m/%Y")
+                    _("Đã tiếp nhận hồ sơ {code}, hẹn trả {due}.").format(
+                        code=dossier.code, due=workflow.receipt_moment(dossier.due_at)
                     ),
                 )
                 # the dossier page opens form 01's print dialog once ("Tiếp nhận và in giấy hẹn")
                 request.session[PRINT_RECEIPT_SESSION_KEY] = dossier.pk
                 return redirect("dossiers:detail", pk=dossier.pk)
-        preview = _preview(form, now)  # the checklist, fee and date stay beside the messages
+        preview = _preview(form, now, ward)  # the checklist, fee and date stay beside the messages
     else:
         form = DossierForm(
             initial={"received_at": timezone.localtime(now).replace(second=0, microsecond=0)}, now=now
@@ -462,12 +483,14 @@ def _detail_context(
             forms[move] = form_class(initial={"at": now, "version": dossier.version}, prefix=move)
     events = DossierEvent.objects.filter(dossier=dossier).select_related("by")
     hops = dossier.hops.select_related("agency", "sent_by")
-    kind = classification.classify(dossier)
+    kind = deadlines.classify(dossier)
+    closed_late = kind == deadlines.LATE
     return {
         "dossier": dossier,
         "events": events,
         "hops": hops,
         "supplements": dossier.supplements.all(),
+        "due_changes": dossier.due_changes.all(),
         "apologies": dossier.apologies.select_related("agency_at_fault", "issued_by"),
         "rating": rating,
         "ratable": workflow.is_ratable(dossier),
@@ -480,8 +503,11 @@ def _detail_context(
         "reveal_form": reveal_form or RevealForm(),
         "reveal_url": reverse("dossiers:reveal", args=[dossier.pk, "detail"]),
         "classification": kind,
-        "classification_label": _(classification.LABELS[kind]) if kind else "",
-        "late_agencies": classification.agencies_at_fault(dossier),
+        "classification_label": _(deadlines.LABELS[kind]) if kind else "",
+        "late_agencies": deadlines.agencies_at_fault(dossier),
+        # A late dossier without a timely letter: the gap is shown with the letter's form.
+        "apology_gap": (closed_late or kind == deadlines.OVERDUE)
+        and not dossier.apologies.filter(issued_late=False).exists(),
         "audit_entries": changes(dossier, masks=None if full else privacy.MASKS),
         "rating_url": request.build_absolute_uri(
             reverse("dossiers:public_rating", args=[rating_token(dossier)])
@@ -490,10 +516,13 @@ def _detail_context(
 
 
 def _apology_applies(dossier: Dossier) -> bool:
-    """An apology letter is offered once the dossier is due by the next working day or late."""
+    """An apology letter is offered once the dossier is due by the next working day, overdue, or
+    resolved late."""
     today = timezone.localdate()
     one = Dossier.objects.filter(pk=dossier.pk)
-    return (one.at_risk_on(today) | one.overdue_on(today)).exists()
+    if deadlines.classify(dossier, now=timezone.now()) == deadlines.LATE:
+        return True  # resolved late: the letter is still owed (and flagged if after the due moment)
+    return (one.at_risk_on(today) | one.overdue_at(timezone.now())).exists()
 
 
 @require_POST
@@ -559,6 +588,8 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             workflow.withdraw(dossier, by=by, at=at, reason=data["reason"])
         elif name == "stop":
             workflow.stop(dossier, by=by, at=at, reason=data["reason"])
+        elif name == "extend_verification":
+            workflow.extend_verification(dossier, by=by, at=at, reason=data["reason"])
         elif name == "issue_apology":
             workflow.issue_apology(
                 dossier,
@@ -581,6 +612,14 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Đã ghi nhận: {move}.").format(move=_(workflow.MOVE_LABELS[name])))
+        if name == "resolve" and Dossier.objects.filter(pk=dossier.pk).late_without_apology().exists():
+            messages.warning(
+                request,
+                _(
+                    "Hồ sơ được giải quyết quá hạn mà chưa có thư xin lỗi đúng hạn. Hãy phát hành thư "
+                    "xin lỗi ở mục “Phát hành thư xin lỗi” bên dưới; hồ sơ ở lại danh sách cần xin lỗi."
+                ),
+            )
     return redirect("dossiers:detail", pk=dossier.pk)
 
 

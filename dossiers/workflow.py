@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from unidecode import unidecode
 
-from dossiers import calendar
+from dossiers import calendar, deadlines
 from dossiers.models import (
     Agency,
     ApologyLetter,
@@ -34,6 +34,7 @@ from dossiers.models import (
     CodeCounter,
     Dossier,
     DossierEvent,
+    DueChange,
     Hop,
     Outcome,
     Procedure,
@@ -71,7 +72,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "reject_at_reception": (S.RECEIVED,),
     "withdraw": (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.AT_AGENCY),
     "stop": (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.AT_AGENCY),
-    "issue_apology": (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.AT_AGENCY),
+    "extend_verification": (S.RECEIVED, S.IN_PROGRESS, S.AT_AGENCY),
+    # Also after the result: a late dossier resolved without a letter still owes the applicant one
+    # (recorded as issued late).
+    "issue_apology": (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.AT_AGENCY, S.RESOLVED, S.RETURNED),
     "edit": (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.AT_AGENCY),
 }
 
@@ -86,6 +90,7 @@ MOVE_ORDER = [
     "rate",
     "request_supplement",
     "send_to_agency",
+    "extend_verification",
     "issue_apology",
     "edit",
     "reject_at_reception",
@@ -106,6 +111,7 @@ MOVE_LABELS = {
     "reject_at_reception": gettext_noop("Từ chối tiếp nhận"),
     "withdraw": gettext_noop("Công dân rút hồ sơ"),
     "stop": gettext_noop("Dừng giải quyết"),
+    "extend_verification": gettext_noop("Gia hạn để xác minh"),
     "issue_apology": gettext_noop("Phát hành thư xin lỗi"),
     "rate": gettext_noop("Ghi nhận đánh giá"),
     "edit": gettext_noop("Sửa thông tin hồ sơ"),
@@ -137,7 +143,9 @@ def _refresh_search(dossier: Dossier) -> None:
 
 
 def _lock(dossier: Dossier) -> Dossier:
-    return Dossier.objects.select_for_update().select_related("procedure").get(pk=dossier.pk)
+    return (
+        Dossier.objects.select_for_update(of=("self",)).select_related("procedure", "ward").get(pk=dossier.pk)
+    )
 
 
 def _check(move: str, locked: Dossier) -> None:
@@ -263,7 +271,9 @@ def receive(
                 code=procedure.code, day=day.strftime("%d/%m/%Y")
             )
         )
-    due = calendar.due_date_for(procedure, received_at, channel, verification=verification)
+    due = deadlines.due_moment_for(
+        procedure, received_at, channel, city_id=ward.city_id, verification=verification
+    )
     try:
         with transaction.atomic():
             dossier = Dossier(
@@ -275,8 +285,7 @@ def receive(
                 status=Status.RECEIVED,
                 received_at=received_at,
                 backdate_reason=backdate_reason.strip(),
-                due_date=due,
-                original_due_date=due,
+                original_due_date=calendar.local_date(due),
                 applicant_name=applicant_name.strip(),
                 applicant_id_number=applicant_id_number.strip(),
                 applicant_phone=applicant_phone.strip(),
@@ -291,8 +300,12 @@ def receive(
                 created_by=by,
             )
             _refresh_search(dossier)
+            deadlines.set_due(dossier, due, since=received_at)
             dossier._history_user = by
             dossier.save()
+            DueChange.objects.create(
+                dossier=dossier, kind=DueChange.Kind.RECEPTION, effective_at=received_at, due_at=due
+            )
             DossierEvent.objects.create(
                 dossier=dossier,
                 kind="receive",
@@ -331,6 +344,7 @@ def request_supplement(
     _check_time(locked, at)
     frm = locked.status
     locked.status = Status.SUPPLEMENT
+    deadlines.record_change(locked, kind=DueChange.Kind.PAUSE, at=at, due_at=None)
     request = SupplementRequest.objects.create(
         dossier=locked,
         requested_at=at,
@@ -345,28 +359,59 @@ def request_supplement(
 
 @transaction.atomic
 def resume(dossier: Dossier, *, by, at: datetime) -> Dossier:
-    """The applicant supplied everything: the clock runs again and the due date moves by the
-    working days paused (working days after the request day up to and including the resume day)."""
+    """The applicant supplied everything: the clock runs again and the due moment moves by the
+    working time it was stopped (dossiers/deadlines.py)."""
     locked = _lock(dossier)
     _check("resume", locked)
     _check_time(locked, at)
+    city_id = locked.ward.city_id
     request = locked.supplements.filter(resumed_at__isnull=True).order_by("-requested_at").first()
     paused = 0
     if request is not None:
-        paused = calendar.working_days_between(
-            calendar.local_date(request.requested_at), calendar.local_date(at)
-        )
+        paused = deadlines.pause_credit(request.requested_at, at, city_id=city_id)
         request.resumed_at = at
-        request.paused_working_days = paused
-        request.save(update_fields=["resumed_at", "paused_working_days"])
+        request.paused_minutes = paused
+        request.save(update_fields=["resumed_at", "paused_minutes"])
     frm = locked.status
     locked.status = Status.IN_PROGRESS
-    locked.paused_working_days += paused
-    if locked.due_date and paused:
-        locked.due_date = calendar.add_working_days(locked.due_date, paused)
-    note = _("Tạm dừng {n} ngày làm việc.").format(n=paused)
+    locked.paused_minutes += paused
+    if locked.due_at is not None:
+        due = deadlines.moved_by(locked.due_at, paused, city_id=city_id)
+        deadlines.record_change(locked, kind=DueChange.Kind.RESUME, at=at, due_at=due)
+    note = _("Tạm dừng {time} làm việc.").format(time=working_time_label(paused))
     _save(locked, dossier, by=by, at=at, kind="resume", from_status=frm, note=note)
     return dossier
+
+
+def working_time_label(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return _("{h} giờ {m} phút").format(h=hours, m=rest)
+
+
+@transaction.atomic
+def extend_verification(dossier: Dossier, *, by, at: datetime, reason: str) -> Dossier:
+    """The procedure's verification extension: the due moment moves by its working days."""
+    reason = _need_reason(reason)
+    locked = _lock(dossier)
+    _check("extend_verification", locked)
+    _check_time(locked, at)
+    if not locked.procedure.verification_days:
+        raise WorkflowError(_("Thủ tục này không có thời hạn gia hạn xác minh."))
+    if locked.due_changes.filter(kind=DueChange.Kind.VERIFICATION).exists():
+        raise WorkflowError(_("Hồ sơ đã được gia hạn xác minh."))
+    due = deadlines.extended(locked.due_at, locked.procedure, city_id=locked.ward.city_id)
+    deadlines.record_change(locked, kind=DueChange.Kind.VERIFICATION, at=at, due_at=due, note=reason[:300])
+    note = _("Gia hạn đến {due}. {reason}").format(due=receipt_moment(due), reason=reason)
+    _save(locked, dossier, by=by, at=at, kind="extend_verification", from_status=locked.status, note=note)
+    return dossier
+
+
+def receipt_moment(moment: datetime) -> str:
+    """A due moment as the receipt prints it: "17 giờ 00 phút, ngày 21/02/2024"."""
+    local = calendar.local(moment)
+    return _("{h} giờ {m:02d} phút, ngày {d}").format(
+        h=local.hour, m=local.minute, d=local.strftime("%d/%m/%Y")
+    )
 
 
 @transaction.atomic
@@ -407,14 +452,6 @@ def send_to_agency(
     return hop
 
 
-def hop_result(due_date, returned_on) -> str:
-    if returned_on < due_date:
-        return Hop.Result.BEFORE
-    if returned_on == due_date:
-        return Hop.Result.ON_TIME
-    return Hop.Result.LATE
-
-
 @transaction.atomic
 def return_from_agency(dossier: Dossier, *, by, at: datetime, result_note: str = "") -> Hop:
     locked = _lock(dossier)
@@ -424,7 +461,7 @@ def return_from_agency(dossier: Dossier, *, by, at: datetime, result_note: str =
     if hop is None:  # pragma: no cover - AT_AGENCY always has an open hop
         raise WorkflowError(_("Không tìm thấy bước luân chuyển đang mở."))
     hop.returned_at = at
-    hop.result = hop_result(hop.due_date, calendar.local_date(at))
+    hop.result = deadlines.hop_result(hop.due_date, calendar.local_date(at))
     if result_note:
         hop.note = (hop.note + " " + result_note).strip()[:300]
     hop.save(update_fields=["returned_at", "result", "note"])
@@ -527,11 +564,19 @@ def stop(dossier: Dossier, *, by, at: datetime, reason: str) -> Dossier:
 def issue_apology(
     dossier: Dossier, *, by, at: datetime, reason: str, new_due_date, agency_at_fault: Agency | None = None
 ) -> ApologyLetter:
-    """Form 04. The dossier's ``due_date`` is NOT moved: the report still judges it against the
-    (pause-adjusted) appointment, the letter only gives the applicant a new date."""
+    """Form 04. The dossier's due moment is NOT moved: lateness is judged against the statutory
+    (pause-adjusted) appointment, the letter only gives the applicant a new date. A letter issued
+    after the due moment is recorded but flagged ``issued_late`` (not a timely apology)."""
     reason = _need_reason(reason)
     locked = _lock(dossier)
     _check("issue_apology", locked)
+    if not locked.is_open and deadlines.classify_closed(locked) != deadlines.LATE:
+        # Only a dossier resolved late still owes a letter once it is closed.
+        raise WorkflowError(
+            _("Không thể thực hiện “{move}” khi hồ sơ đang ở trạng thái “{status}”.").format(
+                move=_(MOVE_LABELS["issue_apology"]), status=locked.get_status_display()
+            )
+        )
     _check_time(locked, at)
     if new_due_date <= calendar.local_date(at) or (locked.due_date and new_due_date <= locked.due_date):
         raise WorkflowError(_("Ngày hẹn trả mới phải sau ngày hẹn cũ và sau ngày phát hành thư."))
@@ -544,6 +589,7 @@ def issue_apology(
         reason=reason,
         agency_at_fault=agency_at_fault,
         new_due_date=new_due_date,
+        issued_late=deadlines.letter_is_late(locked, at),
     )
     note = _("Hẹn lại ngày {due}. {reason}").format(due=new_due_date.strftime("%d/%m/%Y"), reason=reason)
     _save(locked, dossier, by=by, at=at, kind="issue_apology", from_status=locked.status, note=note)

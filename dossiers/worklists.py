@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from dossiers import calendar
@@ -23,7 +24,7 @@ WORKLISTS = {
     "overdue": gettext_noop("Quá hạn"),
     "supplement": gettext_noop("Chờ bổ sung"),
     "at_agency": gettext_noop("Đang ở cơ quan khác"),
-    "apology": gettext_noop("Sắp đến hạn / quá hạn chưa có thư xin lỗi"),
+    "apology": gettext_noop("Sắp đến hạn / quá hạn chưa có thư xin lỗi đúng hạn"),
 }
 
 
@@ -38,7 +39,7 @@ def apply(qs: DossierQuerySet, name: str, user, today: date) -> DossierQuerySet:
     if name == "due_tomorrow":
         return qs.due_on(calendar.next_working_day(today))
     if name == "overdue":
-        return qs.overdue_on(today)
+        return qs.overdue_at(timezone.now())
     if name == "supplement":
         return qs.waiting_supplement()
     if name == "at_agency":

@@ -39,6 +39,7 @@ from parindex.indicators import (
     DossierCounts,
     IndicatorValue,
     WardIndicators,
+    lateness_by_agency,
     monthly_trend,
     summary,
 )
@@ -493,6 +494,21 @@ def _city_cells(indicators: WardIndicators, drill: Drill) -> list[dict]:
                 }
             )
     return cells
+
+
+def agency_lateness(request: HtmxHttpRequest) -> HttpResponse:
+    """Lateness by agency at fault for the dashboard's period (?ward=CODE, or the city's wards with
+    ?scope=city). Loaded after the dashboard (htmx), so the dashboard's query count stays put."""
+    period, period_error = _period(request)
+    if request.GET.get("scope") == "city":
+        ward_ids = list(visible_ward_ids(request.user))
+    else:
+        ward_ids = [_ward(request).id]
+    rows = lateness_by_agency(ward_ids, period)
+    context = {"rows": rows, "period": period, "period_error": period_error}
+    fragment = request.htmx and not request.htmx.boosted
+    template = "parindex/agency_lateness.html" if fragment else "parindex/agency_lateness_page.html"
+    return render(request, template, context)
 
 
 def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from dossiers import calendar, workflow
+from dossiers import calendar, deadlines, workflow
 from dossiers.demo import load_catalogue, load_catalogue_documents
 from dossiers.models import Agency, Channel, Field, Outcome, Procedure, Rating
 from parindex.models import City, Membership, Role, Ward
@@ -456,7 +456,7 @@ def seed_binh_hung(ward: Ward, people: People) -> None:
     while tail_resolved < 120:
         code = rng.choice(["1.004873", "1.001776", "2.000720", "1.004227"])
         received = at(rng.choice(tail), rng.randint(8, 14), rng.randint(0, 59))
-        if calendar.due_date_for(procs[code], received, Channel.IN_PERSON) > date(2022, 12, 30):
+        if deadlines.due_date_for(procs[code], received, Channel.IN_PERSON) > date(2022, 12, 30):
             continue
         officer = _handler(people, procs[code].field.code)
         hop, electronic = story.hop_plan(procs[code].field.code, 0.5)
@@ -468,7 +468,7 @@ def seed_binh_hung(ward: Ward, people: People) -> None:
     while carried < ARTICLE["carried_over"]:
         code = rng.choice(["1.004227", "2.000889", "1.009994", "1.001776"])
         received = at(rng.choice(tail_days), rng.randint(8, 15), rng.randint(0, 59))
-        if calendar.due_date_for(procs[code], received, Channel.IN_PERSON) < date(2023, 1, 5):
+        if deadlines.due_date_for(procs[code], received, Channel.IN_PERSON) < date(2023, 1, 5):
             continue
         officer = _handler(people, procs[code].field.code)
         hop, electronic = story.hop_plan(procs[code].field.code, 0.5)
@@ -555,7 +555,7 @@ def seed_binh_hung(ward: Ward, people: People) -> None:
         elif fate == "open":
             while True:
                 received = at(rng.choice(open_days), rng.randint(8, 15), rng.randint(0, 59))
-                if calendar.due_date_for(proc, received, channel) > STORY_END:
+                if deadlines.due_date_for(proc, received, channel) > STORY_END:
                     break
             d = story.receive(code, channel, received, officer, e_circulated=e_circ)
             story.leave_open(d, officer, kind=2 if hop else rng.randint(0, 1))
@@ -569,7 +569,7 @@ def seed_binh_hung(ward: Ward, people: People) -> None:
         else:  # resolved before the due date
             while True:
                 received = at(rng.choice(resolvable_days), rng.randint(7, 15), rng.randint(0, 59))
-                if calendar.due_date_for(proc, received, channel) <= date(2023, 5, 31):
+                if deadlines.due_date_for(proc, received, channel) <= date(2023, 5, 31):
                     break
             d = story.receive(code, channel, received, officer, e_circulated=e_circ)
             returned = story.resolve_before(

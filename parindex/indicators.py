@@ -22,13 +22,15 @@ DEFINITIONS (a period covers local days ``start``..``end``; S = start_at, E = en
 - new (cols. 4, 5) = received_at in [S, E), split by channel (online / in person / public post).
 - carried over (col. 6) = received before S and not resolved before S. Derived from dates only.
 - resolved (col. 7) = resolved_at in [S, E). Resolved, returned, withdrawn and stopped dossiers all
-  carry resolved_at. Classified by comparing the local resolution date with the (pause-adjusted)
-  due date: earlier day = before deadline (8), same day = on time (9), later = late (10).
-  Withdrawn and stopped dossiers, and dossiers without a due date, count as resolved ON TIME.
+  carry resolved_at. Classified against the (pause-adjusted) due moment by ``dossiers.deadlines``:
+  on an earlier day = before deadline (8), on the due day up to the due moment = on time (9),
+  after it = late (10). Withdrawn and stopped dossiers, and dossiers without a due moment, count
+  as resolved ON TIME.
 - in progress (col. 11) = received before E and not resolved before E (still open at the end of
-  the period, even if resolved since). Judged on the period's last day: due date on or after that
-  day (or no due date) = within the deadline (12), due date before it = overdue (13). Dates only,
-  so a past period always gives the same numbers.
+  the period, even if resolved since). Judged with the due moment in force at E (the due-moment
+  history), on the period's last day (today while the period runs): due on that day or later, no
+  due moment, or waiting for a supplement = within (12); due on an earlier day = overdue (13).
+  Later events never change an ended period (docs/deadlines.md).
 - The identities 3 = 4 + 5 + 6, 3 = 7 + 11, 7 = 8 + 9 + 10, 11 = 12 + 13 hold by construction: each
   bucket is a partition of its parent by the conditions above.
 
@@ -40,10 +42,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
 
@@ -223,7 +226,10 @@ INDICATORS: dict[str, IndicatorDef] = {
         IndicatorDef(
             "apology_missing",
             _("Hồ sơ trễ hạn chưa có thư xin lỗi"),
-            _("Hồ sơ giải quyết quá hạn trong kỳ hoặc đang quá hạn cuối kỳ mà chưa có thư xin lỗi nào."),
+            _(
+                "Hồ sơ giải quyết quá hạn trong kỳ hoặc đang quá hạn cuối kỳ mà chưa có thư xin lỗi "
+                "phát hành trước thời điểm hẹn trả (thư phát hành muộn không được tính)."
+            ),
             direction=Direction.AT_MOST,
             kind="count",
         ),
@@ -319,24 +325,21 @@ def _base_q(period: Period) -> Q:
     )
 
 
-def _bucket_qs(period: Period) -> dict[str, Q]:
-    """The condition of each bucket, to be applied inside ``_base_q``."""
-    from dossiers.models import ApologyLetter, Channel, Hop, Status
+def _bucket_qs(period: Period, *, now: datetime | None = None) -> dict[str, Q]:
+    """The condition of each bucket, to be applied inside ``_base_q``. Every deadline condition
+    comes from ``dossiers.deadlines``: the due moment in force at the period's end, judged on its
+    last day (or today, for a period not yet ended)."""
+    from dossiers import deadlines
+    from dossiers.models import Channel, Hop
 
     start_at, end_at = period.start_at, period.end_at
+    judge = deadlines.judged_at(end_at, now=now)
     new = Q(received_at__gte=start_at)
     resolved = Q(resolved_at__isnull=False, resolved_at__lt=end_at)
     in_progress = Q(resolved_at__isnull=True) | Q(resolved_at__gte=end_at)
-    within = in_progress & (Q(due_date__isnull=True) | Q(due_date__gte=period.end))
-    # Counted on time whatever the dates (and the only rows where a date may be missing).
-    on_time_anyway = (
-        Q(status__in=[Status.WITHDRAWN, Status.STOPPED])
-        | Q(due_date__isnull=True)
-        | Q(resolved_on__isnull=True)
-    )
-    dated = ~on_time_anyway
-    overdue = in_progress & Q(due_date__isnull=False, due_date__lt=period.end)
-    resolved_late = resolved & dated & Q(resolved_on__gt=F("due_date"))
+    overdue = in_progress & deadlines.open_overdue_q(end_at, judge)
+    within = in_progress & deadlines.open_within_q(end_at, judge)
+    resolved_late = resolved & deadlines.resolved_late_q()
     needs_apology = resolved_late | overdue
     # "Has a hop / a letter" as a scalar subquery (first id or NULL), not EXISTS: inside a
     # COUNT(...) FILTER PostgreSQL may turn an EXISTS into a hashed subplan that reads the whole
@@ -344,11 +347,9 @@ def _bucket_qs(period: Period) -> dict[str, Q]:
     # province's data (160 ms at 1M dossiers). A scalar subquery is always an index probe per
     # dossier, and only for the rows that reach it (docs/performance.md).
     first_hop = Subquery(Hop.objects.filter(dossier_id=OuterRef("pk")).order_by().values("id")[:1])
-    first_letter = Subquery(
-        ApologyLetter.objects.filter(dossier_id=OuterRef("pk")).order_by().values("id")[:1]
-    )
     has_hop = Q(IsNull(first_hop, False))
-    has_letter = Q(IsNull(first_letter, False))
+    # Only a letter issued before the due moment is a timely apology.
+    has_letter = deadlines.timely_letter_exists()
     circulated = new & (Q(e_circulated=True) | has_hop)
     fee_due = new & Q(fee__gt=0)
     return {
@@ -358,8 +359,8 @@ def _bucket_qs(period: Period) -> dict[str, Q]:
         "received_post": new & Q(channel=Channel.POST),
         "carried_over": Q(received_at__lt=start_at),
         "resolved": resolved,
-        "resolved_before": resolved & dated & Q(resolved_on__lt=F("due_date")),
-        "resolved_on_time": resolved & (on_time_anyway | Q(resolved_on=F("due_date"))),
+        "resolved_before": resolved & deadlines.resolved_before_q(),
+        "resolved_on_time": resolved & deadlines.resolved_on_time_q(),
         "resolved_late": resolved_late,
         "in_progress": in_progress,
         "in_progress_within": within,
@@ -387,10 +388,14 @@ def _accepted_dossiers(ward_ids: Iterable[int], field_id: int | None):
 
 
 def _cells(
-    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None
+    ward_ids: Iterable[int],
+    period: Period,
+    *,
+    field_id: int | None = None,
+    now: datetime | None = None,
 ) -> dict[tuple[int, int], tuple[DossierCounts, ServiceCounts]]:
     """One grouped aggregate query: every dossier bucket per (ward, field)."""
-    qs = _bucket_qs(period)
+    qs = _bucket_qs(period, now=now)
     names = COUNT_BUCKETS + SERVICE_BUCKETS
     aggregates = {name: Count("id", filter=qs[name]) if qs[name] else Count("id") for name in names}
     rows = (
@@ -409,14 +414,25 @@ def _cells(
 
 
 def dossier_counts(
-    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None
+    ward_ids: Iterable[int],
+    period: Period,
+    *,
+    field_id: int | None = None,
+    now: datetime | None = None,
 ) -> dict[tuple[int, int], DossierCounts]:
-    """Biểu 06 counts keyed by (ward_id, field_id); cells with no dossier are absent. One query."""
-    return {key: counts for key, (counts, _service) in _cells(ward_ids, period, field_id=field_id).items()}
+    """Biểu 06 counts keyed by (ward_id, field_id); cells with no dossier are absent. One query.
+    ``now`` (default: the present) judges a period not yet ended."""
+    cells = _cells(ward_ids, period, field_id=field_id, now=now)
+    return {key: counts for key, (counts, _service) in cells.items()}
 
 
 def bucket_queryset(
-    ward_ids: Iterable[int], period: Period, bucket: str, *, field_id: int | None = None
+    ward_ids: Iterable[int],
+    period: Period,
+    bucket: str,
+    *,
+    field_id: int | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Dossier]:
     """Exactly the dossiers counted in ``bucket`` (drill-down). Unknown bucket: ValueError."""
     from dossiers.models import Dossier
@@ -438,7 +454,8 @@ def bucket_queryset(
         return Dossier.objects.filter(Exists(letters))
     if bucket not in BUCKETS:
         raise ValueError(f"unknown bucket {bucket!r}")
-    return _accepted_dossiers(ward_ids, field_id).filter(_base_q(period) & _bucket_qs(period)[bucket])
+    condition = _bucket_qs(period, now=now)[bucket]
+    return _accepted_dossiers(ward_ids, field_id).filter(_base_q(period) & condition)
 
 
 SATISFIED_VALUES = ("very", "yes")
@@ -456,7 +473,11 @@ def _letters(ward_ids: list[int], period: Period, field_id: int | None):
 
 
 def service_counts(
-    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None
+    ward_ids: Iterable[int],
+    period: Period,
+    *,
+    field_id: int | None = None,
+    now: datetime | None = None,
 ) -> dict[tuple[int, int], tuple[DossierCounts, ServiceCounts]]:
     """Biểu 06 and service counts per (ward, field), ratings and apology letters included.
 
@@ -464,7 +485,7 @@ def service_counts(
     grouped by (ward, field).
     """
     ward_ids = list(ward_ids)
-    cells = _cells(ward_ids, period, field_id=field_id)
+    cells = _cells(ward_ids, period, field_id=field_id, now=now)
     letters = (
         _letters(ward_ids, period, field_id)
         .order_by()
@@ -694,6 +715,78 @@ def summary(ward_ids: Iterable[int], period: Period) -> IndicatorSummary:
     if vacancies:
         total.vacancies = sum(vacancies.values(), type(next(iter(vacancies.values())))())
     return IndicatorSummary(period, result, total)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lateness by agency at fault: each hop's lateness belongs to its agency.
+
+
+@dataclass
+class AgencyLateness:
+    agency_id: int | None  # None: the ward itself (late with no late hop)
+    agency_name: str
+    late_hops: int = 0  # hops returned late in the period
+    late_hops_ward_in_time: int = 0  # of those, dossiers the ward still resolved before or on time
+    late_dossiers: int = 0  # dossiers late in the period (Biểu 06 col. 10 + 13) this agency made late
+
+
+def lateness_by_agency(
+    ward_ids: Iterable[int], period: Period, *, now: datetime | None = None
+) -> list[AgencyLateness]:
+    """Per agency: its late hops returned in the period (and how many of those dossiers the ward
+    still finished in time), and the period's late dossiers (resolved late, or overdue at its
+    end) with a late hop of that agency; late dossiers without any late hop are the ward's own.
+
+    Three queries: late hops per agency, late dossiers per agency, late dossiers in total.
+    """
+    from dossiers import deadlines
+    from dossiers.models import Hop
+
+    ward_ids = list(ward_ids)
+    result: dict[int | None, AgencyLateness] = {}
+
+    def row(agency_id, name) -> AgencyLateness:
+        return result.setdefault(agency_id, AgencyLateness(agency_id, name))
+
+    hops = (
+        Hop.objects.filter(
+            deadlines.late_hop_q(),
+            dossier__ward_id__in=ward_ids,
+            returned_at__gte=period.start_at,
+            returned_at__lt=period.end_at,
+        )
+        .order_by()
+        .values("agency_id", "agency__name")
+        .annotate(
+            n=Count("id"),
+            ward_in_time=Count(
+                "id",
+                filter=deadlines.resolved_before_q("dossier__") | deadlines.resolved_on_time_q("dossier__"),
+            ),
+        )
+    )
+    for h in hops:
+        r = row(h["agency_id"], h["agency__name"])
+        r.late_hops, r.late_hops_ward_in_time = h["n"], h["ward_in_time"]
+
+    qs = _bucket_qs(period, now=now)
+    late = _accepted_dossiers(ward_ids, None).filter(
+        _base_q(period) & (qs["resolved_late"] | qs["in_progress_overdue"])
+    )
+    by_agency = (
+        Hop.objects.filter(deadlines.late_hop_q(), dossier__in=late.values("id"))
+        .order_by()
+        .values("agency_id", "agency__name")
+        .annotate(n=Count("dossier_id", distinct=True))
+    )
+    for h in by_agency:
+        row(h["agency_id"], h["agency__name"]).late_dossiers = h["n"]
+    own = late.exclude(Exists(Hop.objects.filter(deadlines.late_hop_q(), dossier_id=OuterRef("pk")))).count()
+    if own:
+        row(None, str(_("Phường (không có bước trễ ở cơ quan khác)"))).late_dossiers = own
+    return sorted(
+        result.values(), key=lambda r: (r.agency_id is None, -r.late_dossiers, -r.late_hops, r.agency_name)
+    )
 
 
 # ---------------------------------------------------------------------------------------------

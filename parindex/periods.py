@@ -217,10 +217,26 @@ def _parse_int(params, name: str, label, low: int, high: int) -> int:
     return value
 
 
+def refuse_future(period: Period, today: date) -> Period:
+    """A period entirely after today has no figures yet: refused, never shown as zeros or as
+    every open dossier overdue. A period that has begun is judged at the present moment."""
+    if period.start > today:
+        raise PeriodError(
+            _("Kỳ {} chưa bắt đầu (hôm nay là {}): chưa có số liệu để xem hoặc báo cáo.").format(
+                period.label, today.strftime("%d/%m/%Y")
+            )
+        )
+    return period
+
+
 MAX_CUSTOM_DAYS = 3660  # ten years: enough for any report, small enough for the trend
 
 
 def period_from_query(params, today: date) -> Period:
+    return refuse_future(_period_from_query(params, today), today)
+
+
+def _period_from_query(params, today: date) -> Period:
     """The period a request asks for, from ``kind`` + ``year`` + ``month``/``quarter`` or
     ``from``/``to`` (YYYY-MM-DD or dd/mm/yyyy). Nothing given: the year to date.
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("ward/switch/", views.switch_ward, name="switch_ward"),
     path("dashboard/", dashboards.ward_dashboard, name="dashboard"),
     path("dashboard/city/", dashboards.city_dashboard, name="city_dashboard"),
+    path("dashboard/lateness/", dashboards.agency_lateness, name="agency_lateness"),
     path("dashboard/definitions/", dashboards.indicator_definitions, name="indicator_definitions"),
     path("dashboard/targets/", dashboards.targets, name="targets"),
     path("dashboard/targets/new/", dashboards.target_edit, name="target_new"),

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.management import call_command
 
-from dossiers import calendar
+from dossiers import calendar, deadlines
 from dossiers.models import CalendarDay, Channel
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
@@ -14,7 +14,7 @@ from tests.dossiers_fixtures import at
 
 def test_five_working_days_across_tet_2024(land, db):
     land.processing_days = 5
-    assert calendar.due_date_for(land, at(2024, 2, 7, 9), Channel.IN_PERSON) == date(2024, 2, 21)
+    assert deadlines.due_date_for(land, at(2024, 2, 7, 9), Channel.IN_PERSON) == date(2024, 2, 21)
     assert calendar.add_working_days(date(2024, 2, 7), 5) == date(2024, 2, 21)
 
 
@@ -35,19 +35,19 @@ def test_make_up_saturday_of_2024_is_a_working_day(db):
 
 
 def test_same_day_procedure_cut_off_at_15(birth):
-    assert calendar.due_date_for(birth, at(2024, 3, 6, 14, 59), Channel.IN_PERSON) == date(2024, 3, 6)
-    assert calendar.due_date_for(birth, at(2024, 3, 6, 15, 0), Channel.IN_PERSON) == date(2024, 3, 7)
+    assert deadlines.due_date_for(birth, at(2024, 3, 6, 14, 59), Channel.IN_PERSON) == date(2024, 3, 6)
+    assert deadlines.due_date_for(birth, at(2024, 3, 6, 15, 0), Channel.IN_PERSON) == date(2024, 3, 7)
     # Friday after 15:00 -> Monday.
-    assert calendar.due_date_for(birth, at(2024, 3, 8, 16, 0), Channel.IN_PERSON) == date(2024, 3, 11)
+    assert deadlines.due_date_for(birth, at(2024, 3, 8, 16, 0), Channel.IN_PERSON) == date(2024, 3, 11)
 
 
 def test_online_outside_working_hours_counts_from_next_working_day(business, birth):
     # Wednesday 18:00 online: counts from Thursday, 3 working days -> Tuesday.
-    assert calendar.due_date_for(business, at(2024, 3, 6, 18, 0), Channel.ONLINE) == date(2024, 3, 12)
+    assert deadlines.due_date_for(business, at(2024, 3, 6, 18, 0), Channel.ONLINE) == date(2024, 3, 12)
     # The same time at the counter counts from Wednesday -> Monday.
-    assert calendar.due_date_for(business, at(2024, 3, 6, 18, 0), Channel.IN_PERSON) == date(2024, 3, 11)
+    assert deadlines.due_date_for(business, at(2024, 3, 6, 18, 0), Channel.IN_PERSON) == date(2024, 3, 11)
     # Saturday online, same-day procedure: due Monday.
-    assert calendar.due_date_for(birth, at(2024, 3, 9, 10, 0), Channel.ONLINE) == date(2024, 3, 11)
+    assert deadlines.due_date_for(birth, at(2024, 3, 9, 10, 0), Channel.ONLINE) == date(2024, 3, 11)
 
 
 def test_admin_overrides_win_and_invalidate_the_cache(business):

@@ -75,7 +75,7 @@ def test_preview_shows_fee_and_due_date_without_saving(client, officer_tuphap, b
         headers={"HX-Request": "true"},
     )
     body = htmx.content.decode()
-    assert 'data-testid="preview-due"><strong>11/03/2024</strong>' in body
+    assert 'data-testid="preview-due"><strong>17:00 11/03/2024</strong>' in body
     assert 'data-testid="preview-fee">100.000 đ' in body
     assert "<html" not in body
     # the same without JavaScript: the whole form comes back with the box, nothing saved

@@ -1,4 +1,4 @@
-"""Workflow moves, the state machine's refusals, pause arithmetic, hops, codes and classification."""
+"""Workflow moves, the state machine's refusals, pause arithmetic, hops, codes and deadlines."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from dossiers import classification, workflow
+from dossiers import deadlines, workflow
 from dossiers.models import Channel, Dossier, DossierEvent, Hop, Outcome, Rating, Status
 from dossiers.workflow import WorkflowError
 from tests.dossiers_fixtures import *  # noqa: F403
@@ -70,8 +70,8 @@ def test_full_path_with_supplement_hop_resolve_return_and_rating(
     )
     assert d.status == Status.SUPPLEMENT
     workflow.resume(d, by=officer_datdai, at=at(2024, 2, 19, 10))
-    # Paused Thu 15/02 -> Mon 19/02: Fri 16 and Mon 19 = 2 working days.
-    assert d.paused_working_days == 2
+    # Paused Thu 15/02 10:00 -> Mon 19/02 10:00: two working days of 7 h 30 = 900 working minutes.
+    assert d.paused_minutes == 900
     assert d.due_date == date(2024, 3, 1)
     hop = workflow.send_to_agency(
         d, agency=land_office, by=officer_datdai, at=at(2024, 2, 19, 11), due_date=date(2024, 2, 26)
@@ -80,10 +80,10 @@ def test_full_path_with_supplement_hop_resolve_return_and_rating(
     workflow.return_from_agency(d, by=officer_datdai, at=at(2024, 2, 27, 8))
     hop.refresh_from_db()
     assert hop.result == Hop.Result.LATE and hop.returned_at == at(2024, 2, 27, 8)
-    assert classification.agencies_at_fault(d) == [land_office]
+    assert deadlines.agencies_at_fault(d) == [land_office]
     workflow.resolve(d, by=officer_datdai, at=at(2024, 3, 1, 16))
     assert (d.status, d.outcome, d.resolved_on) == (Status.RESOLVED, Outcome.APPROVED, date(2024, 3, 1))
-    assert classification.classify(d) == classification.ON_TIME
+    assert deadlines.classify(d) == deadlines.ON_TIME
     workflow.return_result(d, by=officer_datdai, at=at(2024, 3, 4, 9))
     assert d.status == Status.RETURNED and d.returned_at == at(2024, 3, 4, 9)
     rating = workflow.rate(
@@ -121,7 +121,7 @@ def test_hop_returned_on_its_due_day_is_on_time_and_earlier_is_before(
     )
     hop2 = workflow.return_from_agency(d, by=officer_datdai, at=at(2024, 3, 11, 9))
     assert hop2.result == Hop.Result.BEFORE
-    assert classification.agencies_at_fault(d) == []
+    assert deadlines.agencies_at_fault(d) == []
 
 
 @pytest.mark.parametrize(
@@ -207,18 +207,18 @@ def test_withdrawn_and_stopped_count_as_closed_on_time(make_dossier, land, offic
     w = make_dossier(land, at(2024, 3, 4, 9))
     workflow.withdraw(w, by=officer_datdai, at=at(2024, 4, 30, 9), reason="Công dân xin rút")
     assert (w.status, w.outcome, w.resolved_on) == (Status.WITHDRAWN, Outcome.WITHDRAWN, date(2024, 4, 30))
-    assert classification.classify(w) == classification.ON_TIME
+    assert deadlines.classify(w) == deadlines.ON_TIME
     s = make_dossier(land, at(2024, 3, 4, 9))
     workflow.stop(s, by=officer_datdai, at=at(2024, 3, 5, 9), reason="Tranh chấp")
-    assert classification.classify(s) == classification.ON_TIME
+    assert deadlines.classify(s) == deadlines.ON_TIME
     r = make_dossier(land, at(2024, 3, 4, 9))
     workflow.reject_at_reception(
         r, by=officer_datdai, at=at(2024, 3, 4, 9, 5), reason="Không thuộc thẩm quyền"
     )
-    assert classification.classify(r) is None
+    assert deadlines.classify(r) is None
     assert r.resolved_at is None
     assert set(Dossier.objects.accepted().values_list("pk", flat=True)) == {w.pk, s.pk}
-    assert Dossier.objects.filter(resolved_on_time_q := classification.resolved_on_time_q()).count() == 2
+    assert Dossier.objects.filter(resolved_on_time_q := deadlines.resolved_on_time_q()).count() == 2
     assert resolved_on_time_q is not None
 
 
@@ -235,9 +235,9 @@ def test_classification_at_a_cut_off_date(make_dossier, land, business, officer_
     workflow.request_supplement(waiting, by=officer_datdai, at=at(2024, 3, 5, 9), items="Giấy tờ")
 
     qs = Dossier.objects.all()
-    assert set(qs.filter(classification.resolved_before_q())) == {before}
-    assert set(qs.filter(classification.resolved_on_time_q())) == {on_time}
-    assert set(qs.filter(classification.resolved_late_q())) == {late}
+    assert set(qs.filter(deadlines.resolved_before_q())) == {before}
+    assert set(qs.filter(deadlines.resolved_on_time_q())) == {on_time}
+    assert set(qs.filter(deadlines.resolved_late_q())) == {late}
 
     cutoff = date(2024, 3, 11)
     from parindex.periods import start_of_day
@@ -245,13 +245,18 @@ def test_classification_at_a_cut_off_date(make_dossier, land, business, officer_
     moment = start_of_day(date(2024, 3, 12))
     open_qs = qs.open_on(cutoff)
     assert set(open_qs) == {open_overdue, open_within, waiting}
-    assert set(open_qs.filter(classification.open_overdue_q(cutoff, moment))) == {open_overdue}
-    assert set(open_qs.filter(classification.open_within_q(cutoff, moment))) == {open_within, waiting}
+    judge = deadlines.judged_at(moment, now=at(2026, 1, 1, 9))
+    assert set(open_qs.filter(deadlines.open_overdue_q(moment, judge))) == {open_overdue}
+    assert set(open_qs.filter(deadlines.open_within_q(moment, judge))) == {open_within, waiting}
     # The late dossier was still open and overdue at the end of 07/03? No: due 07/03, overdue from 08/03.
-    assert classification.classify(late, date(2024, 3, 7)) == classification.WITHIN
-    assert classification.classify(open_overdue, cutoff) == classification.OVERDUE
-    assert classification.classify(waiting, cutoff) == classification.WITHIN
-    assert classification.classify(before, cutoff) == classification.BEFORE
+    end_of_7th = start_of_day(date(2024, 3, 8))
+    assert (
+        deadlines.classify(late, at=end_of_7th, judge=deadlines.judged_at(end_of_7th, now=at(2026, 1, 1, 9)))
+        == deadlines.WITHIN
+    )
+    assert deadlines.classify(open_overdue, at=moment, judge=judge) == deadlines.OVERDUE
+    assert deadlines.classify(waiting, at=moment, judge=judge) == deadlines.WITHIN
+    assert deadlines.classify(before, at=moment, judge=judge) == deadlines.BEFORE
 
 
 def test_worklist_querysets(make_dossier, land, business, birth, officer_datdai):
@@ -274,7 +279,17 @@ def test_worklist_querysets(make_dossier, land, business, birth, officer_datdai)
         reason="Chờ ý kiến Văn phòng ĐKĐĐ",
         new_due_date=date(2024, 3, 14),
     )
-    assert set(qs.needing_apology_on(day)) == {due_today, due_next}
+    # Issued after the due moment (04/03 17:00): recorded, flagged late, and still a gap (issue 12).
+    assert set(qs.needing_apology_on(day)) == {due_today, due_next, overdue}
+    assert overdue.apologies.get().issued_late
+    workflow.issue_apology(
+        due_today,
+        by=officer_datdai,
+        at=at(2024, 3, 7, 9),
+        reason="Chờ xác minh",
+        new_due_date=date(2024, 3, 14),
+    )
+    assert set(qs.needing_apology_on(day)) == {due_next, overdue}
     assert set(qs.waiting_supplement()) == {waiting}
     assert later not in set(qs.at_risk_on(day))
 
@@ -296,7 +311,7 @@ def test_apology_letter_keeps_due_date_and_counts_per_field(make_dossier, land, 
     assert letter.field_id == d.field_id and letter.ward_id == d.ward_id
     assert d.due_date == date(2024, 3, 18)
     workflow.resolve(d, by=officer_datdai, at=at(2024, 3, 22, 9))
-    assert classification.classify(d) == classification.LATE
+    assert deadlines.classify(d) == deadlines.LATE
     assert not Dossier.objects.late_without_apology().exists()
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import F, Q
 
-from dossiers import calendar
+from dossiers import calendar, deadlines
 from dossiers.models import ApologyLetter, CodeCounter, Dossier, DossierEvent, Hop, Rating, Status
 from parindex import indicators, periods
 from parindex.models import City, Membership, Ward
@@ -58,13 +58,19 @@ def test_load_data_reconciles_through_the_engine_and_cleanup_removes_it(ward):
     )
     assert (
         total.counts.resolved_late
-        == dossiers.filter(status__in=["resolved", "returned"], resolved_on__gt=F("due_date")).count()
+        == dossiers.filter(status__in=["resolved", "returned"], resolved_at__gt=F("due_at")).count()
     )
 
     # The row facts are the workflow's: due dates from the calendar, closing facts with the status.
     for d in dossiers.select_related("procedure"):
-        assert d.original_due_date == calendar.due_date_for(d.procedure, d.received_at, d.channel)
-        assert d.due_date == calendar.add_working_days(d.original_due_date, d.paused_working_days)
+        assert d.original_due_date == deadlines.due_date_for(d.procedure, d.received_at, d.channel)
+        # The due moment moves by the working minutes paused (issue 12), from the close of the day.
+        original = calendar.close_of(d.original_due_date)
+        assert d.due_at == deadlines.moved_by(original, d.paused_minutes)
+        assert d.due_date == calendar.local_date(d.due_at)
+        changes = list(d.due_changes.all())
+        assert changes[0].kind == "reception" and changes[0].due_at == original
+        assert (changes[-1].effective_at, changes[-1].due_at is None) == (d.due_since, d.due_paused)
         assert d.field_id == d.procedure.field_id
         closed = d.status in ("resolved", "returned", "withdrawn", "stopped")
         assert (d.resolved_at is not None) == closed

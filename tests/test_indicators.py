@@ -66,6 +66,9 @@ def dossier(
     return Dossier(
         ward=ward,
         code="HS-{:06d}".format(next(_codes)),
+        # A day-based due date ends at the close of that day (dossiers/deadlines.py).
+        due_at=datetime.combine(due, time(17, 0), tzinfo=VN) if due else None,
+        due_since=received,
         procedure=make_procedure(field),
         field=field,
         channel=channel,

@@ -269,9 +269,17 @@ def test_two_servers_share_exports_imports_and_sessions_and_a_dead_workers_job_i
     html = body.decode()
     assert status == 200 and 'data-testid="import-preview"' in html, html[-2000:]
     token = re.search(r'name="token" value="(\w+)"', html).group(1)
+    # The one-time form token issued with the preview is checked on the other server (database).
+    form_token = re.search(r'name="form_token" value="([^"]+)"', html).group(1)
     status, headers, _body = leader.request(
         second + "/reports/import/",
-        {"ward": WARD, "action": "confirm", "token": token, "csrfmiddlewaretoken": leader.csrf()},
+        {
+            "ward": WARD,
+            "action": "confirm",
+            "token": token,
+            "form_token": form_token,
+            "csrfmiddlewaretoken": leader.csrf(),
+        },
     )
     assert status == 302 and headers["Location"].startswith("/jobs/"), _body.decode()[-2000:]
     html = _wait_done(leader, first, headers["Location"])

@@ -200,6 +200,7 @@ def test_export_report_command_writes_the_workbook(march, ward, city, tmp_path):
         "Biểu 06",
         "Chỉ số",
         "Hồ sơ trễ hạn",
+        "Trễ hạn theo cơ quan",
         "Sổ theo dõi",
         "Nhiệm vụ",
         "Nhân sự",

@@ -49,3 +49,13 @@ def test_demo_total_row_is_the_articles_story(demo_report):
     assert [int(v) for v in next(r for r in rows if r[1] == "Tổng cộng")[2:13]] == total
     log = load_workbook(io.BytesIO(demo_report), read_only=True)["Sổ theo dõi"]
     assert sum(1 for _ in log.iter_rows(min_row=4)) == 741
+
+
+@pytest.mark.django_db
+def test_demo_lateness_sheet_puts_the_seventeen_land_dossiers_at_the_land_office(demo_report):
+    rows = list(load_workbook(io.BytesIO(demo_report), read_only=True)["Trễ hạn theo cơ quan"].values)
+    body = [r for r in rows[3:] if r and r[1]]
+    land_office = next(r for r in body if "đăng ký đất đai" in r[1].lower())
+    assert land_office[4] == 17
+    assert land_office[2] >= 17  # its late hops (some of dossiers the ward still finished in time)
+    assert all(r[4] == 0 for r in body if r is not land_office)

@@ -89,8 +89,11 @@ def test_officers_hear_of_dossiers_due_next_working_day_and_overdue(ward, office
             for n in range(3)
         ]
         Dossier.objects.filter(pk__in=[d.pk for d in made]).update(assignee=officer_datdai)
-        Dossier.objects.filter(pk__in=[made[0].pk, made[1].pk]).update(due_date=date(2023, 3, 13))
-        Dossier.objects.filter(pk=made[2].pk).update(due_date=date(2023, 3, 9))
+        # The due moment decides (dossiers/deadlines.py); the date beside it is what forms print.
+        Dossier.objects.filter(pk__in=[made[0].pk, made[1].pk]).update(
+            due_at=at(2023, 3, 13, 17), due_date=date(2023, 3, 13)
+        )
+        Dossier.objects.filter(pk=made[2].pk).update(due_at=at(2023, 3, 9, 17), due_date=date(2023, 3, 9))
         call_command("run_schedule", date="2023-03-10")
         call_command("run_schedule", date="2023-03-10")
     notice = Notification.objects.get(recipient=officer_datdai)

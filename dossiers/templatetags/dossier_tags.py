@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
-from dossiers import classification, privacy
+from dossiers import deadlines, privacy
 
 register = template.Library()
 
@@ -16,10 +16,22 @@ register.filter("mask_phone", privacy.mask_phone)
 
 @register.filter
 def deadline_label(dossier) -> str:
-    kind = classification.classify(dossier)
-    return _(classification.LABELS[kind]) if kind else ""
+    kind = deadlines.classify(dossier)
+    return _(deadlines.LABELS[kind]) if kind else ""
 
 
 @register.filter
 def deadline_kind(dossier) -> str:
-    return classification.classify(dossier) or ""
+    return deadlines.classify(dossier) or ""
+
+
+@register.filter
+def working_time(minutes) -> str:
+    """Working minutes as "2 giờ 30 phút"."""
+    hours, rest = divmod(int(minutes or 0), 60)
+    return _("{h} giờ {m} phút").format(h=hours, m=rest)
+
+
+@register.filter
+def deadline_kind_label(kind) -> str:
+    return _(deadlines.LABELS[kind]) if kind else ""

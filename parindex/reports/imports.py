@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from unidecode import unidecode
 
-from dossiers import calendar, workflow
+from dossiers import deadlines, workflow
 from dossiers.forms import validate_id_number, validate_phone
 from dossiers.models import Channel, Dossier, Outcome, Procedure, Status
 from parindex import periods, uploads
@@ -521,7 +521,7 @@ def _check_row(
             file_due = _parse_moment(due_raw, time(17, 0)).date()
         except ValueError:
             file_due = None
-        computed = calendar.due_date_for(procedure, received, channel)
+        computed = deadlines.due_date_for(procedure, received, channel)
         if file_due is not None and file_due != computed:
             problem(
                 "due_date",

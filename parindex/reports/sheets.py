@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from dossiers import calendar
+from dossiers import calendar, deadlines
 from dossiers.models import ApologyLetter, Hop
 from parindex import indicators
 from parindex.names import full_name
@@ -104,6 +104,8 @@ def late_queryset(scope: Scope, period: Period):
 
     return (
         Dossier.objects.filter(Q(id__in=late.values("id")) | Q(id__in=overdue.values("id")))
+        # The due moment as it stood at the period's end (a later pause does not rewrite the sheet).
+        .annotate(due_at_end=deadlines.due_in_force_expr(period.end_at))
         .select_related("ward", "procedure", "field")
         .prefetch_related(
             Prefetch("apologies", queryset=ApologyLetter.objects.select_related("agency_at_fault")),
@@ -149,7 +151,8 @@ def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
         # Days late in working days, the unit deadlines are set in; an open dossier is judged on
         # the period's last day, as the engine does.
         judged_on = d.resolved_on if resolved_late and d.resolved_on else period.end
-        days_late = calendar.working_days_between(d.due_date, judged_on) if d.due_date else None
+        due_day = calendar.local_date(d.due_at_end) if d.due_at_end else None
+        days_late = calendar.working_days_between(due_day, judged_on) if due_day else None
         letters = list(d.apologies.all())
         letter = letters[-1] if letters else None
         agencies = [h.agency.name for h in d.hops.all() if h.result == Hop.Result.LATE]
@@ -164,7 +167,7 @@ def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
                 (d.field.name, xlsx.CELL),
                 (d.applicant_name, xlsx.CELL),
                 (d.received_at, xlsx.DATETIME),
-                (d.due_date, xlsx.DATE),
+                (d.due_at_end, xlsx.DATETIME),
                 (d.resolved_at if resolved_late else None, xlsx.DATETIME),
                 (_("Đã giải quyết quá hạn") if resolved_late else _("Đang quá hạn"), xlsx.CELL),
                 (days_late, xlsx.NUMBER),
@@ -172,6 +175,41 @@ def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
                 (letter.issued_at.date() if letter else None, xlsx.DATE),
                 (letter.new_due_date if letter else None, xlsx.DATE),
                 (letter.reason if letter else _("Chưa có thư xin lỗi"), xlsx.CELL),
+            ]
+        )
+    return sheet
+
+
+# --- Trễ hạn theo cơ quan -----------------------------------------------------------------------
+
+
+def write_lateness_by_agency(workbook, scope: Scope, period: Period) -> SheetWriter:
+    """Each hop's lateness to its agency: late hops (also where the ward still finished in time)
+    and the period's late dossiers by the agency that made them late."""
+    sheet = SheetWriter(workbook, "Trễ hạn theo cơ quan", widths=[6, 44, 16, 22, 20], freeze="C4")
+    sheet.line(
+        _("TRỄ HẠN THEO CƠ QUAN - {} - Từ ngày {} đến ngày {}").format(
+            scope.name, period.start.strftime("%d/%m/%Y"), period.end.strftime("%d/%m/%Y")
+        ),
+        xlsx.TITLE,
+    )
+    sheet.blank()
+    headers = [
+        _("STT"),
+        _("Cơ quan"),
+        _("Bước luân chuyển trễ hạn"),
+        _("trong đó phường vẫn giải quyết đúng hạn"),
+        _("Hồ sơ trễ hạn do cơ quan"),
+    ]
+    sheet.append([(h, xlsx.HEADER) for h in headers])
+    for index, r in enumerate(indicators.lateness_by_agency(scope.ward_ids, period), start=1):
+        sheet.append(
+            [
+                (index, xlsx.CELL_CENTER),
+                (r.agency_name, xlsx.CELL),
+                (r.late_hops, xlsx.NUMBER),
+                (r.late_hops_ward_in_time, xlsx.NUMBER),
+                (r.late_dossiers, xlsx.NUMBER),
             ]
         )
     return sheet

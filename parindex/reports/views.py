@@ -74,7 +74,16 @@ def latest_official_month(today: date) -> Period:
 
 
 def period_from_query(query: QueryDict, today: date) -> Period:
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD, or ?kind=...&year=YYYY&n=N; default: latest official month."""
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, or ?kind=...&year=YYYY&n=N; default: latest official month.
+    A period entirely in the future is refused."""
+    period = _period_from_query(query, today)
+    try:
+        return periods.refuse_future(period, today)
+    except periods.PeriodError as exc:
+        raise BadParameters(str(exc)) from None
+
+
+def _period_from_query(query: QueryDict, today: date) -> Period:
     start, end = query.get("from"), query.get("to")
     if start or end:
         try:

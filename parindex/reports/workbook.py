@@ -27,7 +27,13 @@ from parindex.reports import xlsx
 from parindex.reports.bieu06 import ReportMeta, write_bieu06
 from parindex.reports.dossier_log import FullFor, write_log
 from parindex.reports.figures import Scope, figures
-from parindex.reports.sheets import write_indicators, write_late, write_staffing, write_tasks
+from parindex.reports.sheets import (
+    write_indicators,
+    write_late,
+    write_lateness_by_agency,
+    write_staffing,
+    write_tasks,
+)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -92,6 +98,7 @@ def build_report(
     write_bieu06(workbook, scope, period, data, meta)
     write_indicators(workbook, scope, period, indicators.summary(scope.ward_ids, period))
     write_late(workbook, scope, period)
+    write_lateness_by_agency(workbook, scope, period)
     write_log(workbook, scope, period, full_for=full_for, progress=progress)
     write_tasks(workbook, scope, period)
     write_staffing(workbook, scope, period)

@@ -8,6 +8,7 @@ from datetime import date
 from urllib.parse import urlparse
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -425,7 +426,7 @@ def test_officer_logs_a_dossier_by_keyboard_sees_fee_and_due_then_the_receipt_pr
     dossier = Dossier.objects.get()
     assert (dossier.procedure, dossier.applicant_name) == (birth, "Trần Thị Bình")
     assert dossier.documents.splitlines()[1] == "Giấy chứng sinh (bản chính, 1)"
-    assert dossier.due_date.strftime("%d/%m/%Y") == due
+    assert timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") == due
     for _i in range(100):  # polled from Python (the CSP blocks eval()ed predicates)
         if page.evaluate("window.__printed") == 1:
             break

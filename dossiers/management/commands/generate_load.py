@@ -8,10 +8,14 @@ table. ``--cleanup`` deletes exactly that city and everything under it.
 
 Why not the workflow functions: they take ~20 queries per dossier; a million would take hours.
 Instead each dossier's timeline is played out in memory with the same rules (due dates from the
-working-day calendar, pauses that move the due date, hops returned before/on time/late, letters
-issued before the due date, closing facts written with the event that closes) and the rows go to
+working-day calendar, due moments at the close of the due day, pauses that move the due moment by
+the working minutes stopped, each change of the due moment as a DueChange row, hops returned
+before/on time/late, letters issued before the due moment (a few after it, flagged), closing facts
+written with the event that closes). It also writes the cases that matter at a period's end:
+dossiers still waiting for a supplement past their original due date, and late hops of dossiers
+the ward still finished on time) and the rows go to
 PostgreSQL with COPY (``bulk_create`` on other databases, for the tests). The denormalised facts
-(status, outcome, due_date, resolved_at/resolved_on, field, flags) are exactly what the workflow
+(status, outcome, due_at/due_date/due_since/due_paused, resolved_at/resolved_on, field, flags) are exactly what the workflow
 would have left, so the engine's Biểu 06 identities hold. Per-model history rows (simple_history)
 are not generated.
 
@@ -43,6 +47,7 @@ from dossiers.models import (
     CodeCounter,
     Dossier,
     DossierEvent,
+    DueChange,
     Hop,
     Procedure,
     Rating,
@@ -80,9 +85,12 @@ DOSSIER_COLUMNS = [
     "outcome",
     "received_at",
     "backdate_reason",
+    "due_at",
     "due_date",
     "original_due_date",
-    "paused_working_days",
+    "due_since",
+    "due_paused",
+    "paused_minutes",
     "resolved_at",
     "resolved_on",
     "returned_at",
@@ -127,7 +135,7 @@ SUPPLEMENT_COLUMNS = [
     "items",
     "legal_basis",
     "resumed_at",
-    "paused_working_days",
+    "paused_minutes",
 ]
 APOLOGY_COLUMNS = [
     "dossier_id",
@@ -138,7 +146,9 @@ APOLOGY_COLUMNS = [
     "reason",
     "agency_at_fault_id",
     "new_due_date",
+    "issued_late",
 ]
+DUE_CHANGE_COLUMNS = ["dossier_id", "kind", "effective_at", "due_at", "note", "recorded_at"]
 RATING_COLUMNS = ["dossier_id", "ward_id", "field_id", "value", "source", "comment", "rated_at"]
 
 TABLES = [
@@ -146,6 +156,7 @@ TABLES = [
     (DossierEvent, EVENT_COLUMNS, "events"),
     (Hop, HOP_COLUMNS, "hops"),
     (SupplementRequest, SUPPLEMENT_COLUMNS, "supplements"),
+    (DueChange, DUE_CHANGE_COLUMNS, "due_changes"),
     (ApologyLetter, APOLOGY_COLUMNS, "apologies"),
     (Rating, RATING_COLUMNS, "ratings"),
 ]
@@ -198,9 +209,10 @@ class WorkingDays:
         return self.days[bisect.bisect_left(self.days, first) : bisect.bisect_right(self.days, last)]
 
     def due_date(self, proc: Procedure, moment: datetime, channel: str) -> date:
-        """``calendar.due_date_for`` on the table (``moment`` is local time)."""
+        """``deadlines.due_date_for`` on the table (``moment`` is local time; day-based
+        procedures, default working hours)."""
         day = moment.date()
-        if channel == "online" and (not self.is_working(day) or moment.time() >= calendar.OFFICE_CLOSES):
+        if channel == "online" and (not self.is_working(day) or moment.time() >= CLOSE):
             day = self.next(day)
         if proc.same_day:
             if day == moment.date() and (
@@ -209,6 +221,14 @@ class WorkingDays:
                 return self.next(day)
             return day
         return self.add(day, proc.processing_days)
+
+
+CLOSE = calendar.DEFAULT_SHIFTS[-1][1]
+
+
+def _close(day: date) -> datetime:
+    """The due moment of a day-based deadline ending on ``day``."""
+    return datetime.combine(day, CLOSE, tzinfo=TZ)
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -221,11 +241,12 @@ class Rows:
     events: list = field(default_factory=list)
     hops: list = field(default_factory=list)
     supplements: list = field(default_factory=list)
+    due_changes: list = field(default_factory=list)
     apologies: list = field(default_factory=list)
     ratings: list = field(default_factory=list)
 
     def clear(self) -> None:
-        for key in ("dossiers", "events", "hops", "supplements", "apologies", "ratings"):
+        for key in ("dossiers", "events", "hops", "supplements", "due_changes", "apologies", "ratings"):
             getattr(self, key).clear()
 
 
@@ -245,6 +266,7 @@ class Generator:
         self.end_at = _at(end + timedelta(days=1), 0)  # the data is "as of" the end of ``end``
         self.out = out
         self.cal = WorkingDays(date(self.first_year - 1, 12, 1), end + timedelta(days=400))
+        self.minutes = calendar.calendar_for(None)  # working-minute arithmetic (pauses)
         self.procs = {p.code: p for p in Procedure.objects.select_related("field")}
         self.mix = [(self.procs[c], n) for c, n in STORY_MIX.items() if c in self.procs]
         self.agencies = {a.code: a.id for a in Agency.objects.all()}
@@ -325,6 +347,7 @@ class Generator:
         electronic_result = False
         returned_at = None
 
+        late_hop = False
         r = rng.random()
         if r < 0.004:
             fate = "rejected"
@@ -368,12 +391,17 @@ class Generator:
             else:
                 if not proc.same_day and rng.random() < 0.06:
                     asked = moment + timedelta(minutes=30)
-                    back_day = cal.next(asked.date())
+                    # A third of the applicants take weeks: their original due date passes while
+                    # the clock is stopped (within at a period's end, whatever the date).
+                    wait = rng.randint(8, 20) if rng.random() < 0.33 else 1
+                    back_day = cal.add(asked.date(), wait)
                     resumed = _at(back_day, 9, rng.randint(0, 50))
-                    supplement = [asked, resumed, 1]
+                    paused = self.minutes.working_minutes_between(asked, resumed)
+                    due_at = self.minutes.add_working_minutes(_close(original_due), paused)
+                    supplement = [asked, resumed, paused, due_at]
                     events.append((asked, "request_supplement", "supplement", "Bổ sung giấy tờ"))
-                    events.append((resumed, "resume", "in_progress", "Tạm dừng 1 ngày làm việc."))
-                    due = cal.add(original_due, 1)
+                    events.append((resumed, "resume", "in_progress", "Tạm dừng làm việc."))
+                    due = due_at.date()
                     moment = resumed
                 first_day = moment.date()
                 if fate == "before":
@@ -381,12 +409,17 @@ class Generator:
                     day = rng.choice(candidates) if candidates else due
                 elif fate == "on_time":
                     day = max(due, first_day)
+                    if goes_out and rng.random() < 0.4:
+                        # The partner is late on its step, the ward still makes the due day.
+                        late_hop = True
                 else:  # late: the partner agency (or the ward) is slow
                     day = cal.add(due, rng.randint(1, 6))
                 if goes_out and day > first_day:
                     sent = moment + timedelta(hours=1)
                     if fate == "late":
                         hop_due = cal.add(recv_day, max(1, proc.processing_days - 2))
+                    elif late_hop and cal.previous(day) > sent.date():
+                        hop_due = cal.previous(day)
                     else:
                         hop_due = cal.add(sent.date(), rng.randint(1, 5))
                     back = _at(day, 8, 30)
@@ -407,6 +440,10 @@ class Generator:
                 closed_at = max(
                     _at(day, rng.randint(9, 16), rng.randint(0, 59)), events[-1][0] + timedelta(minutes=15)
                 )
+                due_moment = supplement[3] if supplement else _close(due)
+                if fate == "on_time" and closed_at > due_moment:
+                    # On the due day up to the due moment (a pause may end it mid-morning).
+                    closed_at = max(due_moment, events[-1][0] + timedelta(minutes=15))
                 refused = rng.random() < 0.02
                 outcome = "refused" if refused else "approved"
                 if refused:
@@ -437,6 +474,7 @@ class Generator:
         elif supplement and supplement[1] >= end_at:
             supplement[1] = None
             supplement[2] = 0
+            supplement[3] = None
             due = original_due
         if apology and apology[0] >= end_at:
             apology = None
@@ -454,7 +492,7 @@ class Generator:
             rated_at = (returned_at or closed_at) + timedelta(minutes=10)
             if rated_at < end_at:
                 roll = rng.random()
-                late = closed_at.date() > due
+                late = closed_at > (supplement[3] if supplement and supplement[3] else _close(due))
                 if late:
                     value = "no" if roll < 0.7 else "yes"
                 elif field_code == "DD":
@@ -468,6 +506,19 @@ class Generator:
                     kept.append((rated_at, "rate", None, label))
 
         dossier_id = self.ids.pop()
+        # The due moment's history, cut at the end of the data like the rest of the timeline.
+        due_rows = [(received, "reception", _close(original_due))]
+        if supplement:
+            due_rows.append((supplement[0], "pause", None))
+            if supplement[1] is not None:
+                due_rows.append((supplement[1], "resume", supplement[3]))
+        due_row = next(d for _at_, _k, d in reversed(due_rows) if d is not None)
+        due_since, due_paused = due_rows[-1][0], due_rows[-1][2] is None
+        if status_end == "rejected":
+            due_rows = due_rows[:1]
+            due_since, due_paused = received, False
+        for effective_at, kind, due_at in due_rows:
+            self.rows.due_changes.append((dossier_id, kind, effective_at, due_at, "", effective_at))
         family, middle, given = rng.choice(FAMILY), rng.choice(MIDDLE), rng.choice(GIVEN)
         name = "{} {} {}".format(family, middle, given)
         id_number = "0{:011d}".format(rng.randrange(10**11))
@@ -489,8 +540,11 @@ class Generator:
                 outcome,
                 received,
                 "",
-                due,
+                due_row,
+                due_row.date(),
                 original_due,
+                due_since,
+                due_paused,
                 supplement[2] if supplement else 0,
                 resolved_at,
                 resolved_at.date() if resolved_at else None,
@@ -566,6 +620,7 @@ class Generator:
                     "Hồ sơ còn chờ kết quả xác minh tại cơ quan phối hợp.",
                     agency_id,
                     new_due,
+                    issued > due_row,
                 )
             )
         if rating:
@@ -795,7 +850,7 @@ def cleanup(city_code: str, out=None) -> bool:
             q = connection.ops.quote_name
             dossier = q(Dossier._meta.db_table)
             if ward_ids:
-                for model in (DossierEvent, Hop, SupplementRequest):
+                for model in (DossierEvent, Hop, SupplementRequest, DueChange):
                     run(
                         "DELETE FROM {} WHERE dossier_id IN (SELECT id FROM {} WHERE ward_id IN ({}))".format(
                             q(model._meta.db_table), dossier, ",".join(["%s"] * len(ward_ids))

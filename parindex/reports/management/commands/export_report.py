@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -39,6 +40,10 @@ class Command(BaseCommand):
             period = periods.custom(_day(start), _day(end))
         except ValueError:
             raise CommandError(_("Từ ngày phải trước hoặc bằng đến ngày.")) from None
+        try:
+            periods.refuse_future(period, timezone.localdate())
+        except periods.PeriodError as exc:
+            raise CommandError(str(exc)) from None
         if ward:
             try:
                 scope = Scope.for_ward(Ward.objects.select_related("city").get(code=ward))
