@@ -621,7 +621,8 @@ def criteria_report(request: HttpRequest) -> HttpResponse:
         request,
         "tasks/criteria_report.html",
         {"ward": ward, "year": str(year), "report": report, "form": form,
-         "can_write": may_write and report.appraisal.state == AppraisalState.SELF},
+         "can_write": may_write and report.appraisal.state == AppraisalState.SELF,
+         "audit_entries": changes(report.appraisal) if report.appraisal.pk else []},
         status=status,
     )  # fmt: skip
 
