@@ -6,7 +6,7 @@ Dossiers themselves are never edited here: they change only through ``workflow``
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from dossiers.models import Agency, CalendarDay, Field, Procedure
+from dossiers.models import Agency, CalendarDay, Field, PetitionType, Procedure
 
 
 @admin.register(Field)
@@ -37,3 +37,12 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["note"]
+
+
+@admin.register(PetitionType)
+class PetitionTypeAdmin(SimpleHistoryAdmin):
+    """Petition types and their handling time: data the administrator keeps current."""
+
+    list_display = ["code", "name", "subject", "deadline_working_days", "active"]
+    list_filter = ["subject", "active"]
+    search_fields = ["code", "name"]

@@ -181,3 +181,9 @@ def can_appraise(user, ward: Ward) -> bool:
         and member.city_id is not None
         and member.city_id == ward.city_id
     )
+
+
+def can_handle_petitions(user, ward: Ward | int) -> bool:
+    """Receive, assign, answer and record the petitioner's rating of a PAKN: the ward's officers
+    and leaders (the people who handle its dossiers)."""
+    return can_handle_dossiers(user, ward)

@@ -724,7 +724,7 @@ def _round(state: str) -> int:
     return 2 if state in (AppraisalState.SECOND, AppraisalState.FINAL) else 1
 
 
-def _criterion_form(
+def _round_form(
     request: HttpRequest, criterion: Criterion, kind: str, state: str, scorable: bool, has_evidence: bool
 ):
     data = (request.POST or None, request.FILES or None)
@@ -744,9 +744,7 @@ def _criterion_form(
     })  # fmt: skip
 
 
-def _save_criterion_form(
-    request: HttpRequest, criterion: Criterion, kind: str, state: str, scorable: bool, form
-):
+def _save_round_form(request: HttpRequest, criterion: Criterion, kind: str, state: str, scorable: bool, form):
     data = form.cleaned_data
     evidence = {"file": data["file"], "url": data["url"], "note": data["note"]}
     if kind == "self":
@@ -792,7 +790,7 @@ def criterion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         kind = None
     has_evidence = any(e.stage == EvidenceStage.SELF for e in evidence)
-    form = _criterion_form(request, criterion, kind or "self", state, scorable, has_evidence)
+    form = _round_form(request, criterion, kind or "self", state, scorable, has_evidence)
     status = 200
     if request.method == "POST":
         if kind is None:
@@ -800,7 +798,7 @@ def criterion_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    _save_criterion_form(request, criterion, kind, state, scorable, form)
+                    _save_round_form(request, criterion, kind, state, scorable, form)
             except ValidationError as exc:
                 for field, errs in getattr(exc, "message_dict", {None: exc.messages}).items():
                     form.add_error(field if field in form.fields else None, errs)

@@ -571,3 +571,18 @@ def test_round_pages_queries_do_not_grow(client, ward, small_tree, chairperson, 
     with django_assert_max_num_queries(15):
         detail = client.get(url)
     assert detail.status_code == 200
+
+
+def test_tree_edit_screen_works_while_self_assessing_and_is_locked_after(
+    client, ward, small_tree, chairperson
+):
+    client.force_login(chairperson)
+    url = reverse("tasks:criterion_edit", args=[get(ward, "B").pk])
+    data = {"component": Component.DIRECTION, "code": "B", "title": "Tiêu chí B sửa", "max_score": "3"}
+    assert client.get(url).status_code == 200
+    assert client.post(url, data).status_code == 302 and get(ward, "B").title == "Tiêu chí B sửa"
+    to_first(ward, chairperson)
+    response = client.post(url, {**data, "title": "Sửa sau khi nộp"})
+    assert "đang ở bước" in response.content.decode()
+    assert get(ward, "B").title == "Tiêu chí B sửa"
+    assert not client.get(reverse("tasks:criterion_detail", args=[get(ward, "B").pk])).context["can_manage"]
