@@ -1,29 +1,35 @@
 """Admin for the catalogue (fields, agencies, procedure versions) and the calendar overrides.
 
 Dossiers themselves are never edited here: they change only through ``workflow`` (events, audit).
+The catalogue is shared by every city: any administrator edits it (as on the catalogue screen),
+a field's officers are picked among the own city's accounts, and a delete that would reach
+another city's dossiers is refused (``parindex.admin_scope``).
 """
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from dossiers.models import Agency, CalendarDay, Field, PetitionType, Procedure
+from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin
 
 
 @admin.register(Field)
-class FieldAdmin(admin.ModelAdmin):
+class FieldAdmin(ScopedAdmin, admin.ModelAdmin):
+    ward_path = None
     list_display = ["code", "name", "sort_order"]
     search_fields = ["code", "name"]
     filter_horizontal = ["officers"]
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(ScopedAdmin, admin.ModelAdmin):
+    ward_path = None
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(SimpleHistoryAdmin):
+class ProcedureAdmin(ScopedHistoryAdmin):
+    ward_path = None
     list_display = ["code", "name", "field", "valid_from", "valid_to", "same_day", "processing_days", "fee"]
     list_filter = ["field", "same_day", "online_level"]
     search_fields = ["code", "name"]
@@ -32,7 +38,8 @@ class ProcedureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(ScopedHistoryAdmin):
+    ward_path = None
     list_display = ["date", "kind", "note"]
     list_filter = ["kind"]
     date_hierarchy = "date"
@@ -40,9 +47,10 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PetitionType)
-class PetitionTypeAdmin(SimpleHistoryAdmin):
-    """Petition types and their handling time: data the administrator keeps current."""
+class PetitionTypeAdmin(ScopedHistoryAdmin):
+    """Petition types and their handling time: shared data, like the catalogue."""
 
+    ward_path = None
     list_display = ["code", "name", "subject", "deadline_working_days", "active"]
     list_filter = ["subject", "active"]
     search_fields = ["code", "name"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating, Status
+from dossiers.workflow import future_time_error, latest_allowed_time
 
 CCCD_RE = re.compile(r"^\d{12}$")
 TAX_RE = re.compile(r"^\d{10}(\d{3})?$|^\d{10}-\d{3}$")
@@ -118,7 +119,7 @@ class DossierForm(ApplicantMixin, forms.Form):
         data = super().clean()
         received = data.get("received_at")
         if received:
-            if received > self.now + timezone.timedelta(minutes=5):
+            if received > latest_allowed_time(self.now):
                 self.add_error("received_at", _("Thời điểm tiếp nhận không được ở tương lai."))
             elif (
                 timezone.localtime(received).date() < timezone.localdate(self.now)
@@ -152,6 +153,14 @@ class EditForm(ApplicantMixin, forms.ModelForm):
 class MoveForm(forms.Form):
     at = forms.DateTimeField(label=_("Thời điểm"), widget=DATETIME_INPUT)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_at(self):
+        # The workflow refuses it too; here the officer sees why next to the field.
+        at = self.cleaned_data["at"]
+        error = future_time_error(at)
+        if error:
+            raise ValidationError(error)
+        return at
 
 
 class NoteMoveForm(MoveForm):
@@ -247,6 +256,19 @@ class FilterForm(forms.Form):
         if a and b and b < a:
             self.add_error("received_to", _("Ngày kết thúc phải sau ngày bắt đầu."))
         return data
+
+
+class RevealForm(forms.Form):
+    """Ask to see an applicant's personal data in full once (Nghị định 13/2023): the reason is logged."""
+
+    reason = forms.CharField(
+        label=_("Lý do cần xem đầy đủ"),
+        max_length=300,
+        help_text=_(
+            "Số CCCD, điện thoại, thư điện tử và địa chỉ được hiện một lần; lần xem được ghi nhật ký."
+        ),
+        error_messages={"required": _("Hãy ghi lý do cần xem đầy đủ.")},
+    )
 
 
 class CatalogueImportForm(forms.Form):

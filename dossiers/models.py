@@ -31,7 +31,10 @@ class Field(models.Model):
         blank=True,
         related_name="dossier_fields",
         verbose_name=_("cán bộ phụ trách"),
-        help_text=_("Cán bộ phụ trách lĩnh vực; người khác xem hồ sơ sẽ được ghi nhật ký."),
+        help_text=_(
+            "Cán bộ phụ trách lĩnh vực: xem đầy đủ CCCD, điện thoại, địa chỉ của người nộp hồ sơ lĩnh vực này "
+            "tại phường mình; người khác chỉ thấy dữ liệu đã che."
+        ),
     )
 
     class Meta:

@@ -1,8 +1,20 @@
 """Personal data of applicants (Nghị định 13/2023): shown in full only to those who need it.
 
-Lists, exports for people outside the ward's one-stop work, and reports sent up to the city carry
-masked values: enough to tell two applicants apart, not enough to contact or identify them.
+The rule is ``parindex.access.may_see_personal_data`` (the ward's leaders and the ward's officers
+handling the dossier's field); everyone else reads masked values: enough to tell two applicants
+apart, not enough to contact or identify them. Anyone who may read a dossier can ask to see its
+values in full once (``show``), with a reason. Every response that carries unmasked values, a
+page, a printed form, an export or a report, leaves one ``AccessLog`` row per dossier.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dossiers.models import Dossier
+from parindex.access import may_see_personal_data
+from parindex.audit import log_access, log_accesses
 
 
 def mask_id(value: str) -> str:
@@ -27,3 +39,77 @@ def mask_address(value: str) -> str:
         return ""
     tail = value.rsplit(",", 1)[-1].strip() if "," in value else ""
     return "•••, " + tail if tail else "•••"
+
+
+def mask_email(value: str) -> str:
+    """Keep the first letter and the domain: the mailbox itself is personal."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    local, at, domain = value.partition("@")
+    if not at:
+        return "•••"
+    return local[:1] + "•••@" + domain
+
+
+# The dossier's personal fields and their masks (also applied to the audit trail's old and new values).
+MASKS: dict[str, Callable[[str], str]] = {
+    "applicant_id_number": mask_id,
+    "applicant_phone": mask_phone,
+    "applicant_email": mask_email,
+    "applicant_address": mask_address,
+}
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    id_number: str
+    phone: str
+    email: str
+    address: str
+    masked: bool
+
+
+def personal_data(dossier, *, full: bool) -> PersonalData:
+    values = {name: getattr(dossier, name, "") or "" for name in MASKS}
+    if not full:
+        values = {name: MASKS[name](value) for name, value in values.items()}
+    return PersonalData(
+        id_number=values["applicant_id_number"],
+        phone=values["applicant_phone"],
+        email=values["applicant_email"],
+        address=values["applicant_address"],
+        masked=not full,
+    )
+
+
+def may_see(user, dossier) -> bool:
+    return may_see_personal_data(user, ward_id=dossier.ward_id, field_id=dossier.field_id)
+
+
+def log_read(user, dossier, *, action: str, note: str = "") -> None:
+    """One unmasked read of one dossier (its page, a printed form, an explicit "show")."""
+    log_access(user=user, obj=dossier, action=action, ward=dossier.ward, note=note)
+
+
+class UnmaskedReads:
+    """The rule applied row by row for one response (a list page, an export, a report's log):
+    ``reads(dossier)`` says whether ``user`` sees it in full and remembers the dossiers that were,
+    so that ``log`` records them all in one insert once the response is built.
+
+    With ``user=None`` nobody is reading (a report stored to be sent up): everything is masked."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self.refs: list[tuple[int, int]] = []
+
+    def __call__(self, dossier) -> bool:
+        if self.user is None or not may_see(self.user, dossier):
+            return False
+        self.refs.append((dossier.pk, dossier.ward_id))
+        return True
+
+    def log(self, *, action: str, note: str = "") -> int:
+        if not self.refs:
+            return 0
+        return log_accesses(user=self.user, model=Dossier, refs=self.refs, action=action, note=note)

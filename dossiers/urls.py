@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/move/<slug:name>/", views.move, name="move"),
     path("<int:pk>/print/<str:number>/", views.print_form, name="print"),
+    path("<int:pk>/show/<str:target>/", views.reveal, name="reveal"),
     path("calendar/", views.calendar_page, name="calendar"),
     path("calendar/<int:year>/", views.calendar_page, name="calendar_year"),
     path("catalogue/", views.catalogue, name="catalogue"),

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from dossiers import calendar, classification, workflow
+from dossiers import calendar, classification, privacy, workflow
 from dossiers.forms import (
     MOVE_FORMS,
     CatalogueImportForm,
@@ -31,10 +31,12 @@ from dossiers.forms import (
     EditForm,
     FilterForm,
     PublicRatingForm,
+    RevealForm,
 )
 from dossiers.models import Dossier, DossierEvent, Procedure, Rating, Status
+from parindex import idempotency
 from parindex.access import can_handle_dossiers, can_lead, current_ward, is_admin, visible_ward_ids
-from parindex.audit import changes, log_access
+from parindex.audit import changes
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -142,8 +144,15 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
             qs = qs.filter(received_at__lt=calendar_start(data["received_to"] + timedelta(days=1)))
     qs = qs.select_related("procedure", "field", "ward").order_by("-received_at", "-id")
     if request.GET.get("export") == "xlsx":
-        return _export_xlsx(qs)
+        return _export_xlsx(qs, request.user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Search results, worklists and drill-downs are this same list: one place applies the rule.
+    reads = privacy.UnmaskedReads(request.user)
+    rows = list(page.object_list)
+    for d in rows:
+        d.personal = privacy.personal_data(d, full=reads(d))
+    reads.log(action="list")
+    page.object_list = rows
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -167,8 +176,7 @@ def calendar_start(day: date):
     return start_of_day(day)
 
 
-def _export_xlsx(qs) -> FileResponse:
-    from dossiers.privacy import mask_id, mask_phone
+def _export_xlsx(qs, user) -> FileResponse:
     from parindex.reports import xlsx
 
     wb = xlsx.new_workbook()
@@ -192,8 +200,10 @@ def _export_xlsx(qs) -> FileResponse:
         ],
         row_style=xlsx.HEADER,
     )
+    reads = privacy.UnmaskedReads(user)
     # iterator(): rows stream from the cursor, memory stays flat on a year's register.
     for d in qs.iterator(chunk_size=2000):
+        personal = privacy.personal_data(d, full=reads(d))
         kind = classification.classify(d, timezone.localdate()) if d.status != Status.SUPPLEMENT else "within"
         sheet.append(
             [
@@ -201,8 +211,8 @@ def _export_xlsx(qs) -> FileResponse:
                 d.procedure.code,
                 d.procedure.name,
                 d.applicant_name,
-                mask_id(d.applicant_id_number),
-                mask_phone(d.applicant_phone),
+                personal.id_number,
+                personal.phone,
                 d.get_channel_display(),
                 d.received_at,
                 d.due_date,
@@ -215,6 +225,7 @@ def _export_xlsx(qs) -> FileResponse:
     tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     wb.save(tmp)
     tmp.seek(0)
+    reads.log(action="export xlsx")
     return FileResponse(tmp, as_attachment=True, filename="ho-so.xlsx")
 
 
@@ -225,37 +236,47 @@ def _handle_ward_or_403(request: HttpRequest):
     return ward
 
 
+CREATE_PURPOSE = "dossiers.create"
+
+
 def create(request: HttpRequest) -> HttpResponse:
     ward = _handle_ward_or_403(request)
     now = timezone.now()
     procedures = Procedure.objects.in_force_on(timezone.localdate()).select_related("field")
     if request.method == "POST":
+        first = idempotency.previous_result(request, CREATE_PURPOSE)
+        if first:
+            return idempotency.to_first_result(request, first)
         form = DossierForm(request.POST, now=now)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                dossier = workflow.receive(
-                    ward=ward,
-                    procedure=form.procedure_obj,
-                    channel=data["channel"],
-                    received_at=data["received_at"],
-                    applicant_name=data["applicant_name"],
-                    by=request.user,
-                    applicant_id_number=data["applicant_id_number"],
-                    applicant_phone=data["applicant_phone"],
-                    applicant_email=data["applicant_email"],
-                    applicant_address=data["applicant_address"],
-                    documents=data["documents"],
-                    sets=data["sets"],
-                    fee=data["fee"],
-                    paid_online=data["paid_online"],
-                    digitised_at_reception=data["digitised_at_reception"],
-                    e_circulated=data["e_circulated"],
-                    backdate_reason=data["backdate_reason"],
-                    now=now,
-                    verification=data["verification"],
-                )
-            except workflow.WorkflowError as exc:
+                with idempotency.once(request, CREATE_PURPOSE) as claim:
+                    dossier = workflow.receive(
+                        ward=ward,
+                        procedure=form.procedure_obj,
+                        channel=data["channel"],
+                        received_at=data["received_at"],
+                        applicant_name=data["applicant_name"],
+                        by=request.user,
+                        applicant_id_number=data["applicant_id_number"],
+                        applicant_phone=data["applicant_phone"],
+                        applicant_email=data["applicant_email"],
+                        applicant_address=data["applicant_address"],
+                        documents=data["documents"],
+                        sets=data["sets"],
+                        fee=data["fee"],
+                        paid_online=data["paid_online"],
+                        digitised_at_reception=data["digitised_at_reception"],
+                        e_circulated=data["e_circulated"],
+                        backdate_reason=data["backdate_reason"],
+                        now=now,
+                        verification=data["verification"],
+                    )
+                    claim.done(reverse("dossiers:detail", args=[dossier.pk]))
+            except idempotency.AlreadyDone as done:
+                return idempotency.to_first_result(request, done.url)
+            except (workflow.WorkflowError, idempotency.TokenRefused) as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(
@@ -283,22 +304,46 @@ def _get_dossier(request: HttpRequest, pk: int) -> Dossier:
     )
 
 
-def _may_see_personal_data_freely(request: HttpRequest, dossier: Dossier) -> bool:
-    if can_lead(request.user, dossier.ward_id):
-        return True
-    return dossier.field.officers.filter(pk=request.user.pk).exists()
-
-
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _get_dossier(request, pk)
-    if not _may_see_personal_data_freely(request, dossier):
-        # Nghị định 13/2023: a look at an applicant's data outside one's field is recorded.
-        log_access(user=request.user, obj=dossier, action="view", ward=dossier.ward)
     can_move = can_handle_dossiers(request.user, dossier.ward_id)
     return render(request, "dossiers/dossier_detail.html", _detail_context(request, dossier, can_move))
 
 
-def _detail_context(request, dossier: Dossier, can_move: bool, *, errors: dict | None = None) -> dict:
+@require_POST
+def reveal(request: HttpRequest, pk: int, target: str) -> HttpResponse:
+    """The "show" button: the applicant's personal data in full, once, for a reader who otherwise
+    sees it masked; the read and its reason are logged (Nghị định 13/2023)."""
+    if target != "detail" and target not in PRINTS_WITH_PERSONAL_DATA:
+        raise Http404("target")
+    dossier = _get_dossier(request, pk)
+    form = RevealForm(request.POST)
+    full = form.is_valid()
+    if full:
+        privacy.log_read(request.user, dossier, action="show " + target, note=form.cleaned_data["reason"])
+    status = 200 if full else 400
+    if target == "detail":
+        can_move = can_handle_dossiers(request.user, dossier.ward_id)
+        context = _detail_context(request, dossier, can_move, full=full, reveal_form=form)
+        return render(request, "dossiers/dossier_detail.html", context, status=status)
+    return _render_print(request, dossier, target, full=full, reveal_form=form, status=status)
+
+
+def _detail_context(
+    request,
+    dossier: Dossier,
+    can_move: bool,
+    *,
+    full: bool | None = None,
+    errors: dict | None = None,
+    reveal_form: RevealForm | None = None,
+) -> dict:
+    """The dossier page. ``full=None`` applies the personal-data rule (and logs an unmasked read);
+    ``reveal`` passes ``full`` itself, having logged the "show"."""
+    if full is None:
+        full = privacy.may_see(request.user, dossier)
+        if full:
+            privacy.log_read(request.user, dossier, action="view")
     now = timezone.localtime().replace(second=0, microsecond=0)
     moves = workflow.allowed_moves(dossier) if can_move else []
     if can_move and dossier.status != Status.REJECTED and not Rating.objects.filter(dossier=dossier).exists():
@@ -324,11 +369,15 @@ def _detail_context(request, dossier: Dossier, can_move: bool, *, errors: dict |
         "rating": Rating.objects.filter(dossier=dossier).first(),
         "move_forms": [(m, workflow.MOVE_LABELS[m], f) for m, f in forms.items()],
         "can_move": can_move,
-        "can_edit": can_move and "edit" in moves,
+        # Editing shows the personal data in full: only for those the rule lets see it.
+        "can_edit": can_move and "edit" in moves and privacy.may_see(request.user, dossier),
+        "personal": privacy.personal_data(dossier, full=full),
+        "reveal_form": reveal_form or RevealForm(),
+        "reveal_url": reverse("dossiers:reveal", args=[dossier.pk, "detail"]),
         "classification": kind,
         "classification_label": _(classification.LABELS[kind]) if kind else "",
         "late_agencies": classification.agencies_at_fault(dossier),
-        "audit_entries": changes(dossier),
+        "audit_entries": changes(dossier, masks=None if full else privacy.MASKS),
         "rating_url": request.build_absolute_uri(
             reverse("dossiers:public_rating", args=[rating_token(dossier)])
         ),
@@ -425,7 +474,8 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _get_dossier(request, pk)
-    if not can_handle_dossiers(request.user, dossier.ward_id):
+    # The form holds the applicant's data in full: the personal-data rule applies, not only the ward's.
+    if not (can_handle_dossiers(request.user, dossier.ward_id) and privacy.may_see(request.user, dossier)):
         raise PermissionDenied
     if request.method == "POST":
         form = EditForm(request.POST, instance=Dossier(pk=dossier.pk))
@@ -450,6 +500,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             request, "dossiers/dossier_edit.html", {"form": form, "dossier": dossier}, status=status
         )
     form = EditForm(instance=dossier, initial={"version": dossier.version})
+    privacy.log_read(request.user, dossier, action="edit")
     return render(request, "dossiers/dossier_edit.html", {"form": form, "dossier": dossier})
 
 
@@ -462,14 +513,35 @@ PRINTS = {
 }
 
 
+# The forms that print the applicant's ID, phone, e-mail and address (the others name them only).
+PRINTS_WITH_PERSONAL_DATA = {"01"}
+
+
 def print_form(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     if number not in PRINTS:
         raise Http404("form")
     dossier = _get_dossier(request, pk)
-    if not _may_see_personal_data_freely(request, dossier):
-        log_access(user=request.user, obj=dossier, action="print " + number, ward=dossier.ward)
+    full = privacy.may_see(request.user, dossier)
+    if full and number in PRINTS_WITH_PERSONAL_DATA:
+        privacy.log_read(request.user, dossier, action="print " + number)
+    return _render_print(request, dossier, number, full=full)
+
+
+def _render_print(
+    request: HttpRequest,
+    dossier: Dossier,
+    number: str,
+    *,
+    full: bool,
+    reveal_form: RevealForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     template, title = PRINTS[number]
     context = {"dossier": dossier, "title": _(title), "number": number, "today": timezone.localdate()}
+    if number in PRINTS_WITH_PERSONAL_DATA:
+        context["personal"] = privacy.personal_data(dossier, full=full)
+        context["reveal_form"] = reveal_form or RevealForm()
+        context["reveal_url"] = reverse("dossiers:reveal", args=[dossier.pk, number])
     if number == "01":
         import segno
 
@@ -486,7 +558,7 @@ def print_form(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     elif number == "05":
         context["hops"] = dossier.hops.select_related("agency", "sent_by")
         context["events"] = dossier.events.select_related("by")
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
 def calendar_page(request: HttpRequest, year: int | None = None) -> HttpResponse:

@@ -6,16 +6,19 @@ indicators count (status, due_date, resolved_at/resolved_on, outcome, ...), bump
 an edit form opened before the move is refused as stale.
 
 ``at`` may lie in the past (back-dated entry of paper records) but never before reception nor
-before the dossier's latest recorded event: the timeline stays ordered.
+before the dossier's latest recorded event: the timeline stays ordered. Nor may it lie in the
+future beyond ``settings.CLOCK_SKEW`` (an office PC's clock running a little fast): a move dated
+next month would block every later move at the real time.
 
 These signatures are a contract for the demo seeder and the Excel importer: keep them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -116,9 +119,27 @@ def _check(move: str, locked: Dossier) -> None:
         )
 
 
+def latest_allowed_time(now: datetime | None = None) -> datetime:
+    """The latest moment a move (or a reception) may be dated: now plus the tolerated clock skew."""
+    return (now or timezone.now()) + settings.CLOCK_SKEW
+
+
+def future_time_error(at: datetime, now: datetime | None = None) -> str:
+    """The message refusing ``at`` when it lies in the future beyond the clock skew, else ""."""
+    latest = latest_allowed_time(now)
+    if at <= latest:
+        return ""
+    return _("Thời điểm không được ở tương lai (muộn nhất {when}).").format(
+        when=timezone.localtime(latest).strftime("%H:%M %d/%m/%Y")
+    )
+
+
 def _check_time(locked: Dossier, at: datetime) -> None:
     if timezone.is_naive(at):
         raise WorkflowError(_("Thời điểm phải có múi giờ."))
+    future = future_time_error(at)
+    if future:
+        raise WorkflowError(future)
     if at < locked.received_at:
         raise WorkflowError(_("Thời điểm không được trước thời điểm tiếp nhận hồ sơ."))
     last = locked.events.aggregate(last=Max("at"))["last"]
@@ -200,7 +221,7 @@ def receive(
     if timezone.is_naive(received_at):
         raise WorkflowError(_("Thời điểm phải có múi giờ."))
     if now is not None:
-        if received_at > now + timedelta(minutes=5):
+        if received_at > latest_allowed_time(now):
             raise WorkflowError(_("Thời điểm tiếp nhận không được ở tương lai."))
         if calendar.local_date(received_at) < calendar.local_date(now) and not backdate_reason.strip():
             raise WorkflowError(_("Nhập lùi ngày tiếp nhận phải ghi rõ lý do."))
@@ -510,6 +531,9 @@ def rate(dossier: Dossier, *, value: str, source: str, at: datetime, comment: st
         raise WorkflowError(_("Hồ sơ bị từ chối tiếp nhận không được đánh giá."))
     if at < locked.received_at:
         raise WorkflowError(_("Thời điểm không được trước thời điểm tiếp nhận hồ sơ."))
+    future = future_time_error(at)
+    if future:
+        raise WorkflowError(future)
     if Rating.objects.filter(dossier=locked).exists():
         raise WorkflowError(_("Hồ sơ này đã được đánh giá."))
     rating = Rating.objects.create(

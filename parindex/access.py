@@ -7,6 +7,11 @@ Rules (issue 2):
 - administrator: catalogues, calendars, targets, users; reads the wards of their city (all wards
   when no city is set).
 
+Personal data of applicants (Nghị định 13/2023) has one rule, ``may_see_personal_data``: full ID,
+phone, e-mail and address only for the ward's officers handling the dossier's field and the ward's
+leaders; everyone else (city viewers, administrators, superusers, officers of other fields) reads
+them masked unless they ask to see them, which is logged (``dossiers.privacy``).
+
 Every queryset a view shows goes through ``visible_ward_ids`` (via ``for_user`` managers), so an
 object of another ward is simply not found (404), never "forbidden" (which would confirm it exists).
 """
@@ -19,7 +24,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from parindex.models import Membership, Role, Ward
+from parindex.models import City, Membership, Role, Ward
 
 
 def membership_of(user) -> Membership | None:
@@ -64,6 +69,25 @@ def visible_ward_ids(user) -> list[int]:
     return ids
 
 
+def visible_city_ids(user) -> list[int]:
+    """Ids of the cities this user works in: the membership's city, or its ward's city; every city
+    for an administrator without a city. Cached on the user object for the request."""
+    cached = getattr(user, "_visible_city_ids", None)
+    if cached is not None:
+        return cached
+    member = membership_of(user)
+    if member is None:
+        ids: list[int] = []
+    elif member.role == Role.ADMIN and not member.city_id:
+        ids = list(City.objects.values_list("id", flat=True))
+    elif member.city_id:
+        ids = [member.city_id]
+    else:
+        ids = [member.ward.city_id]
+    user._visible_city_ids = ids
+    return ids
+
+
 def can_read_ward(user, ward: Ward | int) -> bool:
     ward_id = ward if isinstance(ward, int) else ward.id
     return ward_id in visible_ward_ids(user)
@@ -87,6 +111,33 @@ def can_lead(user, ward: Ward | int) -> bool:
     if member.role == Role.ADMIN:
         return ward_id in visible_ward_ids(user)
     return False
+
+
+def handled_field_ids(user) -> frozenset[int]:
+    """Ids of the dossier fields (lĩnh vực) the user is an officer of. Cached for the request.
+
+    Read through the reverse accessor of ``Field.officers``: the base layer does not import the
+    register, it only asks which fields point at the user."""
+    cached = getattr(user, "_handled_field_ids", None)
+    if cached is not None:
+        return cached
+    ids: frozenset[int] = frozenset()
+    if getattr(user, "is_authenticated", False) and hasattr(user, "dossier_fields"):
+        ids = frozenset(user.dossier_fields.values_list("id", flat=True))
+    user._handled_field_ids = ids
+    return ids
+
+
+def may_see_personal_data(user, *, ward_id: int, field_id: int) -> bool:
+    """The one rule for an applicant's full personal data: the ward's leaders, and the ward's
+    officers handling the dossier's field. Administrators and superusers are not among them: they
+    see masked values like everyone else unless they ask to see them (which is logged)."""
+    member = membership_of(user)
+    if member is None or member.ward_id != ward_id:
+        return False
+    if member.role == Role.LEADER:
+        return True
+    return member.role == Role.OFFICER and field_id in handled_field_ids(user)
 
 
 def is_admin(user) -> bool:

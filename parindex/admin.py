@@ -1,8 +1,8 @@
 """Django's admin, for administrators (catalogues, calendars, targets, users).
 
-An administrator with a city works only on that city's wards and people; one without a city, and
-superusers, see everything (the same scope as ``parindex.access.visible_ward_ids``). Nobody but a
-superuser can grant superuser, staff, group or permission rights.
+Every admin here is scoped by ``parindex.admin_scope`` (the screens' scope: a city administrator
+works only on the own city; superusers and administrators without a city on all; other staff on
+nothing). Nobody but a superuser can grant superuser, staff, group or permission rights.
 """
 
 from django import forms
@@ -11,59 +11,37 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from parindex.access import visible_ward_ids
+from parindex.access import visible_city_ids, visible_ward_ids
+from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin, lock_down_unscoped, user_scope_q
 from parindex.models import AccessLog, City, Membership, Role, Ward
 from parindex.targets import YearTarget
 
 User = get_user_model()
 
 
-def scope_wards(request):
-    return Ward.objects.filter(id__in=visible_ward_ids(request.user))
-
-
-def scope_cities(request):
-    if request.user.is_superuser:
-        return City.objects.all()
-    return City.objects.filter(id__in=scope_wards(request).values("city_id"))
-
-
-class WardScopedAdmin:
-    """Rows reach a ward through ``ward_path``; a non-superuser sees and chooses only their own."""
-
-    ward_path = "ward"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(**{"{}__in".format(self.ward_path): visible_ward_ids(request.user)})
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
-            if db_field.related_model is Ward:
-                kwargs["queryset"] = scope_wards(request)
-            elif db_field.related_model is City:
-                kwargs["queryset"] = scope_cities(request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
 @admin.register(City)
-class CityAdmin(admin.ModelAdmin):
+class CityAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "province"]
     search_fields = ["code", "name"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(id__in=scope_cities(request))
+    def scope_q(self, request):
+        return Q(id__in=visible_city_ids(request.user))
+
+    # A city administrator edits the own city's details; cities come and go with the superuser.
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(Ward)
-class WardAdmin(WardScopedAdmin, SimpleHistoryAdmin):
+class WardAdmin(ScopedHistoryAdmin):
     ward_path = "id"
     list_display = ["code", "name", "city"]
     list_filter = ["city"]
+    list_select_related = ["city"]
     search_fields = ["code", "name"]
 
 
@@ -86,15 +64,15 @@ class MembershipForm(forms.ModelForm):
         return data
 
 
-class MembershipInline(WardScopedAdmin, admin.StackedInline):
+class MembershipInline(ScopedAdmin, admin.StackedInline):
     model = Membership
     form = MembershipForm
     can_delete = False
     max_num = 1
 
-    def get_queryset(self, request):
+    def scope_q(self, request):
         # The user list is already scoped; a city viewer's membership has no ward to filter on.
-        return admin.StackedInline.get_queryset(self, request)
+        return Q(user__in=User.objects.filter(user_scope_q(request)))
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -106,18 +84,14 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ScopedAdmin, BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "is_active", "membership"]
     list_select_related = ["membership"]
+    check_scope_after_related = True
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(
-            Q(membership__ward__in=scope_wards(request)) | Q(membership__city__in=scope_cities(request))
-        ).exclude(is_superuser=True)
+    def scope_q(self, request):
+        return user_scope_q(request)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -127,8 +101,9 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(WardScopedAdmin, admin.ModelAdmin):
+class AccessLogAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["at", "user", "ward", "action", "object_type", "object_id", "note"]
+    list_select_related = ["user", "ward"]
     list_filter = ["action", "object_type"]
     date_hierarchy = "at"
 
@@ -147,14 +122,17 @@ admin.site.site_title = "Quản trị CCHC"
 
 
 @admin.register(YearTarget)
-class YearTargetAdmin(WardScopedAdmin, SimpleHistoryAdmin):
+class YearTargetAdmin(ScopedHistoryAdmin):
     list_display = ["year", "city", "ward", "indicator", "field", "direction", "threshold"]
     list_filter = ["year", "city", "indicator"]
+    list_select_related = ["city", "ward", "field"]
 
-    def get_queryset(self, request):
-        qs = SimpleHistoryAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(
-            Q(ward__in=scope_wards(request)) | Q(ward__isnull=True, city__in=scope_cities(request))
+    def scope_q(self, request):
+        # A ward's own target, or the city's default for its wards.
+        return Q(ward__in=visible_ward_ids(request.user)) | Q(
+            ward__isnull=True, city__in=visible_city_ids(request.user)
         )
+
+
+# Groups, permissions and login attempts span every city: superusers only.
+lock_down_unscoped(admin.site)

@@ -7,6 +7,7 @@ to ``AccessLog`` through ``log_access``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -49,12 +50,17 @@ def _display(record, field_name: str) -> str:
     return str(value)
 
 
-def changes(obj: models.Model, *, limit: int = 200) -> list[AuditEntry]:
+def changes(
+    obj: models.Model, *, limit: int = 200, masks: dict[str, Callable[[str], str]] | None = None
+) -> list[AuditEntry]:
     """History of ``obj``, newest first, each entry with its field-level differences.
 
     Two queries whatever the history length: the records (with their users) and nothing else;
-    the differences are computed in Python between neighbouring records.
+    the differences are computed in Python between neighbouring records. ``masks`` maps field
+    names to a function applied to both the old and the new value (personal data shown to
+    readers who may not see it in full).
     """
+    masks = masks or {}
     records = list(
         obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
     )
@@ -77,13 +83,11 @@ def changes(obj: models.Model, *, limit: int = 200) -> list[AuditEntry]:
                 attname = model._meta.get_field(change.field).attname
                 if attname in skip:
                     continue
-                entry.changes.append(
-                    FieldChange(
-                        label=labels.get(attname, change.field),
-                        old=_display(older, change.field),
-                        new=_display(newer, change.field),
-                    )
-                )
+                old, new = _display(older, change.field), _display(newer, change.field)
+                mask = masks.get(attname)
+                if mask is not None:
+                    old, new = (mask(v) if v != "—" else v for v in (old, new))
+                entry.changes.append(FieldChange(label=labels.get(attname, change.field), old=old, new=new))
         entries.append(entry)
     return entries
 
@@ -99,3 +103,24 @@ def log_access(
         action=action,
         note=note[:300],
     )
+
+
+def log_accesses(
+    *, user, model: type[models.Model], refs: Iterable[tuple[object, int | None]], action: str, note: str = ""
+) -> int:
+    """One ``AccessLog`` row per ``(pk, ward_id)`` in ``refs``, inserted in batches: a page or an
+    export that showed many objects at once. Returns the row count."""
+    object_type = model._meta.label_lower
+    rows = [
+        AccessLog(
+            user=user,
+            ward_id=ward_id,
+            object_type=object_type,
+            object_id=str(pk),
+            action=action,
+            note=note[:300],
+        )
+        for pk, ward_id in refs
+    ]
+    AccessLog.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -17,3 +18,23 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on what the portal answers, so that no browser cache or proxy
+    keeps a copy of applicants' data (dossier pages, lists, prints, exports, report files).
+
+    Every response to a signed-in user gets it, whatever the view said; an anonymous response gets
+    it unless its view chose its own caching (the public rating page carries a dossier's details).
+    Static files never reach this middleware: WhiteNoise answers them first, cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True)
+        return response

@@ -155,4 +155,26 @@ class AccessLog(models.Model):
         return f"{self.at:%d/%m/%Y %H:%M} {self.user} {self.action} {self.object_type} {self.object_id}"
 
 
+class FormToken(models.Model):
+    """A one-time token issued with a form that creates a record (see ``parindex/idempotency.py``).
+
+    Kept in the database, not the session or a process cache, so that the second of two
+    submissions landing on another app server still finds the first one's claim.
+    """
+
+    key = models.CharField(_("mã"), max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(_("mục đích"), max_length=50)
+    created_at = models.DateTimeField(_("thời điểm cấp"), db_index=True)
+    used_at = models.DateTimeField(_("thời điểm dùng"), null=True, blank=True)
+    result_url = models.CharField(_("kết quả"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("mã gửi biểu mẫu")
+        verbose_name_plural = _("mã gửi biểu mẫu")
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.purpose, self.key[:8])
+
+
 from parindex.targets import YearTarget  # noqa: E402,F401

@@ -7,10 +7,12 @@ ImproperlyConfigured that names the variable and what it expects.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -112,6 +114,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "csp",
     "parindex",
     "parindex.staffing",
     "parindex.reports",
@@ -129,6 +132,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "parindex.middleware.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -177,10 +182,15 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Failed-login throttling (django-axes): lock a username+address pair after 5 failures.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+# Failed-login throttling (django-axes, parindex/lockout.py): an account is locked from one address
+# after 5 failures there; an address is locked for every account after 20 failures in all (one
+# office shares an address, so its limit is higher; guessing across accounts still stops).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+AXES_FAILURE_LIMIT = "parindex.lockout.failure_limit"
+AXES_HANDLER = "parindex.lockout.LockoutHandler"
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # Behind nginx every request comes from 127.0.0.1: with TRUSTED_PROXY_COUNT=1 the client address is
@@ -224,6 +234,30 @@ UPLOAD_MAX_UNPACKED_BYTES = env_int("UPLOAD_MAX_UNPACKED_MB", 100, minimum=1) * 
 # Import previews staged on disk older than this are deleted (`manage.py purge_staging`).
 UPLOAD_STAGING_MAX_AGE = env_int("UPLOAD_STAGING_MAX_AGE_MINUTES", 120, minimum=1) * 60
 
+# Content-Security-Policy (django-csp): scripts and style sheets only from our own static files, no
+# inline script at all (no on* attributes either: behaviour lives in static/js/). A <style> element
+# needs the request's nonce (`<style nonce="{{ request.csp_nonce }}">`, the printed forms); style attributes
+# stay allowed (SVG charts, the admin), they cannot run code. htmx's own indicator <style> is off
+# (`htmx-config` in base.html); its rules are in portal.css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Moves and receptions may be dated this far ahead of the server's clock (an office PC running a
+# little fast), never more: a move dated next month would block every later move at the real time.
+CLOCK_SKEW = timedelta(minutes=env_int("CLOCK_SKEW_MINUTES", 5))
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -238,12 +272,13 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
 
 # Calendar overrides and rate limits are cached; in production every gunicorn worker must see the
-# same values, so the cache lives in the database (`manage.py createcachetable`). Development and
-# tests keep the per-process memory cache.
+# same values, so the cache lives in the database (`migrate` creates the table, whatever DEBUG
+# says). Development and tests keep the per-process memory cache.
+DATABASE_CACHE_TABLE = "parindex_cache"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if DEBUG
-    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "parindex_cache"}
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": DATABASE_CACHE_TABLE}
 }
 
 LOGGING = {

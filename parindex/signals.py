@@ -1,8 +1,11 @@
-"""Administrators work in Django's admin: keep their group's permissions and staff flag in step."""
+"""Administrators work in Django's admin: keep their group's permissions and staff flag in step.
+``migrate`` also creates the database cache table (see ``_create_cache_tables``)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
 from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
@@ -43,6 +46,16 @@ def ensure_admin_group() -> Group:
 def _sync_admin_group(sender, **kwargs):
     if sender.name == "parindex":
         ensure_admin_group()
+
+
+@receiver(post_migrate)
+def _create_cache_tables(sender, using: str = "default", **kwargs):
+    # A separate `createcachetable` step run without the production settings left no table, and
+    # every public rating then failed. The production table is created whatever cache this run
+    # uses (DEBUG keeps a memory cache), and so is any other database cache configured.
+    if sender.name == "parindex":
+        call_command("createcachetable", settings.DATABASE_CACHE_TABLE, database=using, verbosity=0)
+        call_command("createcachetable", database=using, verbosity=0)
 
 
 @receiver(post_save, sender=Membership)

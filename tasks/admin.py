@@ -1,28 +1,29 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from parindex.admin import WardScopedAdmin
+from parindex.admin_scope import ScopedHistoryAdmin
 from tasks.models import Criterion, Evidence, Plan, Task
 
 
 @admin.register(Plan)
-class PlanAdmin(WardScopedAdmin, SimpleHistoryAdmin):
+class PlanAdmin(ScopedHistoryAdmin):
     list_display = ["title", "ward", "year"]
     list_filter = ["year", "ward"]
+    list_select_related = ["ward"]
 
 
 @admin.register(Task)
-class TaskAdmin(WardScopedAdmin, SimpleHistoryAdmin):
+class TaskAdmin(ScopedHistoryAdmin):
     ward_path = "plan__ward"
     list_display = ["code", "title", "plan", "component", "lead", "due_date", "status"]
     list_filter = ["status", "component", "plan__year"]
+    list_select_related = ["plan", "lead"]
     search_fields = ["code", "title"]
     autocomplete_fields = []
     raw_id_fields = ["plan", "criterion", "lead"]
 
 
 @admin.register(Criterion)
-class CriterionAdmin(WardScopedAdmin, SimpleHistoryAdmin):
+class CriterionAdmin(ScopedHistoryAdmin):
     list_display = [
         "code",
         "title",
@@ -34,10 +35,12 @@ class CriterionAdmin(WardScopedAdmin, SimpleHistoryAdmin):
         "responsible",
     ]
     list_filter = ["year", "component", "ward"]
+    list_select_related = ["ward", "responsible"]
     raw_id_fields = ["parent", "responsible"]
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(WardScopedAdmin, SimpleHistoryAdmin):
+class EvidenceAdmin(ScopedHistoryAdmin):
     list_display = ["__str__", "kind", "task", "criterion", "added_by", "added_at"]
+    list_select_related = ["task", "criterion", "added_by"]
     raw_id_fields = ["task", "criterion", "added_by"]

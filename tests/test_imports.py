@@ -18,6 +18,7 @@ from parindex.reports import imports
 from parindex.reports.figures import Scope
 from parindex.reports.workbook import build_report
 from parindex.reports.xlsx import clean_text
+from tests.form_tokens import form_token
 from tests.test_reports_scenario import *  # noqa: F403
 from tests.test_reports_scenario import MARCH, make_month
 
@@ -273,7 +274,8 @@ def test_import_page_previews_then_confirms(client, chairperson, ward, catalogue
     assert not Dossier.objects.exists()
     token = response.context["token"]
     response = client.post(
-        reverse("reports:import"), {"ward": ward.code, "action": "confirm", "token": token}
+        reverse("reports:import"),
+        {"ward": ward.code, "action": "confirm", "token": token, **form_token(response)},
     )
     assert response.status_code == 302
     assert Dossier.objects.count() == 3

@@ -21,6 +21,7 @@ from parindex.reports.figures import BIEU06_COLUMNS, Scope
 from parindex.reports.models import ImmutableError, SentReport
 from parindex.reports.sent import live_differences, mark_sent
 from parindex.reports.workbook import build_report
+from tests.form_tokens import form_token
 from tests.test_reports_scenario import *  # noqa: F403
 from tests.test_reports_scenario import HOSTILE_NAMES, MARCH, at
 
@@ -214,7 +215,8 @@ def test_sent_report_stays_unchanged_and_the_page_shows_the_difference(
     settings.MEDIA_ROOT = tmp_path
     client.force_login(chairperson)
     query = {"ward": ward.code, "from": "2023-03-01", "to": "2023-03-31"}
-    response = client.post(reverse("reports:mark_sent"), {**query, "number": "15/BC-UBND"})
+    token = form_token(client.get(reverse("reports:index"), query))
+    response = client.post(reverse("reports:mark_sent"), {**query, **token, "number": "15/BC-UBND"})
     assert response.status_code == 302
     report = SentReport.objects.get()
     stored_bytes = report.file.read()

@@ -14,6 +14,7 @@ from parindex.staffing import queries, services
 from parindex.staffing.demo import load_demo_staffing
 from parindex.staffing.models import Cover, Holding, Official, Position, Recruitment
 from parindex.staffing.queries import VacancyCounts
+from tests.form_tokens import form_token
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 JAN_1 = date(2023, 1, 1)
@@ -582,7 +583,8 @@ def test_leader_appoints_and_history_is_recorded(client, ward, chairperson, demo
     position = Position.objects.get(ward=ward, title="Văn hóa - Xã hội")
     client.force_login(chairperson)
     official_url = reverse("staffing:official_create")
-    response = client.post(official_url, {"full_name": "Đinh Thị Hoa", "start": "01/06/2023"})
+    token = form_token(client.get(official_url))
+    response = client.post(official_url, {**token, "full_name": "Đinh Thị Hoa", "start": "01/06/2023"})
     hoa = Official.objects.get(full_name="Đinh Thị Hoa")
     assert response.status_code == 302
 

@@ -25,6 +25,7 @@ from parindex.reports.views import IMPORT_SESSION_KEY
 from tasks import plans
 from tasks.models import Component, Criterion, Evidence, Task, TaskStatus
 from tests.dossiers_fixtures import *  # noqa: F403
+from tests.form_tokens import form_token
 
 MB = 1024 * 1024
 
@@ -374,7 +375,8 @@ def test_confirming_imports_and_deletes_the_staged_file(client, ward, chairperso
     token = response.context["token"]
     assert _staged() == [token + ".xlsx"]
     response = client.post(
-        reverse("reports:import"), {"ward": ward.code, "action": "confirm", "token": token}
+        reverse("reports:import"),
+        {"ward": ward.code, "action": "confirm", "token": token, **form_token(response)},
     )
     assert response.status_code == 302
     assert Dossier.objects.get().applicant_id_number == "079203001234"

@@ -8,7 +8,7 @@ column 3 ("received for handling" in the period: new plus carried over), taken f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
@@ -88,13 +88,18 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
+# Whether a row's applicant is shown in full: ``privacy.UnmaskedReads`` for a reader (the one
+# personal-data rule, logged), or ``None`` for full values (server-side tools with no reader).
+FullFor = Callable[[Dossier], bool] | None
+
+
 def log_values(
-    index: int, d: Dossier, labels: dict[str, dict[str, str]] | None = None, *, mask_personal: bool = False
+    index: int, d: Dossier, labels: dict[str, dict[str, str]] | None = None, *, full_for: FullFor = None
 ) -> list:
     if labels is None:
         labels = _labels()
     address, phone = d.applicant_address, d.applicant_phone
-    if mask_personal:
+    if full_for is not None and not full_for(d):
         address, phone = privacy.mask_address(address), privacy.mask_phone(phone)
     return [
         index,
@@ -146,14 +151,14 @@ LOG_FIELDS = (
 )
 
 
-def iter_log_rows(scope: Scope, period: Period, *, mask_personal: bool = False) -> Iterator[list]:
+def iter_log_rows(scope: Scope, period: Period, *, full_for: FullFor = None) -> Iterator[list]:
     labels = _labels()
     rows = log_queryset(scope, period).only(*LOG_FIELDS)
     for index, dossier in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
-        yield log_values(index, dossier, labels, mask_personal=mask_personal)
+        yield log_values(index, dossier, labels, full_for=full_for)
 
 
-def write_log(workbook, scope: Scope, period: Period, *, mask_personal: bool = False) -> SheetWriter:
+def write_log(workbook, scope: Scope, period: Period, *, full_for: FullFor = None) -> SheetWriter:
     sheet = SheetWriter(
         workbook,
         SHEET_TITLE,
@@ -172,6 +177,6 @@ def write_log(workbook, scope: Scope, period: Period, *, mask_personal: bool = F
     sheet.append([(str(c.header), xlsx.HEADER) for c in LOG_COLUMNS])
     # Only the date cells need a style (their number format); plain cells stay unstyled so a
     # 100k-row log writes fast.
-    for values in iter_log_rows(scope, period, mask_personal=mask_personal):
+    for values in iter_log_rows(scope, period, full_for=full_for):
         sheet.append(values)
     return sheet

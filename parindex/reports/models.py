@@ -63,6 +63,9 @@ class SentReport(models.Model):
     period_end = models.DateField(_("đến ngày"))
     period_kind = models.CharField(_("loại kỳ"), max_length=20, default="custom")
     number = models.CharField(_("số báo cáo"), max_length=50)
+    # Document numbers restart every 1 January (Nghị định 30/2020): a number is unique per sender
+    # and year, the year the report was sent in, in the portal's time zone.
+    number_year = models.PositiveSmallIntegerField(_("năm của số báo cáo"))
     sent_at = models.DateTimeField(_("thời điểm gửi"))
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người gửi")
@@ -88,6 +91,18 @@ class SentReport(models.Model):
                 name="sent_report_period_ordered",
                 condition=Q(period_end__gte=models.F("period_start")),
                 violation_error_message=_("Ngày kết thúc kỳ không được trước ngày bắt đầu."),
+            ),
+            models.UniqueConstraint(
+                fields=["ward", "number_year", "number"],
+                condition=Q(ward__isnull=False),
+                name="sent_report_ward_number_unique",
+                violation_error_message=_("Số báo cáo này đã được dùng trong năm."),
+            ),
+            models.UniqueConstraint(
+                fields=["city", "number_year", "number"],
+                condition=Q(ward__isnull=True),
+                name="sent_report_city_number_unique",
+                violation_error_message=_("Số báo cáo này đã được dùng trong năm."),
             ),
         ]
         indexes = [

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parindex import periods, uploads
+from dossiers import privacy
+from parindex import idempotency, periods, uploads
 from parindex.access import (
     can_handle_dossiers,
     can_lead,
@@ -38,7 +39,7 @@ from parindex.periods import Period
 from parindex.reports import imports
 from parindex.reports.figures import BIEU06_COLUMNS, Scope, cell_key, counts_from, figures
 from parindex.reports.models import SentReport
-from parindex.reports.sent import live_differences, mark_sent
+from parindex.reports.sent import NumberTaken, live_differences, mark_sent
 from parindex.reports.workbook import XLSX_CONTENT_TYPE, build_report_file, default_meta, report_filename
 
 PERIOD_KINDS_WITH_NUMBER = {"month": 12, "quarter": 4, "official_month": 12, "official_quarter": 4}
@@ -209,13 +210,17 @@ def download(request: HttpRequest) -> HttpResponse:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     user = request.user
     meta = default_meta(scope, number=request.GET.get("number", "")[:50], preparer=full_name(user))
-    # Applicants' contact details in full only for the ward's own one-stop staff.
-    ward_staff = not scope.is_city and can_handle_dossiers(user, scope.wards[0])
+    # The dossier log shows each applicant by the one personal-data rule; unmasked rows are logged.
+    reads = privacy.UnmaskedReads(user)
     # Built into a temporary file, not memory: a city's year is large; FileResponse streams it.
-    handle, _data = build_report_file(scope, period, meta=meta, mask_personal=not ward_staff)
+    handle, _data = build_report_file(scope, period, meta=meta, full_for=reads)
+    reads.log(action="report log", note="{} {}-{}".format(scope.code, period.start, period.end))
     return FileResponse(
         handle, as_attachment=True, filename=report_filename(scope, period), content_type=XLSX_CONTENT_TYPE
     )
+
+
+SENT_PURPOSE = "reports.mark_sent"
 
 
 @require_POST
@@ -228,18 +233,30 @@ def mark_sent_view(request: HttpRequest) -> HttpResponse:
     except BadParameters as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("reports:index"))
+    first = idempotency.previous_result(request, SENT_PURPOSE)
+    if first:
+        return idempotency.to_first_result(request, first)
+    back = "{}?{}".format(reverse("reports:index"), _scope_query(scope, period))
     number = request.POST.get("number", "").strip()
     if not number:
         messages.error(request, _("Hãy nhập số báo cáo."))
+        return HttpResponseRedirect(back)
+    try:
+        with idempotency.once(request, SENT_PURPOSE) as claim:
+            report = mark_sent(scope, period, by=request.user, number=number[:50])
+            claim.done(back)
+    except idempotency.AlreadyDone as done:
+        return idempotency.to_first_result(request, done.url)
+    except (idempotency.TokenRefused, NumberTaken) as exc:
+        messages.error(request, exc.message)
     else:
-        report = mark_sent(scope, period, by=request.user, number=number[:50])
         messages.success(
             request,
             _("Đã lưu báo cáo số {} kỳ {} là đã gửi. Số liệu và tệp được giữ nguyên.").format(
                 report.number, period.label
             ),
         )
-    return HttpResponseRedirect("{}?{}".format(reverse("reports:index"), _scope_query(scope, period)))
+    return HttpResponseRedirect(back)
 
 
 def _visible_sent(request: HttpRequest, pk: int) -> SentReport:
@@ -271,6 +288,7 @@ def sent_file(request: HttpRequest, pk: int) -> FileResponse:
 # --- Import ---------------------------------------------------------------------------------------
 
 IMPORT_SESSION_KEY = "reports_import"
+IMPORT_PURPOSE = "reports.import_confirm"
 
 
 def _import_ward(request: HttpRequest) -> Ward:
@@ -290,6 +308,10 @@ def import_dossiers(request: HttpRequest) -> HttpResponse:
     context: dict = {"ward": ward, "max_mb": settings.UPLOAD_MAX_BYTES // 1024 // 1024}
     status = 200
     action = request.POST.get("action") if request.method == "POST" else None
+    if action == "confirm":
+        first = idempotency.previous_result(request, IMPORT_PURPOSE)
+        if first:
+            return idempotency.to_first_result(request, first)
     if action in ("confirm", "cancel"):
         saved = request.session.get(IMPORT_SESSION_KEY) or {}
         token = request.POST.get("token", "")
@@ -305,9 +327,17 @@ def import_dossiers(request: HttpRequest) -> HttpResponse:
                 request, _("Đã hủy nhập tệp {}; chưa nhập hồ sơ nào.").format(saved.get("name", ""))
             )
             return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
+        done_url = "{}?ward={}".format(reverse("reports:index"), ward.code)
         try:
-            with path.open("rb") as handle:
+            with idempotency.once(request, IMPORT_PURPOSE) as claim, path.open("rb") as handle:
                 plan, result = imports.import_file(handle, ward=ward, by=request.user)
+                if result is not None:
+                    claim.done(done_url)
+        except idempotency.AlreadyDone as done:
+            return idempotency.to_first_result(request, done.url)
+        except idempotency.TokenRefused as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
         except imports.ImportFileError as exc:
             plan, result = None, None
             context["file_error"] = str(exc)
@@ -320,7 +350,7 @@ def import_dossiers(request: HttpRequest) -> HttpResponse:
                     saved.get("name", ""), result.created, result.updated, result.unchanged
                 ),
             )
-            return HttpResponseRedirect("{}?ward={}".format(reverse("reports:index"), ward.code))
+            return HttpResponseRedirect(done_url)
         context.update({"plan": plan, "file_name": saved.get("name", "")})
         status = 400
     elif request.method == "POST":

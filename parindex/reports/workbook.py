@@ -23,7 +23,7 @@ from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports import xlsx
 from parindex.reports.bieu06 import ReportMeta, write_bieu06
-from parindex.reports.dossier_log import write_log
+from parindex.reports.dossier_log import FullFor, write_log
 from parindex.reports.figures import Scope, figures
 from parindex.reports.sheets import write_indicators, write_late, write_staffing, write_tasks
 
@@ -73,19 +73,20 @@ def build_report(
     output: IO[bytes] | str,
     *,
     meta: ReportMeta | None = None,
-    mask_personal: bool = False,
+    full_for: FullFor = None,
 ) -> dict:
     """Write the report workbook to ``output``; return the Biểu 06 figures it printed.
 
-    ``mask_personal`` masks applicants' addresses and phones in the dossier log: for readers
-    outside the ward's one-stop work and for reports sent up to the city."""
+    ``full_for(dossier)`` says whose address and phone the dossier log shows in full: the reader's
+    ``privacy.UnmaskedReads`` on a download, ``privacy.UnmaskedReads(None)`` (nobody) for a report
+    sent up to the city; ``None`` (everyone) only for server-side tools with no reader."""
     meta = meta or default_meta(scope)
     data = figures(scope, period)
     workbook = xlsx.new_workbook()
     write_bieu06(workbook, scope, period, data, meta)
     write_indicators(workbook, scope, period, indicators.summary(scope.ward_ids, period))
     write_late(workbook, scope, period)
-    write_log(workbook, scope, period, mask_personal=mask_personal)
+    write_log(workbook, scope, period, full_for=full_for)
     write_tasks(workbook, scope, period)
     write_staffing(workbook, scope, period)
     workbook.save(output)
@@ -93,11 +94,11 @@ def build_report(
 
 
 def build_report_file(
-    scope: Scope, period: Period, *, meta: ReportMeta | None = None, mask_personal: bool = False
+    scope: Scope, period: Period, *, meta: ReportMeta | None = None, full_for: FullFor = None
 ):
     """The workbook in an anonymous temporary file (rewound), and the figures."""
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
-    data = build_report(scope, period, handle, meta=meta, mask_personal=mask_personal)
+    data = build_report(scope, period, handle, meta=meta, full_for=full_for)
     handle.seek(0)
     return handle, data
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from parindex import idempotency
 from parindex.access import can_lead, current_ward
 from parindex.audit import changes
 from parindex.models import Ward
@@ -404,24 +405,39 @@ def official_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _official_page(request, _official_or_404(request, pk))
 
 
+OFFICIAL_PURPOSE = "staffing.official_create"
+
+
 def official_create(request: HttpRequest) -> HttpResponse:
     ward = _ward_or_404(request)
     _require_lead(request, ward.id)
     form = OfficialForm(request.POST or None, ward=ward)
     if request.method == "POST":
-        official = _apply(
-            form,
-            lambda d: services.create_official(
-                ward=ward,
-                full_name=d["full_name"],
-                start=d["start"],
-                end=d["end"],
-                user=d["user"],
-                note=d["note"],
-            ),
-        )
-        if official is not None:
-            return HttpResponseRedirect(reverse("staffing:official", args=[official.pk]))
+        first = idempotency.previous_result(request, OFFICIAL_PURPOSE)
+        if first:
+            return idempotency.to_first_result(request, first)
+        try:
+            with idempotency.once(request, OFFICIAL_PURPOSE) as claim:
+                official = _apply(
+                    form,
+                    lambda d: services.create_official(
+                        ward=ward,
+                        full_name=d["full_name"],
+                        start=d["start"],
+                        end=d["end"],
+                        user=d["user"],
+                        note=d["note"],
+                    ),
+                )
+                if official is not None:
+                    claim.done(reverse("staffing:official", args=[official.pk]))
+        except idempotency.AlreadyDone as done:
+            return idempotency.to_first_result(request, done.url)
+        except idempotency.TokenRefused as exc:
+            form.add_error(None, exc.message)
+        else:
+            if official is not None:
+                return HttpResponseRedirect(claim.url)
     return render(request, "staffing/official_form.html", {"form": form, "ward": ward})
 
 

@@ -25,7 +25,7 @@ def add_default_types(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0001_initial'),
+        ('dossiers', '0002_field_officers_see_personal_data'),
         ('parindex', '0002_historicalyeartarget_yeartarget'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
