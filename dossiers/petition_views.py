@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,10 +30,12 @@ from dossiers.petition_forms import (
     ReplyForm,
     SatisfactionForm,
 )
+from parindex import idempotency
 from parindex.access import can_handle_petitions, current_ward
 from parindex.audit import changes
 
 PAGE_SIZE = 50
+CREATE_PURPOSE = "petitions.create"
 
 WORKLISTS = {
     "open": gettext_lazy("Chưa trả lời"),
@@ -111,10 +114,20 @@ def petition_create(request: HttpRequest) -> HttpResponse:
         officials=officials,
         initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)},
     )
+    if request.method == "POST":
+        first = idempotency.previous_result(request, CREATE_PURPOSE)
+        if first:
+            return idempotency.to_first_result(request, first)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            petition = petitions.receive(ward=ward, by=request.user, **data)
+            # One petition however often the form is sent (a double click, Enter pressed twice).
+            with idempotency.once(request, CREATE_PURPOSE) as claim:
+                petition = petitions.receive(ward=ward, by=request.user, **form.cleaned_data)
+                claim.done(reverse("petitions:detail", args=[petition.pk]))
+        except idempotency.AlreadyDone as done:
+            return idempotency.to_first_result(request, done.url)
+        except idempotency.TokenRefused as exc:
+            form.add_error(None, exc.message)
         except ValidationError as exc:
             for field, errs in getattr(exc, "message_dict", {None: exc.messages}).items():
                 form.add_error(field if field in form.fields else None, errs)

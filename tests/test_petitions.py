@@ -22,6 +22,7 @@ from dossiers.models import (
 )
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
+from tests.form_tokens import form_token
 
 
 @pytest.fixture(autouse=True)
@@ -218,12 +219,16 @@ def test_officer_logs_a_petition_linked_to_a_dossier_and_replies_through_the_scr
     data = {"petition_type": procedure_type.pk, "source": PetitionSource.PHONE, "received_at": "2023-03-06T09:00",
             "petitioner_name": "Lê Văn Cường", "petitioner_phone": "12ab", "content": "Hồ sơ khai sinh chậm",
             "dossier": dossier.code, "official": officer_datdai.pk}  # fmt: skip
+    data.update(form_token(client.get(reverse("petitions:create"))))
     refused = client.post(reverse("petitions:create"), data)
     assert refused.status_code == 200 and "petitioner_phone" in refused.context["form"].errors
     assert Petition.objects.count() == 0
     response = client.post(reverse("petitions:create"), {**data, "petitioner_phone": "0912345678"})
     petition = Petition.objects.get()
     assert response.status_code == 302
+    again = client.post(reverse("petitions:create"), {**data, "petitioner_phone": "0912345678"})
+    assert again.status_code == 302 and again["Location"] == reverse("petitions:detail", args=[petition.pk])
+    assert Petition.objects.count() == 1  # sent twice, logged once
     assert (petition.dossier, petition.official, petition.due_on) == (
         dossier,
         officer_datdai,
