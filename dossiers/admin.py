@@ -9,7 +9,15 @@ another city's dossiers is refused (``parindex.admin_scope``).
 from django.contrib import admin
 from django.db.models import Q
 
-from dossiers.models import Agency, CalendarDay, Field, Procedure, ProcedureDocument, WorkingHours
+from dossiers.models import (
+    Agency,
+    CalendarDay,
+    Field,
+    PetitionType,
+    Procedure,
+    ProcedureDocument,
+    WorkingHours,
+)
 from parindex.access import visible_city_ids
 from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin
 
@@ -85,3 +93,13 @@ class WorkingHoursAdmin(ScopedHistoryAdmin):
     list_filter = ["city", "saturday_morning"]
     list_select_related = ["city"]
     date_hierarchy = "valid_from"
+
+
+@admin.register(PetitionType)
+class PetitionTypeAdmin(ScopedHistoryAdmin):
+    """Petition types and their handling time: shared data, like the catalogue."""
+
+    ward_path = None
+    list_display = ["code", "name", "subject", "deadline_working_days", "active"]
+    list_filter = ["subject", "active"]
+    search_fields = ["code", "name"]

@@ -660,3 +660,222 @@ class CodeCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ward_id}-{self.year}: {self.last}"
+
+
+# -- PAKN: citizens' petitions and recommendations (phản ánh, kiến nghị) ---------------------------
+
+# The handling time when a type names none: 10 working days from receipt [L: the usual figure in
+# provincial PAKN rules]; each type carries its own, editable by the administrator.
+PETITION_DEFAULT_WORKING_DAYS = 10
+
+
+class PetitionSubject(models.TextChoices):
+    PROCEDURE = "procedure", _("Thủ tục hành chính, quy định hành chính")
+    STAFF = "staff", _("Hành vi, thái độ của cán bộ, công chức")
+    OTHER = "other", _("Nội dung khác")
+
+
+class PetitionType(models.Model):
+    """A kind of petition and its handling time in working days (data, not code)."""
+
+    code = models.CharField(_("mã"), max_length=30, unique=True)
+    name = models.CharField(_("tên loại phản ánh, kiến nghị"), max_length=200)
+    subject = models.CharField(_("đối tượng"), max_length=12, choices=PetitionSubject.choices)
+    deadline_working_days = models.PositiveSmallIntegerField(
+        _("thời hạn xử lý (ngày làm việc)"), default=PETITION_DEFAULT_WORKING_DAYS
+    )
+    active = models.BooleanField(_("đang dùng"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("loại phản ánh, kiến nghị")
+        verbose_name_plural = _("loại phản ánh, kiến nghị")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="petition_type_deadline_positive",
+                condition=Q(deadline_working_days__gte=1, deadline_working_days__lte=90),
+                violation_error_message=_("Thời hạn xử lý phải từ 1 đến 90 ngày làm việc."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PetitionSource(models.TextChoices):
+    COUNTER = "counter", _("Trực tiếp tại Bộ phận Một cửa")
+    PUBLIC_PAGE = "public", _("Trang công khai của phường")
+    PHONE = "phone", _("Điện thoại, đường dây nóng")
+    NATIONAL_PORTAL = "portal", _("Cổng Dịch vụ công quốc gia")
+
+
+class PetitionStatus(models.TextChoices):
+    RECEIVED = "received", _("Mới tiếp nhận")
+    HANDLING = "handling", _("Đang xử lý")
+    REPLIED = "replied", _("Đã trả lời")
+
+
+class PetitionOutcome(models.TextChoices):
+    UPHELD = "upheld", _("Phản ánh đúng, đã khắc phục")
+    PARTLY = "partly", _("Đúng một phần, đã khắc phục")
+    UNFOUNDED = "unfounded", _("Phản ánh không đúng, đã giải thích")
+    REFERRED = "referred", _("Không thuộc thẩm quyền, đã chuyển cơ quan có thẩm quyền")
+
+
+class PetitionSatisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Hài lòng")
+    DISSATISFIED = "dissatisfied", _("Không hài lòng")
+
+
+class PetitionQuerySet(models.QuerySet):
+    def for_user(self, user) -> PetitionQuerySet:
+        from parindex.access import visible_ward_ids
+
+        return self.filter(ward_id__in=visible_ward_ids(user))
+
+    def open(self) -> PetitionQuerySet:
+        return self.exclude(status=PetitionStatus.REPLIED)
+
+
+class Petition(models.Model):
+    """One petition or recommendation: who sent it, about what, who handles it, by when, the reply,
+    the outcome and whether the petitioner was satisfied. Its events are the timeline."""
+
+    ward = models.ForeignKey(
+        Ward, on_delete=models.PROTECT, related_name="petitions", verbose_name=_("phường")
+    )
+    code = models.CharField(_("mã tra cứu"), max_length=40, unique=True)
+    type = models.ForeignKey(
+        PetitionType, on_delete=models.PROTECT, related_name="petitions", verbose_name=_("loại")
+    )
+    source = models.CharField(_("nguồn tiếp nhận"), max_length=10, choices=PetitionSource.choices)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=PetitionStatus.choices, default=PetitionStatus.RECEIVED
+    )
+    petitioner_name = models.CharField(_("họ tên người phản ánh"), max_length=200)
+    petitioner_phone = models.CharField(_("số điện thoại"), max_length=15, blank=True)
+    petitioner_email = models.EmailField(_("thư điện tử"), blank=True)
+    petitioner_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    content = models.TextField(_("nội dung phản ánh, kiến nghị"))
+    received_at = models.DateTimeField(_("thời điểm tiếp nhận"))
+    due_on = models.DateField(_("hạn xử lý"))
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="petitions_handled",
+        verbose_name=_("cán bộ xử lý"),
+    )
+    dossier = models.ForeignKey(
+        Dossier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="petitions",
+        verbose_name=_("hồ sơ liên quan"),
+    )
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="petitions_about",
+        verbose_name=_("cán bộ bị phản ánh"),
+    )
+    outcome = models.CharField(_("kết quả xử lý"), max_length=10, choices=PetitionOutcome.choices, blank=True)
+    replied_at = models.DateTimeField(_("thời điểm trả lời"), null=True, blank=True)
+    replied_on = models.DateField(_("ngày trả lời"), null=True, blank=True)
+    satisfaction = models.CharField(
+        _("mức độ hài lòng"), max_length=12, choices=PetitionSatisfaction.choices, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="petitions_created",
+        verbose_name=_("người tiếp nhận"),
+    )
+
+    objects = PetitionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("phản ánh, kiến nghị")
+        verbose_name_plural = _("phản ánh, kiến nghị")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["ward", "status", "due_on"]),
+            models.Index(fields=["ward", "received_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="petition_replied_has_outcome",
+                condition=~Q(status="replied")
+                | (Q(replied_at__isnull=False, replied_on__isnull=False) & ~Q(outcome="")),
+                violation_error_message=_("Phản ánh đã trả lời phải có thời điểm trả lời và kết quả."),
+            ),
+            models.CheckConstraint(
+                name="petition_satisfaction_after_reply",
+                condition=Q(satisfaction="") | Q(status="replied"),
+                violation_error_message=_("Chỉ ghi nhận mức độ hài lòng sau khi đã trả lời."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != PetitionStatus.REPLIED
+
+    @property
+    def handled_on_time(self) -> bool | None:
+        """Replied on or before the due day; None while open."""
+        return None if self.replied_on is None else self.replied_on <= self.due_on
+
+    def is_overdue(self, on) -> bool:
+        return self.is_open and self.due_on < on
+
+
+class PetitionEvent(models.Model):
+    """One step of a petition (received, assigned, linked, replied, rated): its timeline."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("thao tác"), max_length=20)
+    at = models.DateTimeField(_("thời điểm"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("người thực hiện")
+    )
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    class Meta:
+        verbose_name = _("sự kiện phản ánh")
+        verbose_name_plural = _("sự kiện phản ánh")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.petition_id, self.kind)
+
+
+class PetitionReply(models.Model):
+    """A written reply to the petitioner: progress notes before the answer, then the answer."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="replies")
+    text = models.TextField(_("nội dung trả lời"))
+    final = models.BooleanField(_("trả lời chính thức"), default=False)
+    at = models.DateTimeField(_("thời điểm"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("người trả lời")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("trả lời phản ánh")
+        verbose_name_plural = _("trả lời phản ánh")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.petition_id, self.at)

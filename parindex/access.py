@@ -236,3 +236,43 @@ def axes_username(request, credentials: dict | None = None) -> str | None:
     if raw is None:
         return None
     return str(raw).replace("\x00", "")[:AXES_USERNAME_MAX]
+
+
+# -- the PAR assessment rounds (tasks/criteria.py enforces the state; these say who) ------------
+
+
+def can_self_assess(user, ward: Ward | int, *, responsible_id: int | None = None) -> bool:
+    """Self score, "not applicable", evidence and explanation of a criterion: the ward's leaders,
+    and the officer of that ward responsible for the criterion. Not the city: it appraises."""
+    member = membership_of(user)
+    ward_id = ward if isinstance(ward, int) else ward.id
+    if member is None or member.ward_id != ward_id:
+        return False
+    if member.role == Role.LEADER:
+        return True
+    return member.role == Role.OFFICER and responsible_id is not None and responsible_id == user.id
+
+
+def can_submit_self_assessment(user, ward: Ward | int) -> bool:
+    """Submit the self-assessment, the explanations, and write the report: the ward's leaders."""
+    member = membership_of(user)
+    ward_id = ward if isinstance(ward, int) else ward.id
+    return bool(member and member.role == Role.LEADER and member.ward_id == ward_id)
+
+
+def can_appraise(user, ward: Ward) -> bool:
+    """Appraise a ward's PAR assessment (both rounds, and the final result): the city viewers and
+    administrators of the ward's own city. An administrator without a city is not the ward's city."""
+    member = membership_of(user)
+    return bool(
+        member
+        and member.role in (Role.CITY_VIEWER, Role.ADMIN)
+        and member.city_id is not None
+        and member.city_id == ward.city_id
+    )
+
+
+def can_handle_petitions(user, ward: Ward | int) -> bool:
+    """Receive, assign, answer and record the petitioner's rating of a PAKN: the ward's officers
+    and leaders (the people who handle its dossiers)."""
+    return can_handle_dossiers(user, ward)

@@ -7,15 +7,18 @@ publishes its own, which leaders import from Excel or edit here.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from parindex.models import Ward
-from tasks.models import Component, Criterion
+from tasks import plans
+from tasks.models import Appraisal, AppraisalState, Component, Criterion, EvidenceStage
 
 D = Decimal
 
@@ -229,33 +232,235 @@ def has_children(criterion: Criterion) -> bool:
     return criterion.children.exists()
 
 
-@transaction.atomic
-def score(
-    criterion: Criterion,
-    *,
-    by,
-    self_score: Decimal | None,
-    comment: str | None = None,
-    appraised_score: Decimal | None | bool = False,
-) -> Criterion:
-    """Record the self-assessed score (and the appraised one when given; False leaves it).
+def get_appraisal(ward: Ward, year: int) -> Appraisal:
+    """The assessment round of ``ward`` and ``year``; an unsaved one in self-assessment if none yet."""
+    found = Appraisal.objects.filter(ward=ward, year=year).first()
+    return found or Appraisal(ward=ward, year=year, state=AppraisalState.SELF)
 
-    A criterion with sub-criteria takes its score from them, so it cannot be scored directly.
-    """
-    if (self_score is not None or appraised_score not in (False, None)) and has_children(criterion):
+
+def _locked_appraisal(ward_id: int, year: int) -> Appraisal:
+    """The round row, locked for the transaction so two moves cannot both start from one state."""
+    appraisal = Appraisal.objects.select_for_update().filter(ward_id=ward_id, year=year).first()
+    if appraisal is None:
+        appraisal = Appraisal(ward_id=ward_id, year=year, state=AppraisalState.SELF)
+    return appraisal
+
+
+def _need_state(appraisal: Appraisal, *states: str, doing: str) -> None:
+    if appraisal.state not in states:
+        raise ValidationError(
+            _('Không thể {doing}: đợt đánh giá năm {year} đang ở bước "{state}".').format(
+                doing=doing, year=appraisal.year, state=appraisal.get_state_display()
+            )
+        )
+
+
+def _need_leaf(criterion: Criterion) -> None:
+    if has_children(criterion):
         raise ValidationError(
             _("Tiêu chí {code} có tiêu chí thành phần: hãy chấm điểm từng tiêu chí thành phần.").format(
                 code=criterion.code
             )
         )
+
+
+def _need_applicable(criterion: Criterion) -> None:
+    if criterion.not_applicable:
+        raise ValidationError(
+            _("Tiêu chí {code} được đánh dấu không áp dụng: không chấm điểm.").format(code=criterion.code)
+        )
+
+
+def _move(appraisal: Appraisal, state: str, stamp: str, *, by, at) -> Appraisal:
+    appraisal.state = state
+    setattr(appraisal, stamp, at)
+    appraisal._history_user = by
+    appraisal.full_clean()
+    appraisal.save()
+    return appraisal
+
+
+def _leaves(ward_id: int, year: int) -> list[Criterion]:
+    return list(
+        Criterion.objects.filter(ward_id=ward_id, year=year, not_applicable=False)
+        .exclude(Exists(Criterion.objects.filter(parent=OuterRef("pk"))))
+        .order_by("position", "code")
+    )
+
+
+def _codes(criteria: list[Criterion]) -> str:
+    return ", ".join(c.code for c in criteria)
+
+
+@transaction.atomic
+def score(criterion: Criterion, *, by, self_score: Decimal | None, comment: str | None = None) -> Criterion:
+    """Record the ward's self-assessed score, only while the ward is assessing itself.
+
+    A criterion with sub-criteria takes its score from them, so it cannot be scored directly.
+    """
+    _need_state(_locked_appraisal(criterion.ward_id, criterion.year), AppraisalState.SELF,
+                doing=_("sửa điểm tự đánh giá"))  # fmt: skip
+    if self_score is not None:
+        _need_leaf(criterion)
+        _need_applicable(criterion)
     check_score(criterion, self_score, _("Điểm tự đánh giá"))
     criterion.self_score = self_score
-    if appraised_score is not False:
-        check_score(criterion, appraised_score, _("Điểm thẩm định"))
-        criterion.appraised_score = appraised_score
     if comment is not None:
         criterion.comment = comment
     return _save(criterion, by)
+
+
+@transaction.atomic
+def set_not_applicable(criterion: Criterion, *, by, value: bool, reason: str = "") -> Criterion:
+    """Mark a criterion as not applying to the ward (it leaves the maximum), or undo that."""
+    _need_state(_locked_appraisal(criterion.ward_id, criterion.year), AppraisalState.SELF,
+                doing=_("đánh dấu tiêu chí không áp dụng"))  # fmt: skip
+    _need_leaf(criterion)
+    reason = reason.strip()
+    if value and not reason:
+        raise ValidationError(
+            {
+                "not_applicable_reason": _("Nhập lý do tiêu chí {code} không áp dụng.").format(
+                    code=criterion.code
+                )
+            }
+        )
+    criterion.not_applicable = value
+    criterion.not_applicable_reason = reason if value else ""
+    if value:
+        criterion.self_score = None
+    return _save(criterion, by)
+
+
+@transaction.atomic
+def save_report_notes(*, ward: Ward, year: int, by, difficulties: str, proposals: str) -> Appraisal:
+    """The report's difficulties and proposals: written with the self-assessment, locked after."""
+    appraisal = _locked_appraisal(ward.id, year)
+    _need_state(appraisal, AppraisalState.SELF, doing=_("sửa khó khăn, đề xuất"))
+    appraisal.difficulties = difficulties.strip()
+    appraisal.proposals = proposals.strip()
+    appraisal._history_user = by
+    appraisal.full_clean()
+    appraisal.save()
+    return appraisal
+
+
+@transaction.atomic
+def submit(*, ward: Ward, year: int, by, at: datetime) -> Appraisal:
+    """The ward submits its self-assessment: every applicable criterion must be scored."""
+    appraisal = _locked_appraisal(ward.id, year)
+    _need_state(appraisal, AppraisalState.SELF, doing=_("nộp tự đánh giá"))
+    leaves = _leaves(ward.id, year)
+    if not leaves:
+        raise ValidationError(_("Chưa có tiêu chí nào để nộp."))
+    missing = [c for c in leaves if c.self_score is None]
+    if missing:
+        raise ValidationError(
+            _("Chưa chấm điểm tự đánh giá các tiêu chí: {codes}.").format(codes=_codes(missing))
+        )
+    return _move(appraisal, AppraisalState.FIRST, "submitted_at", by=by, at=at)
+
+
+ROUND_STATES = {1: AppraisalState.FIRST, 2: AppraisalState.SECOND}
+
+
+@transaction.atomic
+def appraise(
+    criterion: Criterion,
+    *,
+    by,
+    round: int,
+    score: Decimal | None,
+    comment: str = "",
+    evidence_complete: bool | None = None,
+) -> Criterion:
+    """The city's score and comment on one criterion in round 1 or 2.
+
+    Round 1 also judges whether the evidence is complete (a criterion with no evidence never is).
+    In round 2 an empty score keeps the first appraisal.
+    """
+    appraisal = _locked_appraisal(criterion.ward_id, criterion.year)
+    _need_state(appraisal, ROUND_STATES[round], doing=_("thẩm định lần {n}").format(n=round))
+    _need_leaf(criterion)
+    _need_applicable(criterion)
+    comment = comment.strip()
+    if round == 1:
+        if score is None:
+            raise ValidationError(
+                {"score": _("Nhập điểm thẩm định tiêu chí {code}.").format(code=criterion.code)}
+            )
+        check_score(criterion, score, _("Điểm thẩm định"))
+        has_evidence = criterion.evidence.filter(stage=EvidenceStage.SELF).exists()
+        criterion.appraised_score = score
+        criterion.first_comment = comment
+        criterion.evidence_complete = bool(evidence_complete) and has_evidence
+    else:
+        check_score(criterion, score, _("Điểm thẩm định lần 2"))
+        criterion.second_score = score
+        criterion.second_comment = comment
+    return _save(criterion, by)
+
+
+@transaction.atomic
+def finish_first_round(*, ward: Ward, year: int, by, at: datetime) -> Appraisal:
+    """The city closes the first appraisal; the ward then explains what needs it."""
+    appraisal = _locked_appraisal(ward.id, year)
+    _need_state(appraisal, AppraisalState.FIRST, doing=_("kết thúc thẩm định lần 1"))
+    missing = [c for c in _leaves(ward.id, year) if c.appraised_score is None]
+    if missing:
+        raise ValidationError(_("Chưa thẩm định các tiêu chí: {codes}.").format(codes=_codes(missing)))
+    return _move(appraisal, AppraisalState.EXPLANATION, "first_done_at", by=by, at=at)
+
+
+@transaction.atomic
+def explain(criterion: Criterion, *, by, text: str) -> Criterion:
+    """The ward's explanation (giải trình) of a criterion the first appraisal questioned."""
+    _need_state(_locked_appraisal(criterion.ward_id, criterion.year), AppraisalState.EXPLANATION,
+                doing=_("giải trình"))  # fmt: skip
+    if not criterion.needs_explanation:
+        raise ValidationError(
+            _("Tiêu chí {code} không cần giải trình: minh chứng đầy đủ và điểm thẩm định không thấp hơn "
+              "điểm tự đánh giá.").format(code=criterion.code)
+        )  # fmt: skip
+    text = text.strip()
+    if not text:
+        raise ValidationError(
+            {"explanation": _("Nhập nội dung giải trình tiêu chí {code}.").format(code=criterion.code)}
+        )
+    criterion.explanation = text
+    return _save(criterion, by)
+
+
+@transaction.atomic
+def submit_explanations(*, ward: Ward, year: int, by, at: datetime) -> Appraisal:
+    """The ward sends its explanations: every criterion that needs one must have one."""
+    appraisal = _locked_appraisal(ward.id, year)
+    _need_state(appraisal, AppraisalState.EXPLANATION, doing=_("nộp giải trình"))
+    missing = [c for c in _leaves(ward.id, year) if c.needs_explanation and not c.explanation.strip()]
+    if missing:
+        raise ValidationError(_("Chưa giải trình các tiêu chí: {codes}.").format(codes=_codes(missing)))
+    return _move(appraisal, AppraisalState.SECOND, "explained_at", by=by, at=at)
+
+
+@transaction.atomic
+def finalize(*, ward: Ward, year: int, by, at: datetime) -> Appraisal:
+    """The city fixes the result: nothing of the year's assessment changes after this."""
+    appraisal = _locked_appraisal(ward.id, year)
+    _need_state(appraisal, AppraisalState.SECOND, doing=_("chốt kết quả"))
+    return _move(appraisal, AppraisalState.FINAL, "finalized_at", by=by, at=at)
+
+
+def evidence_stage(criterion: Criterion, appraisal: Appraisal, *, city: bool) -> str | None:
+    """The stage new evidence from the ward (or the city) would belong to now; None when locked."""
+    if city:
+        return {AppraisalState.FIRST: EvidenceStage.FIRST, AppraisalState.SECOND: EvidenceStage.SECOND}.get(
+            appraisal.state
+        )
+    if appraisal.state == AppraisalState.SELF:
+        return EvidenceStage.SELF
+    if appraisal.state == AppraisalState.EXPLANATION and criterion.needs_explanation:
+        return EvidenceStage.EXPLANATION
+    return None
 
 
 @transaction.atomic
@@ -273,7 +478,8 @@ def save_criterion(
     responsible=None,
     position: int | None = None,
 ) -> Criterion:
-    """Add or edit a node of the tree (its structure, not its scores)."""
+    """Add or edit a node of the tree (its structure, not its scores), only during self-assessment."""
+    _need_state(_locked_appraisal(ward.id, year), AppraisalState.SELF, doing=_("sửa bộ tiêu chí"))
     if max_score < 0:
         raise ValidationError({"max_score": _("Điểm tối đa không được âm.")})
     if parent is not None and (
@@ -305,3 +511,17 @@ def save_criterion(
     if position is not None:
         criterion.position = position
     return _save(criterion, by)
+
+
+@transaction.atomic
+def add_criterion_evidence(criterion: Criterion, *, by, city: bool, file=None, url: str = "", note: str = ""):
+    """Evidence of the ward (self-assessment, explanation) or a file of the city's appraisal."""
+    appraisal = _locked_appraisal(criterion.ward_id, criterion.year)
+    stage = evidence_stage(criterion, appraisal, city=city)
+    if stage is None:
+        raise ValidationError(
+            _('Không thể thêm minh chứng: đợt đánh giá năm {year} đang ở bước "{state}".').format(
+                year=appraisal.year, state=appraisal.get_state_display()
+            )
+        )
+    return plans.add_evidence(by=by, criterion=criterion, file=file, url=url, note=note, stage=stage)

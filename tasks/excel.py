@@ -22,7 +22,16 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from parindex import uploads
-from parindex.reports.xlsx import HEADER, SheetWriter, new_workbook
+from parindex.reports.xlsx import (
+    CELL,
+    CELL_BOLD,
+    CELL_CENTER,
+    HEADER,
+    TITLE,
+    SheetWriter,
+    Style,
+    new_workbook,
+)
 from tasks.models import Component, Criterion, Task
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -220,3 +229,67 @@ CRITERIA_COLUMNS = [
 def template_bytes(columns: list[Column], example: list[list[object]]) -> bytes:
     rows = [[str(c.header) for c in columns], *example]
     return workbook_bytes(_("Mẫu"), rows, [c.width for c in columns])
+
+
+# -- the PAR self-assessment report ------------------------------------------------------------
+
+
+def _score(value: Decimal | None) -> Decimal | str:
+    return value if value is not None else ""
+
+
+def par_report_bytes(report, *, ward_name: str) -> bytes:
+    """The self-assessment report of a ward and year: the summary per component in every round,
+    the explanations, the criteria not applicable, difficulties and proposals. ``report`` is a
+    ``tasks.queries.ParReport``."""
+    score_cell = Style(border=True, number_format="0.00")
+    score_bold = Style(border=True, bold=True, number_format="0.00")
+    workbook = new_workbook()
+    sheet = SheetWriter(
+        workbook, _("Báo cáo tự đánh giá"), widths=[10, 50, 12, 14, 14, 36, 36], landscape=True
+    )
+    sheet.line(_("BÁO CÁO TỰ ĐÁNH GIÁ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}").format(year=report.year), TITLE)
+    sheet.line(ward_name, TITLE)
+    sheet.line(_("Trạng thái: {state}").format(state=report.appraisal.get_state_display()))
+    sheet.blank()
+    sheet.line(_("I. Tổng hợp điểm theo lĩnh vực"), Style(bold=True))
+    header = [_("STT"), _("Lĩnh vực CCHC"), _("Điểm tối đa"), _("Tự đánh giá"), _("Thẩm định lần 1"),
+              _("Thẩm định lần 2"), _("Kết quả cuối cùng")]  # fmt: skip
+    sheet.append(header, row_style=HEADER)
+    for index, label, t in report.component_rows:
+        sheet.append([(index, CELL_CENTER), (str(label), CELL), (t.max_score, score_cell),
+                      (t.self_score, score_cell), (_score(t.appraised_score if t.appraised else None), score_cell),
+                      (_score(t.second_score if t.appraised else None), score_cell),
+                      (_score(t.final_score), score_cell)])  # fmt: skip
+    o = report.totals.overall
+    sheet.append([("", CELL), (_("Tổng cộng"), CELL_BOLD), (o.max_score, score_bold), (o.self_score, score_bold),
+                  (_score(o.appraised_score if o.appraised else None), score_bold),
+                  (_score(o.second_score if o.appraised else None), score_bold),
+                  (_score(o.final_score), score_bold)])  # fmt: skip
+    sheet.blank()
+    sheet.line(_("II. Giải trình các tiêu chí"), Style(bold=True))
+    sheet.append([_("Mã"), _("Tiêu chí"), _("Tự đánh giá"), _("Thẩm định lần 1"), _("Thẩm định lần 2"),
+                  _("Nhận xét thẩm định"), _("Giải trình của phường")], row_style=HEADER)  # fmt: skip
+    for c in report.explained:
+        sheet.append([(c.code, CELL), (c.title, CELL), (_score(c.self_score), score_cell),
+                      (_score(c.appraised_score), score_cell), (_score(c.second_score), score_cell),
+                      (c.first_comment, CELL), (c.explanation, CELL)])  # fmt: skip
+    if not report.explained:
+        sheet.line(_("Không có tiêu chí phải giải trình."))
+    sheet.blank()
+    sheet.line(_("III. Tiêu chí không áp dụng"), Style(bold=True))
+    for c in report.not_applicable:
+        sheet.append(
+            [(c.code, CELL), (c.title, CELL), (c.max_score, score_cell), (c.not_applicable_reason, CELL)]
+        )
+    if not report.not_applicable:
+        sheet.line(_("Không có."))
+    sheet.blank()
+    sheet.line(_("IV. Khó khăn, vướng mắc"), Style(bold=True))
+    sheet.line(report.appraisal.difficulties or _("Không có."), Style(wrap=True, vertical="top"))
+    sheet.blank()
+    sheet.line(_("V. Đề xuất, kiến nghị"), Style(bold=True))
+    sheet.line(report.appraisal.proposals or _("Không có."), Style(wrap=True, vertical="top"))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

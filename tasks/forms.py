@@ -138,20 +138,54 @@ class CriterionForm(forms.Form):
 
 
 class ScoreForm(EvidenceFields):
+    """The ward's self-assessment of one criterion, while the ward is assessing itself."""
+
     # No min/max here: the domain check gives the message naming the criterion and its maximum.
     self_score = forms.DecimalField(
         label=_("Điểm tự đánh giá"), max_digits=6, decimal_places=2, required=False
     )
-    appraised_score = forms.DecimalField(
-        label=_("Điểm thẩm định"), max_digits=6, decimal_places=2, required=False
-    )
+    not_applicable = forms.BooleanField(label=_("Tiêu chí không áp dụng với phường"), required=False)
+    not_applicable_reason = forms.CharField(label=_("Lý do không áp dụng"), max_length=500, required=False)
     comment = forms.CharField(label=_("Nhận xét"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    field_order = ["self_score", "appraised_score", "comment", "file", "url", "note"]
+    field_order = ["self_score", "not_applicable", "not_applicable_reason", "comment", "file", "url", "note"]
 
-    def __init__(self, *args, can_appraise: bool, scorable: bool, **kwargs):
+    def __init__(self, *args, scorable: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        if not can_appraise:
-            del self.fields["appraised_score"]
         if not scorable:
-            del self.fields["self_score"]
-            self.fields.pop("appraised_score", None)
+            for name in ("self_score", "not_applicable", "not_applicable_reason"):
+                del self.fields[name]
+
+
+class AppraiseForm(EvidenceFields):
+    """The city's appraisal of one criterion, in round 1 or 2; the file is the city's own."""
+
+    score = forms.DecimalField(label=_("Điểm thẩm định"), max_digits=6, decimal_places=2, required=False)
+    evidence_complete = forms.BooleanField(label=_("Minh chứng đầy đủ"), required=False)
+    comment = forms.CharField(
+        label=_("Nhận xét thẩm định"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    field_order = ["score", "evidence_complete", "comment", "file", "url", "note"]
+
+    def __init__(self, *args, round: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        if round == 2:
+            del self.fields["evidence_complete"]
+            self.fields["score"].label = _("Điểm thẩm định lần 2")
+            self.fields["score"].help_text = _("Để trống để giữ điểm thẩm định lần 1.")
+        self.fields["file"].label = _("Tệp kèm theo thẩm định")
+
+
+class ExplainForm(EvidenceFields):
+    """The ward's explanation of a criterion the first appraisal questioned, with new evidence."""
+
+    explanation = forms.CharField(label=_("Nội dung giải trình"), widget=forms.Textarea(attrs={"rows": 4}))
+    field_order = ["explanation", "file", "url", "note"]
+
+
+class ReportNotesForm(forms.Form):
+    difficulties = forms.CharField(
+        label=_("Khó khăn, vướng mắc"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    proposals = forms.CharField(
+        label=_("Đề xuất, kiến nghị"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )

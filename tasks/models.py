@@ -7,6 +7,7 @@ who did what; the counts the dashboards need come from ``tasks/queries.py``.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -115,10 +116,25 @@ class Criterion(models.Model):
     self_score = models.DecimalField(
         _("điểm tự đánh giá"), max_digits=6, decimal_places=2, null=True, blank=True
     )
+    # The first appraisal by the city (kept under its original name: the dashboards read it).
     appraised_score = models.DecimalField(
         _("điểm thẩm định"), max_digits=6, decimal_places=2, null=True, blank=True
     )
     comment = models.TextField(_("nhận xét"), blank=True)
+    not_applicable = models.BooleanField(
+        _("không áp dụng"),
+        default=False,
+        help_text=_("Tiêu chí không áp dụng với phường: không tính vào điểm tối đa."),
+    )
+    not_applicable_reason = models.CharField(_("lý do không áp dụng"), max_length=500, blank=True)
+    # Set by the city in the first appraisal; None until then.
+    evidence_complete = models.BooleanField(_("minh chứng đầy đủ"), null=True, blank=True)
+    first_comment = models.TextField(_("nhận xét thẩm định lần 1"), blank=True)
+    explanation = models.TextField(_("giải trình của phường"), blank=True)
+    second_score = models.DecimalField(
+        _("điểm thẩm định lần 2"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    second_comment = models.TextField(_("nhận xét thẩm định lần 2"), blank=True)
 
     history = HistoricalRecords()
 
@@ -145,6 +161,18 @@ class Criterion(models.Model):
                 | Q(appraised_score__gte=0, appraised_score__lte=F("max_score")),
                 violation_error_message=_("Điểm thẩm định phải từ 0 đến điểm tối đa."),
             ),
+            models.CheckConstraint(
+                name="criterion_second_score_in_range",
+                condition=Q(second_score__isnull=True)
+                | Q(second_score__gte=0, second_score__lte=F("max_score")),
+                violation_error_message=_("Điểm thẩm định lần 2 phải từ 0 đến điểm tối đa."),
+            ),
+            models.CheckConstraint(
+                name="criterion_not_applicable_unscored",
+                condition=Q(not_applicable=False)
+                | Q(self_score__isnull=True, appraised_score__isnull=True, second_score__isnull=True),
+                violation_error_message=_("Tiêu chí không áp dụng không được chấm điểm."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +181,68 @@ class Criterion(models.Model):
     @property
     def is_sub(self) -> bool:
         return self.parent_id is not None
+
+    @property
+    def needs_explanation(self) -> bool:
+        """The ward must explain: the city found the evidence incomplete, or scored it lower."""
+        if self.not_applicable:
+            return False
+        lower = (
+            self.appraised_score is not None
+            and self.self_score is not None
+            and self.appraised_score < self.self_score
+        )
+        return self.evidence_complete is False or lower
+
+    @property
+    def final_score(self) -> Decimal | None:
+        """The second appraisal where the city gave one, otherwise the first."""
+        return self.second_score if self.second_score is not None else self.appraised_score
+
+
+class AppraisalState(models.TextChoices):
+    """The rounds of the PAR assessment of a ward and year, in order."""
+
+    SELF = "self", _("Tự đánh giá")
+    FIRST = "first", _("Thẩm định lần 1")
+    EXPLANATION = "explanation", _("Giải trình")
+    SECOND = "second", _("Thẩm định lần 2")
+    FINAL = "final", _("Kết quả cuối cùng")
+
+
+class Appraisal(models.Model):
+    """Where the ward's PAR assessment of a year stands, and the report's free text.
+
+    The state decides who may change what (``tasks/criteria.py``); the history rows record each
+    move with its author.
+    """
+
+    ward = models.ForeignKey(
+        "parindex.Ward", on_delete=models.PROTECT, related_name="par_appraisals", verbose_name=_("phường")
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    state = models.CharField(
+        _("trạng thái"), max_length=20, choices=AppraisalState.choices, default=AppraisalState.SELF
+    )
+    difficulties = models.TextField(_("khó khăn, vướng mắc"), blank=True)
+    proposals = models.TextField(_("đề xuất, kiến nghị"), blank=True)
+    submitted_at = models.DateTimeField(_("thời điểm nộp tự đánh giá"), null=True, blank=True)
+    first_done_at = models.DateTimeField(_("thời điểm xong thẩm định lần 1"), null=True, blank=True)
+    explained_at = models.DateTimeField(_("thời điểm nộp giải trình"), null=True, blank=True)
+    finalized_at = models.DateTimeField(_("thời điểm chốt kết quả"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("đợt đánh giá Chỉ số CCHC")
+        verbose_name_plural = _("đợt đánh giá Chỉ số CCHC")
+        ordering = ["ward", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "year"], name="appraisal_one_per_ward_year"),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.ward_id, self.year)
 
 
 class Task(models.Model):
@@ -228,6 +318,15 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     return "evidence/{}/{}{}".format(instance.ward_id, uuid.uuid4().hex, suffix)
 
 
+class EvidenceStage(models.TextChoices):
+    """Which step of the PAR assessment a criterion's evidence belongs to."""
+
+    SELF = "self", _("Tự đánh giá")
+    FIRST = "first", _("Thẩm định lần 1")
+    EXPLANATION = "explanation", _("Giải trình")
+    SECOND = "second", _("Thẩm định lần 2")
+
+
 class EvidenceKind(models.TextChoices):
     FILE = "file", _("Tệp đính kèm")
     LINK = "link", _("Đường dẫn")
@@ -257,6 +356,9 @@ class Evidence(models.Model):
         verbose_name=_("tiêu chí"),
     )
     kind = models.CharField(_("loại"), max_length=10, choices=EvidenceKind.choices)
+    stage = models.CharField(
+        _("bước"), max_length=20, choices=EvidenceStage.choices, default=EvidenceStage.SELF
+    )
     file = models.FileField(_("tệp"), upload_to=evidence_path, blank=True, max_length=200)
     original_name = models.CharField(_("tên tệp gốc"), max_length=255, blank=True)
     size = models.PositiveIntegerField(_("dung lượng (byte)"), default=0)

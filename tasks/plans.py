@@ -20,7 +20,7 @@ from parindex import uploads
 from parindex.access import can_lead, membership_of
 from parindex.models import Role, Ward
 from parindex.names import full_name
-from tasks.models import Criterion, Evidence, EvidenceKind, Plan, Task, TaskStatus
+from tasks.models import Criterion, Evidence, EvidenceKind, EvidenceStage, Plan, Task, TaskStatus
 
 User = get_user_model()
 
@@ -185,12 +185,19 @@ def add_evidence(
     file: UploadedFile | None = None,
     url: str = "",
     note: str = "",
+    stage: str = EvidenceStage.SELF,
 ) -> Evidence:
-    """Attach a file, a link or a note to a task or a criterion (exactly one)."""
+    """Attach a file, a link or a note to a task or a criterion (exactly one).
+
+    A criterion's evidence goes through ``criteria.add_criterion_evidence``, which picks the stage
+    from the assessment round and refuses it when the round is locked.
+    """
     if (task is None) == (criterion is None):
         raise ValueError("evidence needs exactly one of task or criterion")
     ward_id = task.plan.ward_id if task is not None else criterion.ward_id
-    evidence = Evidence(ward_id=ward_id, task=task, criterion=criterion, added_by=by, note=note.strip())
+    evidence = Evidence(
+        ward_id=ward_id, task=task, criterion=criterion, added_by=by, note=note.strip(), stage=stage
+    )
     if file is not None:
         validate_upload(file)
         evidence.kind = EvidenceKind.FILE

@@ -21,11 +21,20 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, ExtractMonth
 
 from parindex.indicators import Ratio, ratio
-from tasks.models import STATUS_PROGRESS, Component, Criterion, Evidence, Task, TaskStatus
+from tasks.models import (
+    STATUS_PROGRESS,
+    Appraisal,
+    AppraisalState,
+    Component,
+    Criterion,
+    Evidence,
+    Task,
+    TaskStatus,
+)
 
 ZERO = Decimal("0")
 
@@ -178,14 +187,26 @@ def monthly_line(ward_ids: Iterable[int], year: int) -> dict[int, MonthlyLine]:
 
 @dataclass
 class ScoreTotals:
-    """Scores of a component (or of the whole index): maximum, self-assessed, appraised."""
+    """Scores of a component (or of the whole index) in each round.
+
+    ``max_score`` leaves out the criteria marked "not applicable". ``appraised_score`` is the first
+    appraisal; ``second_score`` the result after the second (a criterion the city did not score
+    again keeps its first appraisal); the final result is the second once the city has fixed it.
+    """
 
     max_score: Decimal = ZERO
     self_score: Decimal = ZERO
     appraised_score: Decimal = ZERO
+    second_score: Decimal = ZERO
     criteria: int = 0
     self_scored: int = 0
     appraised: int = 0
+    second_appraised: int = 0
+    finalized: bool = False
+
+    @property
+    def final_score(self) -> Decimal | None:
+        return self.second_score if self.finalized else None
 
     @property
     def self_ratio(self) -> Ratio:
@@ -196,9 +217,15 @@ class ScoreTotals:
     def appraised_ratio(self) -> Ratio:
         return ratio(int(self.appraised_score * 100), int(self.max_score * 100))
 
+    @property
+    def second_ratio(self) -> Ratio:
+        return ratio(int(self.second_score * 100), int(self.max_score * 100))
+
     def add(self, other: ScoreTotals) -> None:
         for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+            if f.name != "finalized":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        self.finalized = self.finalized or other.finalized
 
 
 @dataclass
@@ -207,6 +234,7 @@ class ParTotals:
     components: dict[str, ScoreTotals] = field(
         default_factory=lambda: {value: ScoreTotals() for value in Component.values}
     )
+    state: str = AppraisalState.SELF
 
 
 def _capped(own: Decimal | None, child_sum: Decimal | None, children: int, cap: Decimal) -> Decimal | None:
@@ -218,36 +246,56 @@ def _capped(own: Decimal | None, child_sum: Decimal | None, children: int, cap: 
 
 
 def par_totals(ward_ids: Iterable[int], year: int) -> dict[int, ParTotals]:
-    """Self-assessed and appraised totals per component and overall, for each ward.
+    """Self-assessed and appraised totals (both rounds) per component and overall, for each ward.
 
     A criterion with sub-criteria scores the sum of its children's scores, capped at its own
     maximum (provinces publish sub-criteria whose maxima add up to more than the criterion's);
-    a criterion without sub-criteria carries its own score. One query: the criteria with their
-    children's sums.
+    a criterion without sub-criteria carries its own score. A criterion "not applicable" leaves
+    the maximum: its own if it has no sub-criteria, else the parent's maximum becomes the sum of
+    its applicable sub-criteria's, still capped at its own. One query: the criteria with their
+    children's sums and the state of the ward's round.
     """
+    applicable = Q(children__not_applicable=False)
     rows = (
         Criterion.objects.filter(ward_id__in=list(ward_ids), year=year, parent__isnull=True)
         .order_by()
-        .values("id", "ward_id", "component", "max_score", "self_score", "appraised_score")
+        .values("id", "ward_id", "component", "max_score", "self_score", "appraised_score", "not_applicable")
         .annotate(
+            own_second=Coalesce("second_score", "appraised_score"),
+            state=Subquery(
+                Appraisal.objects.filter(ward_id=OuterRef("ward_id"), year=year).values("state")[:1]
+            ),
             n_children=Count("children"),
-            child_self=Sum("children__self_score"),
-            child_appraised=Sum("children__appraised_score"),
+            child_max=Sum("children__max_score", filter=applicable),
+            child_self=Sum("children__self_score", filter=applicable),
+            child_appraised=Sum("children__appraised_score", filter=applicable),
+            child_second=Sum(
+                Coalesce("children__second_score", "children__appraised_score"), filter=applicable
+            ),
         )
     )
     result: dict[int, ParTotals] = {}
     for row in rows:
         totals = result.setdefault(row["ward_id"], ParTotals())
-        cap = row["max_score"]
-        self_score = _capped(row["self_score"], row["child_self"], row["n_children"], cap)
-        appraised = _capped(row["appraised_score"], row["child_appraised"], row["n_children"], cap)
+        totals.state = row["state"] or AppraisalState.SELF
+        n = row["n_children"]
+        if n:
+            cap = min(row["max_score"], row["child_max"] or ZERO)
+        else:
+            cap = ZERO if row["not_applicable"] else row["max_score"]
+        self_score = _capped(row["self_score"], row["child_self"], n, cap)
+        appraised = _capped(row["appraised_score"], row["child_appraised"], n, cap)
+        second = _capped(row["own_second"], row["child_second"], n, cap)
         one = ScoreTotals(
             max_score=cap,
             self_score=self_score or ZERO,
             appraised_score=appraised or ZERO,
+            second_score=second or ZERO,
             criteria=1,
             self_scored=int(self_score is not None),
             appraised=int(appraised is not None),
+            second_appraised=int(second is not None),
+            finalized=totals.state == AppraisalState.FINAL,
         )
         totals.components[row["component"]].add(one)
         totals.overall.add(one)
@@ -271,3 +319,45 @@ def criteria_without_evidence(ward_id: int, year: int) -> QuerySet[Criterion]:
 
 def criteria_without_responsible(ward_id: int, year: int) -> QuerySet[Criterion]:
     return leaf_criteria(ward_id, year).filter(responsible__isnull=True).select_related("parent")
+
+
+@dataclass
+class ParReport:
+    """What the self-assessment report shows: the totals per component in every round, the
+    criteria the ward explained (or must explain), those not applicable, and the free text."""
+
+    ward_id: int
+    year: int
+    appraisal: Appraisal
+    totals: ParTotals
+    explained: list[Criterion]
+    not_applicable: list[Criterion]
+
+    @property
+    def component_rows(self) -> list[tuple[int, str, ScoreTotals]]:
+        return [
+            (index, label, self.totals.components[value])
+            for index, (value, label) in enumerate(Component.choices, start=1)
+        ]
+
+
+def par_report(ward_id: int, year: int) -> ParReport:
+    """Three queries: the round, the totals, the criteria that need words in the report."""
+    appraisal = Appraisal.objects.filter(ward_id=ward_id, year=year).first() or Appraisal(
+        ward_id=ward_id, year=year
+    )
+    totals = par_totals([ward_id], year).get(ward_id, ParTotals())
+    questioned = Q(evidence_complete=False) | Q(appraised_score__lt=F("self_score")) | ~Q(explanation="")
+    rows = list(
+        Criterion.objects.filter(ward_id=ward_id, year=year)
+        .filter(questioned | Q(not_applicable=True))
+        .order_by("position", "code")
+    )
+    return ParReport(
+        ward_id=ward_id,
+        year=year,
+        appraisal=appraisal,
+        totals=totals,
+        explained=[c for c in rows if not c.not_applicable],
+        not_applicable=[c for c in rows if c.not_applicable],
+    )

@@ -18,17 +18,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from parindex import periods
+from parindex import access, periods
 from parindex.access import current_ward, membership_of, visible_ward_ids
 from parindex.audit import changes, log_access
 from parindex.models import Role, Ward
 from tasks import charts, excel, importing, plans, queries
 from tasks import criteria as criteria_ops
-from tasks.forms import CriterionForm, ImportForm, PlanForm, ScoreForm, StatusForm, TaskForm
-from tasks.models import Component, Criterion, Evidence, Plan, Task, TaskStatus
+from tasks.forms import (
+    AppraiseForm,
+    CriterionForm,
+    ExplainForm,
+    ImportForm,
+    PlanForm,
+    ReportNotesForm,
+    ScoreForm,
+    StatusForm,
+    TaskForm,
+)
+from tasks.models import AppraisalState, Component, Criterion, Evidence, EvidenceStage, Plan, Task, TaskStatus
 
 User = plans.User
 
@@ -478,13 +489,40 @@ def _tree(criteria: list[Criterion]) -> list[tuple[str, str, list[Criterion]]]:
     return result
 
 
+# The moves of an assessment round: (who may, the function, the success message).
+MOVES = {
+    "submit": (access.can_submit_self_assessment, criteria_ops.submit, _lazy("Đã nộp bản tự đánh giá.")),
+    "finish_first": (access.can_appraise, criteria_ops.finish_first_round,
+                     _lazy("Đã kết thúc thẩm định lần 1; phường giải trình các tiêu chí được yêu cầu.")),
+    "submit_explanations": (access.can_submit_self_assessment, criteria_ops.submit_explanations,
+                            _lazy("Đã nộp giải trình.")),
+    "finalize": (access.can_appraise, criteria_ops.finalize, _lazy("Đã chốt kết quả Chỉ số CCHC.")),
+}  # fmt: skip
+
+# Which move each state offers, and to which side.
+NEXT_MOVE = {
+    AppraisalState.SELF: "submit",
+    AppraisalState.FIRST: "finish_first",
+    AppraisalState.EXPLANATION: "submit_explanations",
+    AppraisalState.SECOND: "finalize",
+}
+
+
+def _next_move(user, ward: Ward, state: str) -> str | None:
+    move = NEXT_MOVE.get(state)
+    if move is None:
+        return None
+    allowed = MOVES[move][0]
+    return move if allowed(user, ward) else None
+
+
 def criteria_page(request: HtmxHttpRequest) -> HttpResponse:
     ward = _ward(request)
     year = _year(request, ward)
     criteria = list(
         Criterion.objects.filter(ward=ward, year=year)
         .select_related("responsible")
-        .annotate(n_evidence=Count("evidence"))
+        .annotate(n_evidence=Count("evidence", filter=Q(evidence__stage=EvidenceStage.SELF)))
         .order_by("position", "code")
     )
     tree = _tree(criteria)
@@ -496,11 +534,16 @@ def criteria_page(request: HtmxHttpRequest) -> HttpResponse:
         (value, label, totals.components[value], last.components[value] if last else None)
         for value, label in Component.choices
     ]
+    leaves = [c for c in criteria if not getattr(c, "has_children", False)]
     context = {
         "ward": ward, "year": str(year), "tree": tree, "totals": totals, "last": last, "component_rows": component_rows,
-        "can_manage": plans.can_manage_plan(request.user, ward), "has_criteria": bool(criteria),
-        "no_evidence": [c for c in criteria if not c.n_evidence and not getattr(c, "has_children", False)],
-        "no_responsible": [c for c in criteria if not c.responsible_id and not getattr(c, "has_children", False)],
+        "state": totals.state, "state_label": AppraisalState(totals.state).label,
+        "show_second": totals.state in (AppraisalState.SECOND, AppraisalState.FINAL),
+        "can_manage": plans.can_manage_plan(request.user, ward) and totals.state == AppraisalState.SELF,
+        "has_criteria": bool(criteria), "next_move": _next_move(request.user, ward, totals.state),
+        "no_evidence": [c for c in leaves if not c.n_evidence and not c.not_applicable],
+        "no_responsible": [c for c in leaves if not c.responsible_id],
+        "to_explain": [c for c in leaves if c.needs_explanation and not c.explanation],
     }  # fmt: skip
     if _fragment(request):
         return render(request, "tasks/criteria_rows.html", context)
@@ -509,15 +552,80 @@ def criteria_page(request: HtmxHttpRequest) -> HttpResponse:
 
 def _criteria_export(ward: Ward, year: int, tree) -> HttpResponse:
     def generate():
-        yield [_("Lĩnh vực CCHC"), _("Mã"), _("Tiêu chí"), _("Điểm tối đa"), _("Điểm tự đánh giá"),
-               _("Điểm thẩm định"), _("Người phụ trách"), _("Số minh chứng"), _("Nhận xét")]  # fmt: skip
+        yield [_("Lĩnh vực CCHC"), _("Mã"), _("Tiêu chí"), _("Điểm tối đa"), _("Không áp dụng"),
+               _("Điểm tự đánh giá"), _("Điểm thẩm định"), _("Giải trình của phường"), _("Điểm thẩm định lần 2"),
+               _("Người phụ trách"), _("Số minh chứng"), _("Nhận xét")]  # fmt: skip
         for _value, label, rows in tree:
             for c in rows:
-                yield [str(label), c.code, c.title, c.max_score, c.self_score, c.appraised_score,
+                yield [str(label), c.code, c.title, c.max_score, _("Có") if c.not_applicable else "", c.self_score,
+                       c.appraised_score, c.explanation, c.second_score,
                        _name(c.responsible) if c.responsible else "", c.n_evidence, c.comment]  # fmt: skip
 
     filename = "chi-so-cchc-{}-{}.xlsx".format(ward.code, year)
-    return excel.xlsx_response(filename, _("Tiêu chí"), generate(), [40, 8, 60, 10, 12, 12, 22, 10, 40])
+    return excel.xlsx_response(
+        filename, _("Tiêu chí"), generate(), [40, 8, 60, 10, 10, 12, 12, 40, 12, 22, 10, 40]
+    )
+
+
+@require_POST
+def criteria_move(request: HttpRequest) -> HttpResponse:
+    """One step of the round: submit, close the first appraisal, send explanations, finalize."""
+    ward = _ward(request)
+    year = _year(request, ward)
+    move = MOVES.get(request.POST.get("action", ""))
+    if move is None:
+        messages.error(request, _("Thao tác không hợp lệ."))
+        return redirect("{}?year={}".format(reverse("tasks:criteria"), year))
+    allowed, run, done = move
+    if not allowed(request.user, ward):
+        raise PermissionDenied
+    try:
+        run(ward=ward, year=year, by=request.user, at=timezone.now())
+        messages.success(request, str(done))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("{}?year={}".format(reverse("tasks:criteria"), year))
+
+
+def criteria_report(request: HttpRequest) -> HttpResponse:
+    """The self-assessment report: on screen for printing, in Excel, and its free text."""
+    ward = _ward(request)
+    year = _year(request, ward)
+    report = queries.par_report(ward.id, year)
+    may_write = access.can_submit_self_assessment(request.user, ward)
+    form = ReportNotesForm(
+        request.POST or None,
+        initial={"difficulties": report.appraisal.difficulties, "proposals": report.appraisal.proposals},
+    )
+    status = 200
+    if request.method == "POST":
+        if not may_write:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                criteria_ops.save_report_notes(ward=ward, year=year, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Đã lưu khó khăn, đề xuất."))
+                return redirect("{}?year={}".format(reverse("tasks:criteria_report"), year))
+        status = 400
+    if request.GET.get("export") == "xlsx":
+        response = HttpResponse(
+            excel.par_report_bytes(report, ward_name=ward.name), content_type=excel.XLSX_TYPE
+        )
+        response["Content-Disposition"] = 'attachment; filename="bao-cao-tu-danh-gia-cchc-{}-{}.xlsx"'.format(
+            ward.code, year
+        )
+        return response
+    return render(
+        request,
+        "tasks/criteria_report.html",
+        {"ward": ward, "year": str(year), "report": report, "form": form,
+         "can_write": may_write and report.appraisal.state == AppraisalState.SELF,
+         "audit_entries": changes(report.appraisal) if report.appraisal.pk else []},
+        status=status,
+    )  # fmt: skip
 
 
 @require_POST
@@ -606,54 +714,97 @@ def criterion_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _criterion_form(request, criterion.ward, criterion.year, criterion)
 
 
-def can_score(user, criterion: Criterion) -> bool:
-    """Self score, comment and evidence: the ward's leaders and the responsible official."""
-    if plans.can_manage_plan(user, criterion.ward_id):
-        return True
-    member = membership_of(user)
-    return bool(
-        member and member.role == Role.OFFICER and member.ward_id == criterion.ward_id
-        and criterion.responsible_id == user.id
-    )  # fmt: skip
+def _criterion_sides(request: HttpRequest, criterion: Criterion) -> tuple[bool, bool]:
+    ward_side = access.can_self_assess(
+        request.user, criterion.ward_id, responsible_id=criterion.responsible_id
+    )
+    return ward_side, access.can_appraise(request.user, criterion.ward)
+
+
+def _round(state: str) -> int:
+    return 2 if state in (AppraisalState.SECOND, AppraisalState.FINAL) else 1
+
+
+def _round_form(
+    request: HttpRequest, criterion: Criterion, kind: str, state: str, scorable: bool, has_evidence: bool
+):
+    data = (request.POST or None, request.FILES or None)
+    if kind == "explain":
+        return ExplainForm(*data, initial={"explanation": criterion.explanation})
+    if kind == "appraise":
+        if _round(state) == 2:
+            initial = {"score": criterion.second_score, "comment": criterion.second_comment}
+        else:
+            complete = has_evidence if criterion.evidence_complete is None else criterion.evidence_complete
+            initial = {"score": criterion.appraised_score, "comment": criterion.first_comment,
+                       "evidence_complete": complete}  # fmt: skip
+        return AppraiseForm(*data, round=_round(state), initial=initial)
+    return ScoreForm(*data, scorable=scorable, initial={
+        "self_score": criterion.self_score, "comment": criterion.comment, "not_applicable": criterion.not_applicable,
+        "not_applicable_reason": criterion.not_applicable_reason,
+    })  # fmt: skip
+
+
+def _save_round_form(request: HttpRequest, criterion: Criterion, kind: str, state: str, scorable: bool, form):
+    data = form.cleaned_data
+    evidence = {"file": data["file"], "url": data["url"], "note": data["note"]}
+    if kind == "self":
+        if scorable and (data["not_applicable"] != criterion.not_applicable or data["not_applicable"]):
+            criteria_ops.set_not_applicable(criterion, by=request.user, value=data["not_applicable"],
+                                            reason=data["not_applicable_reason"])  # fmt: skip
+        self_score = data.get("self_score") if scorable and not data.get("not_applicable") else None
+        criteria_ops.score(criterion, by=request.user, self_score=self_score, comment=data["comment"])
+    elif kind == "explain":
+        criteria_ops.explain(criterion, by=request.user, text=data["explanation"])
+    else:
+        criteria_ops.appraise(criterion, by=request.user, round=_round(state), score=data["score"],
+                              comment=data["comment"], evidence_complete=data.get("evidence_complete"))  # fmt: skip
+    if any(evidence.values()):
+        criteria_ops.add_criterion_evidence(criterion, by=request.user, city=kind == "appraise", **evidence)
+
+
+def _form_open(kind: str | None, state: str, criterion: Criterion, scorable: bool) -> bool:
+    if kind == "self":
+        return state == AppraisalState.SELF
+    if kind == "explain":
+        return state == AppraisalState.EXPLANATION and criterion.needs_explanation
+    if kind == "appraise":
+        return (
+            state in (AppraisalState.FIRST, AppraisalState.SECOND)
+            and scorable
+            and not criterion.not_applicable
+        )
+    return False
 
 
 def criterion_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One criterion through the rounds; the form is the one the round and the user's side allow."""
     criterion = _visible_criterion(request, pk)
-    allowed = can_score(request.user, criterion)
-    can_appraise = plans.can_manage_plan(request.user, criterion.ward_id)
+    state = criteria_ops.get_appraisal(criterion.ward, criterion.year).state
+    ward_side, city_side = _criterion_sides(request, criterion)
     scorable = not criterion.children.exists()
-    form = ScoreForm(
-        request.POST or None,
-        request.FILES or None,
-        can_appraise=can_appraise,
-        scorable=scorable,
-        initial={
-            "self_score": criterion.self_score,
-            "appraised_score": criterion.appraised_score,
-            "comment": criterion.comment,
-        },  # fmt: skip
-    )
+    evidence = list(criterion.evidence.select_related("added_by"))
+    if ward_side:
+        kind = "explain" if state == AppraisalState.EXPLANATION else "self"
+    elif city_side:
+        kind = "appraise"
+    else:
+        kind = None
+    has_evidence = any(e.stage == EvidenceStage.SELF for e in evidence)
+    form = _round_form(request, criterion, kind or "self", state, scorable, has_evidence)
     status = 200
     if request.method == "POST":
-        if not allowed:
+        if kind is None:
             raise PermissionDenied
         if form.is_valid():
-            data = form.cleaned_data
             try:
                 with transaction.atomic():
-                    criteria_ops.score(
-                        criterion, by=request.user, comment=data["comment"],
-                        self_score=data.get("self_score") if scorable else None,
-                        appraised_score=data.get("appraised_score") if (can_appraise and scorable) else False,
-                    )  # fmt: skip
-                    if data["file"] or data["url"] or data["note"]:
-                        plans.add_evidence(by=request.user, criterion=criterion, file=data["file"], url=data["url"],
-                                           note=data["note"])  # fmt: skip
+                    _save_round_form(request, criterion, kind, state, scorable, form)
             except ValidationError as exc:
                 for field, errs in getattr(exc, "message_dict", {None: exc.messages}).items():
                     form.add_error(field if field in form.fields else None, errs)
             else:
-                messages.success(request, _("Đã lưu điểm tiêu chí {code}.").format(code=criterion.code))
+                messages.success(request, _("Đã lưu tiêu chí {code}.").format(code=criterion.code))
                 return redirect("tasks:criterion_detail", pk=criterion.pk)
         status = 400
         criterion.refresh_from_db()
@@ -661,10 +812,12 @@ def criterion_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "tasks/criterion_detail.html",
         {
-            "criterion": criterion, "form": form, "can_score": allowed,
-            "can_manage": plans.can_manage_plan(request.user, criterion.ward_id),
+            "criterion": criterion, "form": form, "kind": kind, "state": state,
+            "state_label": AppraisalState(state).label,
+            "form_open": _form_open(kind, state, criterion, scorable) or status == 400,
+            "can_manage": plans.can_manage_plan(request.user, criterion.ward_id) and state == AppraisalState.SELF,
             "children": criterion.children.select_related("responsible").order_by("position", "code"),
-            "evidence": criterion.evidence.select_related("added_by"),
+            "evidence": evidence,
             "tasks": criterion.tasks.select_related("lead").order_by("position"),
             "audit_entries": changes(criterion),
         },

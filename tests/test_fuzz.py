@@ -29,7 +29,8 @@ from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dossiers import workflow
+from dossiers import petitions, workflow
+from dossiers.models import PetitionSource, PetitionType
 from dossiers.views import rating_token
 from parindex import access, periods
 from parindex.jobs.models import Job, JobKind
@@ -157,7 +158,18 @@ def world(
     job = Job.objects.create(
         kind=JobKind.DOSSIER_EXPORT, owner=chairperson, ward=ward, title="Danh sách hồ sơ", params={}
     )
+    petition = petitions.receive(
+        ward=ward,
+        petition_type=PetitionType.objects.filter(active=True).first(),
+        source=PetitionSource.PHONE,
+        petitioner_name="Lê Văn Bảy",
+        content="Chờ lâu ở quầy",
+        received_at=at(2023, 5, 30, 9),
+        by=officer_tuphap,
+    )
     kwargs = {
+        "petitions:detail": [{"pk": petition.pk}],
+        "petitions:move": [{"pk": petition.pk, "name": n} for n in ("assign", "reply", "x")],
         "jobs:detail": [{"pk": job.pk}, {"pk": uuid.uuid4()}],
         "jobs:file": [{"pk": job.pk}],
         "dossiers:detail": [{"pk": d.pk} for d in (received, waiting, late)],

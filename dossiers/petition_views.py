@@ -1,0 +1,222 @@
+"""Officer screens of the PAKN register: worklists, logging a petition, its page and its moves.
+
+Every petition is looked up inside ``visible_ward_ids`` (``Petition.objects.for_user``), so one of
+another ward is a 404. Changes need ``can_handle_petitions`` and go through ``petitions``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from dossiers import calendar, petitions
+from dossiers.models import Petition, PetitionStatus
+from dossiers.petition_forms import (
+    AssignForm,
+    LinkForm,
+    PetitionFilterForm,
+    PetitionForm,
+    ReplyForm,
+    SatisfactionForm,
+)
+from parindex import idempotency
+from parindex.access import can_handle_petitions, current_ward
+from parindex.audit import changes
+
+PAGE_SIZE = 50
+CREATE_PURPOSE = "petitions.create"
+
+WORKLISTS = {
+    "open": gettext_lazy("Chưa trả lời"),
+    "due": gettext_lazy("Đến hạn (hôm nay, ngày làm việc tiếp theo)"),
+    "overdue": gettext_lazy("Quá hạn"),
+    "mine": gettext_lazy("Tôi đang xử lý"),
+    "replied": gettext_lazy("Đã trả lời"),
+    "all": gettext_lazy("Tất cả"),
+}
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def _ward(request: HttpRequest):
+    ward = current_ward(request)
+    if ward is None:
+        raise Http404("no ward")
+    return ward
+
+
+def _worklist_filters(request: HttpRequest, on: date) -> dict[str, Q]:
+    open_ = ~Q(status=PetitionStatus.REPLIED)
+    return {
+        "open": open_,
+        "due": open_ & Q(due_on__gte=on, due_on__lte=calendar.next_working_day(on)),
+        "overdue": open_ & Q(due_on__lt=on),
+        "mine": open_ & Q(handled_by=request.user),
+        "replied": Q(status=PetitionStatus.REPLIED),
+        "all": Q(),
+    }
+
+
+def petition_list(request: HttpRequest) -> HttpResponse:
+    """The ward's petitions by worklist, with the count of each list."""
+    ward = _ward(request)
+    on = today()
+    filters = _worklist_filters(request, on)
+    worklist = request.GET.get("list") if request.GET.get("list") in WORKLISTS else "open"
+    form = PetitionFilterForm(request.GET or None)
+    petitions_qs = Petition.objects.filter(ward=ward).filter(filters[worklist])
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            petitions_qs = petitions_qs.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["q"]:
+            text = form.cleaned_data["q"].strip()
+            petitions_qs = petitions_qs.filter(Q(code__icontains=text) | Q(petitioner_name__icontains=text))
+    counts = Petition.objects.filter(ward=ward).aggregate(
+        **{key: Count("id", filter=condition) for key, condition in filters.items()}
+    )
+    page = Paginator(
+        petitions_qs.select_related("type", "handled_by").order_by("due_on", "received_at", "id"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    for petition in page.object_list:
+        petition.overdue = petition.is_overdue(on)
+    return render(
+        request,
+        "dossiers/petition_list.html",
+        {
+            "ward": ward, "page": page, "worklist": worklist, "form": form, "on": on,
+            "worklists": [(key, label, counts[key]) for key, label in WORKLISTS.items()],
+            "can_handle": can_handle_petitions(request.user, ward),
+        },
+    )  # fmt: skip
+
+
+def petition_create(request: HttpRequest) -> HttpResponse:
+    ward = _ward(request)
+    if not can_handle_petitions(request.user, ward):
+        raise PermissionDenied
+    officials = petitions.officials_of(ward)
+    form = PetitionForm(
+        request.POST or None,
+        ward_id=ward.id,
+        officials=officials,
+        initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST":
+        first = idempotency.previous_result(request, CREATE_PURPOSE)
+        if first:
+            return idempotency.to_first_result(request, first)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # One petition however often the form is sent (a double click, Enter pressed twice).
+            with idempotency.once(request, CREATE_PURPOSE) as claim:
+                petition = petitions.receive(ward=ward, by=request.user, **form.cleaned_data)
+                claim.done(reverse("petitions:detail", args=[petition.pk]))
+        except idempotency.AlreadyDone as done:
+            return idempotency.to_first_result(request, done.url)
+        except idempotency.TokenRefused as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            for field, errs in getattr(exc, "message_dict", {None: exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(
+                request,
+                _("Đã tiếp nhận phản ánh {code}, hạn xử lý {due}.").format(
+                    code=petition.code, due=petition.due_on.strftime("%d/%m/%Y")
+                ),
+            )
+            return redirect("petitions:detail", pk=petition.pk)
+    return render(request, "dossiers/petition_form.html", {"form": form, "ward": ward})
+
+
+def _visible(request: HttpRequest, pk: int) -> Petition:
+    queryset = Petition.objects.for_user(request.user).select_related(
+        "ward", "type", "handled_by", "official", "dossier", "created_by"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _forms(petition: Petition, data=None, *, name: str | None = None) -> dict:
+    """The move forms of the petition page; ``data`` binds the one named ``name``."""
+    officials = petitions.officials_of(petition.ward_id)
+    bound = {key: (data if key == name else None) for key in ("assign", "reply", "rate", "link")}
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    return {
+        "assign": AssignForm(bound["assign"], officials=officials, initial={"handler": petition.handled_by_id}),
+        "reply": ReplyForm(bound["reply"], initial={"at": now, "final": True}),
+        "rate": SatisfactionForm(bound["rate"], initial={"satisfaction": petition.satisfaction or None}),
+        "link": LinkForm(bound["link"], ward_id=petition.ward_id, officials=officials,
+                         initial={"dossier": petition.dossier.code if petition.dossier else "",
+                                  "official": petition.official_id}),
+    }  # fmt: skip
+
+
+def _render(request: HttpRequest, petition: Petition, forms: dict, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "dossiers/petition_detail.html",
+        {
+            "petition": petition, "forms": forms, "overdue": petition.is_overdue(today()),
+            "can_handle": can_handle_petitions(request.user, petition.ward_id),
+            "events": petition.events.select_related("by"), "replies": petition.replies.select_related("by"),
+            "audit_entries": changes(petition),
+        },
+        status=status,
+    )  # fmt: skip
+
+
+def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = _visible(request, pk)
+    return _render(request, petition, _forms(petition))
+
+
+MOVES = ("assign", "reply", "rate", "link")
+
+
+@require_POST
+def petition_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    petition = _visible(request, pk)
+    if name not in MOVES:
+        raise Http404("move")
+    if not can_handle_petitions(request.user, petition.ward_id):
+        raise PermissionDenied
+    forms = _forms(petition, request.POST, name=name)
+    form = forms[name]
+    if form.is_valid():
+        data = form.cleaned_data
+        now = timezone.now()
+        try:
+            if name == "assign":
+                petitions.assign(petition, handler=data["handler"], by=request.user, at=now)
+            elif name == "reply":
+                petitions.reply(petition, text=data["text"], outcome=data["outcome"], final=data["final"],
+                                by=request.user, at=data["at"])  # fmt: skip
+            elif name == "rate":
+                petitions.record_satisfaction(
+                    petition, satisfaction=data["satisfaction"], by=request.user, at=now
+                )
+            else:
+                petitions.link(
+                    petition, dossier=data["dossier"], official=data["official"], by=request.user, at=now
+                )
+        except ValidationError as exc:
+            for field, errs in getattr(exc, "message_dict", {None: exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, _("Đã cập nhật phản ánh {code}.").format(code=petition.code))
+            return redirect("petitions:detail", pk=petition.pk)
+    petition.refresh_from_db()
+    return _render(request, petition, forms, status=400)
