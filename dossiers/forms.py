@@ -209,6 +209,18 @@ class RateForm(MoveForm):
     comment = forms.CharField(label=_("Góp ý"), required=False, max_length=500)
 
 
+class LookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Mã hồ sơ"), max_length=40, help_text=_("In trên giấy tiếp nhận và hẹn trả kết quả.")
+    )
+    digits = forms.RegexField(
+        label=_("4 số cuối điện thoại hoặc CCCD"),
+        regex=r"^\d{4}$",
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
 class PublicRatingForm(forms.Form):
     value = forms.ChoiceField(
         label=_("Mức độ hài lòng"), choices=Rating.Value.choices, widget=forms.RadioSelect

@@ -10,12 +10,9 @@ import tempfile
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,9 +27,9 @@ from dossiers.forms import (
     DossierForm,
     EditForm,
     FilterForm,
-    PublicRatingForm,
     RevealForm,
 )
+from dossiers.lookup import public_token as rating_token
 from dossiers.models import Dossier, DossierEvent, Procedure, Rating, Status
 from parindex import idempotency
 from parindex.access import can_handle_dossiers, can_lead, current_ward, is_admin, visible_ward_ids
@@ -378,9 +375,7 @@ def _detail_context(
         "classification_label": _(classification.LABELS[kind]) if kind else "",
         "late_agencies": classification.agencies_at_fault(dossier),
         "audit_entries": changes(dossier, masks=None if full else privacy.MASKS),
-        "rating_url": request.build_absolute_uri(
-            reverse("dossiers:public_rating", args=[rating_token(dossier)])
-        ),
+        "rating_url": request.build_absolute_uri(reverse("lookup:status", args=[rating_token(dossier)])),
     }
 
 
@@ -545,7 +540,7 @@ def _render_print(
     if number == "01":
         import segno
 
-        url = request.build_absolute_uri(reverse("dossiers:public_rating", args=[rating_token(dossier)]))
+        url = request.build_absolute_uri(reverse("lookup:status", args=[rating_token(dossier)]))
         context["qr_svg"] = segno.make(url, error="m").svg_inline(scale=3)
         context["rating_url"] = url
         context["documents"] = [line for line in dossier.documents.splitlines() if line.strip()]
@@ -631,56 +626,6 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
         {"procedures": procedures, "form": form, "errors": errors},
         status=status,
     )
-
-
-# --- Public rating -------------------------------------------------------------------------------
-
-RATING_SALT = "dossiers.public_rating"
-RATING_LIMIT_PER_HOUR = 20
-
-
-def rating_token(dossier: Dossier) -> str:
-    return signing.dumps({"d": dossier.pk}, salt=RATING_SALT, compress=True)
-
-
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-@login_not_required
-def public_rating(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        payload = signing.loads(token, salt=RATING_SALT)
-        dossier = Dossier.objects.select_related("ward", "procedure").get(pk=payload["d"])
-    except (signing.BadSignature, Dossier.DoesNotExist, KeyError, TypeError):
-        raise Http404("token") from None
-    already = Rating.objects.filter(dossier=dossier).exists()
-    form = PublicRatingForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and not already:
-        key = "dossiers:rating-ip:{}".format(_client_ip(request))
-        cache.add(key, 0, 3600)
-        if cache.incr(key) > RATING_LIMIT_PER_HOUR:
-            form.add_error(None, _("Bạn đã gửi quá nhiều đánh giá. Vui lòng thử lại sau."))
-            status = 429
-        elif form.is_valid():
-            try:
-                workflow.rate(
-                    dossier,
-                    value=form.cleaned_data["value"],
-                    source=Rating.Source.PUBLIC,
-                    at=timezone.now(),
-                    comment=form.cleaned_data["comment"],
-                )
-            except workflow.WorkflowError as exc:
-                form.add_error(None, exc.message)
-                status = 400
-            else:
-                return HttpResponseRedirect(request.path)
-        else:
-            status = 400
-    context = {"dossier": dossier, "form": form, "already": already}
-    return render(request, "dossiers/public_rating.html", context, status=status)
 
 
 def procedure_options(request: HttpRequest) -> HttpResponse:

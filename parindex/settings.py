@@ -203,6 +203,9 @@ if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_PROXY_ORDER = "right-most"
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_VERBOSE = False
+# Public pages (no login) per client address and hour: the status lookup's attempts and ratings.
+PUBLIC_LOOKUPS_PER_HOUR = env_int("PUBLIC_LOOKUPS_PER_HOUR", 30, minimum=1)
+PUBLIC_RATINGS_PER_HOUR = env_int("PUBLIC_RATINGS_PER_HOUR", 20, minimum=1)
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]

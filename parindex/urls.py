@@ -22,6 +22,7 @@ urlpatterns = [
     path("dashboard/targets/new/", dashboards.target_edit, name="target_new"),
     path("dashboard/targets/<int:pk>/", dashboards.target_edit, name="target_edit"),
     path("dossiers/", include("dossiers.urls")),
+    path("tra-cuu/", include("dossiers.public_urls")),
     path("tasks/", include("tasks.urls")),
     path("staffing/", include("parindex.staffing.urls")),
     path("reports/", include("parindex.reports.urls")),
