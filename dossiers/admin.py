@@ -8,7 +8,7 @@ another city's dossiers is refused (``parindex.admin_scope``).
 
 from django.contrib import admin
 
-from dossiers.models import Agency, CalendarDay, Field, Procedure
+from dossiers.models import Agency, CalendarDay, Field, NoticeTemplate, Procedure
 from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin
 
 
@@ -44,3 +44,13 @@ class CalendarDayAdmin(ScopedHistoryAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["note"]
+
+
+@admin.register(NoticeTemplate)
+class NoticeTemplateAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Texts of the notices to applicants; an event without a row uses ``dossiers.notices.DEFAULT_TEXTS``."""
+
+    ward_path = None
+    list_display = ["event", "channel", "subject"]
+    list_filter = ["event", "channel"]
+    search_fields = ["subject", "text"]

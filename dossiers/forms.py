@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating, Status
+from dossiers.models import Agency, Channel, Dossier, Field, NoticeChannel, Outcome, Procedure, Rating, Status
 from dossiers.workflow import future_time_error, latest_allowed_time
 
 CCCD_RE = re.compile(r"^\d{12}$")
@@ -92,6 +92,14 @@ class DossierForm(ApplicantMixin, forms.Form):
     digitised_at_reception = forms.BooleanField(label=_("Số hóa khi tiếp nhận"), required=False)
     e_circulated = forms.BooleanField(label=_("Luân chuyển điện tử"), required=False)
     verification = forms.BooleanField(label=_("Cần xác minh (cộng thời gian xác minh)"), required=False)
+    notify_consent = forms.BooleanField(
+        label=_("Người nộp đồng ý nhận thông báo về hồ sơ"),
+        required=False,
+        help_text=_("Hỏi ý kiến người nộp (Nghị định 13/2023); không đồng ý thì không gửi."),
+    )
+    notify_channel = forms.ChoiceField(
+        label=_("Kênh nhận thông báo"), choices=[("", "—"), *NoticeChannel.choices], required=False
+    )
 
     def __init__(self, *args, now=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,6 +134,14 @@ class DossierForm(ApplicantMixin, forms.Form):
                 and not data.get("backdate_reason", "").strip()
             ):
                 self.add_error("backdate_reason", _("Nhập lùi ngày tiếp nhận phải ghi rõ lý do."))
+        if data.get("notify_consent"):
+            channel = data.get("notify_channel")
+            if not channel:
+                self.add_error("notify_channel", _("Chọn kênh nhận thông báo người nộp đồng ý."))
+            elif channel == NoticeChannel.EMAIL and not data.get("applicant_email"):
+                self.add_error("applicant_email", _("Nhận thông báo qua thư điện tử cần địa chỉ thư."))
+            elif channel == NoticeChannel.SMS and not data.get("applicant_phone"):
+                self.add_error("applicant_phone", _("Nhận thông báo qua SMS cần số điện thoại."))
         return data
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from dossiers import calendar, classification, privacy, workflow
+from dossiers import calendar, classification, lookup, notices, privacy, workflow
 from dossiers.forms import (
     MOVE_FORMS,
     CatalogueImportForm,
@@ -30,7 +30,7 @@ from dossiers.forms import (
     RevealForm,
 )
 from dossiers.lookup import public_token as rating_token
-from dossiers.models import Dossier, DossierEvent, Procedure, Rating, Status
+from dossiers.models import Dossier, DossierEvent, NoticeEvent, Procedure, Rating, Status
 from parindex import idempotency
 from parindex.access import can_handle_dossiers, can_lead, current_ward, is_admin, visible_ward_ids
 from parindex.audit import changes
@@ -269,6 +269,8 @@ def create(request: HttpRequest) -> HttpResponse:
                         backdate_reason=data["backdate_reason"],
                         now=now,
                         verification=data["verification"],
+                        notify_consent=data["notify_consent"],
+                        notify_channel=data["notify_channel"],
                     )
                     claim.done(reverse("dossiers:detail", args=[dossier.pk]))
             except idempotency.AlreadyDone as done:
@@ -276,6 +278,7 @@ def create(request: HttpRequest) -> HttpResponse:
             except (workflow.WorkflowError, idempotency.TokenRefused) as exc:
                 form.add_error(None, exc.message)
             else:
+                notices.notify(dossier, NoticeEvent.RECEPTION, base_url=request.build_absolute_uri("/"))
                 messages.success(
                     request,
                     _("Đã tiếp nhận hồ sơ {code}, hẹn trả ngày {due}.").format(
@@ -364,6 +367,7 @@ def _detail_context(
         "supplements": dossier.supplements.all(),
         "apologies": dossier.apologies.select_related("agency_at_fault", "issued_by"),
         "rating": Rating.objects.filter(dossier=dossier).first(),
+        "notices": dossier.notices.all(),
         "move_forms": [(m, workflow.MOVE_LABELS[m], f) for m, f in forms.items()],
         "can_move": can_move,
         # Editing shows the personal data in full: only for those the rule lets see it.
@@ -394,6 +398,7 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     data = form.cleaned_data
     at = data["at"]
     by = request.user
+    due_before = lookup.due_moment(dossier)
     try:
         if data.get("version") and data["version"] != dossier.version:
             raise workflow.StaleEdit(
@@ -463,6 +468,7 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     except workflow.WorkflowError as exc:
         messages.error(request, exc.message)
     else:
+        notices.after_move(dossier, name, due_before=due_before, base_url=request.build_absolute_uri("/"))
         messages.success(request, _("Đã ghi nhận: {move}.").format(move=_(workflow.MOVE_LABELS[name])))
     return redirect("dossiers:detail", pk=dossier.pk)
 
