@@ -584,3 +584,39 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return "{} · {} · {}".format(self.dossier_id, self.event, self.status)
+
+
+class OfficerDigest(models.Model):
+    """One officer's morning summary (``manage.py send_digests``), shown on the home page and
+    e-mailed when e-mail is configured. Leaders also get their ward's counts."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("ngày"))
+    due_today = models.PositiveIntegerField(_("đến hạn hôm nay"), default=0)
+    due_next = models.PositiveIntegerField(_("đến hạn ngày làm việc tiếp theo"), default=0)
+    overdue = models.PositiveIntegerField(_("quá hạn"), default=0)
+    ward_overdue = models.PositiveIntegerField(_("phường: quá hạn"), null=True, blank=True)
+    ward_late_without_apology = models.PositiveIntegerField(
+        _("phường: trễ hạn chưa có thư xin lỗi"), null=True, blank=True
+    )
+    emailed = models.BooleanField(_("đã gửi thư"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bản tin hằng ngày")
+        verbose_name_plural = _("bản tin hằng ngày")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="officer_digest_once_a_day")]
+
+    def __str__(self) -> str:
+        return "{} · {}".format(self.user_id, self.day)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.due_today
+            or self.due_next
+            or self.overdue
+            or self.ward_overdue
+            or self.ward_late_without_apology
+        )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from dossiers import calendar, classification, lookup, notices, privacy, workflow
+from dossiers import calendar, classification, lookup, notices, privacy, workflow, worklists
 from dossiers.forms import (
     MOVE_FORMS,
     CatalogueImportForm,
@@ -31,6 +31,7 @@ from dossiers.forms import (
 )
 from dossiers.lookup import public_token as rating_token
 from dossiers.models import Dossier, DossierEvent, NoticeEvent, Procedure, Rating, Status
+from dossiers.worklists import WORKLISTS
 from parindex import idempotency
 from parindex.access import can_handle_dossiers, can_lead, current_ward, is_admin, visible_ward_ids
 from parindex.audit import changes
@@ -42,39 +43,9 @@ class HtmxHttpRequest(HttpRequest):
 
 PAGE_SIZE = 50
 
-WORKLISTS = {
-    "mine": "Hồ sơ của tôi",
-    "due_today": "Đến hạn hôm nay",
-    "due_tomorrow": "Đến hạn ngày làm việc tiếp theo",
-    "overdue": "Quá hạn",
-    "supplement": "Chờ bổ sung",
-    "at_agency": "Đang ở cơ quan khác",
-    "apology": "Sắp đến hạn / quá hạn chưa có thư xin lỗi",
-}
-
 
 def _fragment(request: HtmxHttpRequest) -> bool:
     return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
-
-
-def _apply_worklist(qs, name: str, user, today: date):
-    if name == "mine":
-        return qs.open_now().filter(assignee=user) | qs.open_now().filter(
-            assignee__isnull=True, created_by=user
-        )
-    if name == "due_today":
-        return qs.due_on(today)
-    if name == "due_tomorrow":
-        return qs.due_on(calendar.next_working_day(today))
-    if name == "overdue":
-        return qs.overdue_on(today)
-    if name == "supplement":
-        return qs.waiting_supplement()
-    if name == "at_agency":
-        return qs.at_agency()
-    if name == "apology":
-        return qs.needing_apology_on(today)
-    return qs
 
 
 def _bucket_queryset(request: HttpRequest, form_field):
@@ -123,7 +94,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         qs = qs.filter(ward=ward)
     worklist = request.GET.get("list", "")
     if worklist in WORKLISTS:
-        qs = _apply_worklist(qs, worklist, request.user, today)
+        qs = worklists.apply(qs, worklist, request.user, today)
     form = FilterForm(request.GET or None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

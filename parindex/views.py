@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from dossiers import digests
 from parindex.access import current_ward, membership_of, visible_ward_ids
 from parindex.models import Ward
 
@@ -18,7 +19,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "parindex/home.html",
-        {"member": member, "ward": current_ward(request), "wards": wards[:200]},
+        {
+            "member": member,
+            "ward": current_ward(request),
+            "wards": wards[:200],
+            "digest": digests.latest_for(request.user),
+        },
     )
 
 
