@@ -206,6 +206,10 @@ AXES_VERBOSE = False
 # Public pages (no login) per client address and hour: the status lookup's attempts and ratings.
 PUBLIC_LOOKUPS_PER_HOUR = env_int("PUBLIC_LOOKUPS_PER_HOUR", 30, minimum=1)
 PUBLIC_RATINGS_PER_HOUR = env_int("PUBLIC_RATINGS_PER_HOUR", 20, minimum=1)
+# The ward's public results page: satisfaction is shown only from this many ratings (fewer would
+# let one applicant's answer read as "0% satisfied"); figures are cached this long.
+PUBLIC_MIN_RATINGS = env_int("PUBLIC_MIN_RATINGS", 10, minimum=1)
+PUBLIC_RESULTS_CACHE_SECONDS = env_int("PUBLIC_RESULTS_CACHE_SECONDS", 3600, minimum=0)
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
