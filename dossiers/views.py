@@ -520,6 +520,7 @@ def _render_print(
         url = request.build_absolute_uri(reverse("lookup:status", args=[rating_token(dossier)]))
         context["qr_svg"] = segno.make(url, error="m").svg_inline(scale=3)
         context["rating_url"] = url
+        context["lookup_url"] = request.build_absolute_uri(reverse("lookup:form"))
         context["documents"] = [line for line in dossier.documents.splitlines() if line.strip()]
     elif number == "02":
         context["request_row"] = dossier.supplements.order_by("-requested_at").first()
