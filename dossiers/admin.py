@@ -13,6 +13,7 @@ from dossiers.models import (
     Agency,
     CalendarDay,
     Field,
+    NoticeTemplate,
     PetitionType,
     Procedure,
     ProcedureDocument,
@@ -103,3 +104,13 @@ class PetitionTypeAdmin(ScopedHistoryAdmin):
     list_display = ["code", "name", "subject", "deadline_working_days", "active"]
     list_filter = ["subject", "active"]
     search_fields = ["code", "name"]
+
+
+@admin.register(NoticeTemplate)
+class NoticeTemplateAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Texts of the notices to applicants; an event without a row uses ``dossiers.notices.DEFAULT_TEXTS``."""
+
+    ward_path = None
+    list_display = ["event", "channel", "subject"]
+    list_filter = ["event", "channel"]
+    search_fields = ["subject", "text"]

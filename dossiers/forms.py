@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unidecode import unidecode
 
-from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating, Status
+from dossiers.models import Agency, Channel, Dossier, Field, NoticeChannel, Outcome, Procedure, Rating, Status
 from dossiers.workflow import future_time_error, latest_allowed_time
 from parindex.periods import validate_day
 
@@ -115,6 +115,14 @@ class DossierForm(ApplicantMixin, forms.Form):
     digitised_at_reception = forms.BooleanField(label=_("Số hóa khi tiếp nhận"), required=False)
     e_circulated = forms.BooleanField(label=_("Luân chuyển điện tử"), required=False)
     verification = forms.BooleanField(label=_("Cần xác minh (cộng thời gian xác minh)"), required=False)
+    notify_consent = forms.BooleanField(
+        label=_("Người nộp đồng ý nhận thông báo về hồ sơ"),
+        required=False,
+        help_text=_("Hỏi ý kiến người nộp (Nghị định 13/2023); không đồng ý thì không gửi."),
+    )
+    notify_channel = forms.ChoiceField(
+        label=_("Kênh nhận thông báo"), choices=[("", "—"), *NoticeChannel.choices], required=False
+    )
 
     def __init__(self, *args, now=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,6 +170,14 @@ class DossierForm(ApplicantMixin, forms.Form):
             ):
                 self.add_error("backdate_reason", _("Nhập lùi ngày tiếp nhận phải ghi rõ lý do."))
         self._apply_checklist(data)
+        if data.get("notify_consent"):
+            channel = data.get("notify_channel")
+            if not channel:
+                self.add_error("notify_channel", _("Chọn kênh nhận thông báo người nộp đồng ý."))
+            elif channel == NoticeChannel.EMAIL and not data.get("applicant_email"):
+                self.add_error("applicant_email", _("Nhận thông báo qua thư điện tử cần địa chỉ thư."))
+            elif channel == NoticeChannel.SMS and not data.get("applicant_phone"):
+                self.add_error("applicant_phone", _("Nhận thông báo qua SMS cần số điện thoại."))
         return data
 
     def checked_papers(self) -> set[str]:
@@ -269,6 +285,18 @@ class RateForm(MoveForm):
         label=_("Mức độ hài lòng"), choices=Rating.Value.choices, widget=forms.RadioSelect
     )
     comment = forms.CharField(label=_("Góp ý"), required=False, max_length=500)
+
+
+class LookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Mã hồ sơ"), max_length=40, help_text=_("In trên giấy tiếp nhận và hẹn trả kết quả.")
+    )
+    digits = forms.RegexField(
+        label=_("4 số cuối điện thoại hoặc CCCD"),
+        regex=r"^\d{4}$",
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
 
 
 class PublicRatingForm(forms.Form):

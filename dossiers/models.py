@@ -267,6 +267,11 @@ class Outcome(models.TextChoices):
     STOPPED = "stopped", _("Dừng giải quyết")
 
 
+class NoticeChannel(models.TextChoices):
+    EMAIL = "email", _("Thư điện tử")
+    SMS = "sms", _("Tin nhắn SMS")
+
+
 class DossierQuerySet(models.QuerySet):
     def for_user(self, user) -> DossierQuerySet:
         from parindex.access import visible_ward_ids
@@ -411,6 +416,11 @@ class Dossier(models.Model):
     e_circulated = models.BooleanField(_("luân chuyển điện tử"), default=False)
     electronic_result = models.BooleanField(_("trả kết quả điện tử"), default=False)
     cancel_reason = models.CharField(_("lý do hủy, dừng, từ chối"), max_length=300, blank=True)
+    # Recorded at the counter (Nghị định 13/2023): no notice is sent without the applicant's consent.
+    notify_consent = models.BooleanField(_("đồng ý nhận thông báo"), default=False)
+    notify_channel = models.CharField(
+        _("kênh nhận thông báo"), max_length=5, choices=NoticeChannel.choices, blank=True
+    )
 
     # Accent-free, lower-case copy of code, name, phone and ID for search ("nguyen van a").
     search_text = models.CharField(max_length=600, blank=True, editable=False)
@@ -879,3 +889,95 @@ class PetitionReply(models.Model):
 
     def __str__(self) -> str:
         return "{} {}".format(self.petition_id, self.at)
+
+
+class NoticeEvent(models.TextChoices):
+    RECEPTION = "reception", _("Tiếp nhận hồ sơ")
+    SUPPLEMENT = "supplement", _("Yêu cầu bổ sung")
+    APPOINTMENT_MOVED = "moved", _("Dời ngày hẹn trả")
+    APOLOGY = "apology", _("Thư xin lỗi, hẹn lại")
+    RESULT_READY = "result", _("Đã có kết quả")
+    RATING = "rating", _("Mời đánh giá")
+
+
+class NoticeTemplate(models.Model):
+    """The text of one notice on one channel, edited by the administrator (Django template
+    syntax: {{ code }}, {{ procedure }}, {{ ward }}, {{ due }}, {{ items }}, {{ new_due }}, {{ link }})."""
+
+    event = models.CharField(_("sự kiện"), max_length=12, choices=NoticeEvent.choices)
+    channel = models.CharField(_("kênh"), max_length=5, choices=NoticeChannel.choices)
+    subject = models.CharField(_("tiêu đề thư"), max_length=200, blank=True)
+    text = models.TextField(_("nội dung"))
+
+    class Meta:
+        verbose_name = _("mẫu thông báo")
+        verbose_name_plural = _("mẫu thông báo")
+        ordering = ["event", "channel"]
+        constraints = [models.UniqueConstraint(fields=["event", "channel"], name="notice_template_unique")]
+
+    def __str__(self) -> str:
+        return "{} · {}".format(self.get_event_display(), self.get_channel_display())
+
+
+class Notice(models.Model):
+    """One notice to the applicant, its delivery logged on the dossier's timeline."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Chờ gửi")
+        SENT = "sent", _("Đã gửi")
+        FAILED = "failed", _("Gửi lỗi")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="notices")
+    event = models.CharField(_("sự kiện"), max_length=12, choices=NoticeEvent.choices)
+    channel = models.CharField(_("kênh"), max_length=5, choices=NoticeChannel.choices)
+    address = models.CharField(_("địa chỉ nhận (đã che)"), max_length=254)
+    status = models.CharField(_("trạng thái"), max_length=6, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("lỗi"), blank=True)
+    subject = models.CharField(_("tiêu đề"), max_length=200, blank=True)
+    text = models.TextField(_("nội dung"))
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("thời điểm gửi"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return "{} · {} · {}".format(self.dossier_id, self.event, self.status)
+
+
+class OfficerDigest(models.Model):
+    """One officer's morning summary (``manage.py send_digests``), shown on the home page and
+    e-mailed when e-mail is configured. Leaders also get their ward's counts."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("ngày"))
+    due_today = models.PositiveIntegerField(_("đến hạn hôm nay"), default=0)
+    due_next = models.PositiveIntegerField(_("đến hạn ngày làm việc tiếp theo"), default=0)
+    overdue = models.PositiveIntegerField(_("quá hạn"), default=0)
+    ward_overdue = models.PositiveIntegerField(_("phường: quá hạn"), null=True, blank=True)
+    ward_late_without_apology = models.PositiveIntegerField(
+        _("phường: trễ hạn chưa có thư xin lỗi"), null=True, blank=True
+    )
+    emailed = models.BooleanField(_("đã gửi thư"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bản tin hằng ngày")
+        verbose_name_plural = _("bản tin hằng ngày")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="officer_digest_once_a_day")]
+
+    def __str__(self) -> str:
+        return "{} · {}".format(self.user_id, self.day)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.due_today
+            or self.due_next
+            or self.overdue
+            or self.ward_overdue
+            or self.ward_late_without_apology
+        )

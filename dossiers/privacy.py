@@ -41,6 +41,15 @@ def mask_address(value: str) -> str:
     return "•••, " + tail if tail else "•••"
 
 
+def mask_name(value: str) -> str:
+    """Initials and the given name ("Nguyễn Văn An" -> "N. V. An"): the applicant recognises the
+    dossier as theirs, a stranger learns little."""
+    words = (value or "").split()
+    if len(words) <= 1:
+        return words[0][:1] + "•••" if words else ""
+    return " ".join([w[:1] + "." for w in words[:-1]] + [words[-1]])
+
+
 def mask_email(value: str) -> str:
     """Keep the first letter and the domain: the mailbox itself is personal."""
     value = (value or "").strip()

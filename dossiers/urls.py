@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dossiers import views
+from dossiers import public_views, views
 
 app_name = "dossiers"
 
@@ -18,5 +18,5 @@ urlpatterns = [
     path("catalogue/", views.catalogue, name="catalogue"),
     path("catalogue/export/", views.catalogue_export, name="catalogue_export"),
     path("catalogue/import/", views.catalogue_import, name="catalogue_import"),
-    path("rate/<str:token>/", views.public_rating, name="public_rating"),
+    path("rate/<str:token>/", public_views.old_rating_link, name="public_rating"),
 ]

@@ -13,9 +13,6 @@ from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -29,18 +26,18 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 from django_tasks import task
 
-from dossiers import calendar, deadlines, privacy, workflow, worklists
+from dossiers import calendar, deadlines, lookup, notices, privacy, workflow, worklists
 from dossiers.forms import (
     MOVE_FORMS,
     CatalogueImportForm,
     DossierForm,
     EditForm,
     FilterForm,
-    PublicRatingForm,
     RevealForm,
     matching_procedures,
 )
-from dossiers.models import Channel, Dossier, DossierEvent, Procedure, Rating, Status
+from dossiers.lookup import public_token as rating_token
+from dossiers.models import Channel, Dossier, DossierEvent, NoticeEvent, Procedure, Rating, Status
 from parindex import idempotency, periods
 from parindex.access import (
     can_handle_dossiers,
@@ -152,7 +149,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     base = qs
     worklist = params.get("list", "")
     if worklist in worklists.WORKLISTS:
-        qs = worklists.apply(qs, worklist, request.user, today)
+        qs = worklists.apply(qs, worklist, request.user, today, now=timezone.now())
     else:
         worklist = ""
     form = FilterForm({k: v for k, v in params.items() if k in FILTER_KEYS} or None)
@@ -226,7 +223,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
 
 def _worklist_tabs(qs, user, today: date, drill: bool) -> list[dict]:
     """The worklists with their sizes (one query); a drill-down shows them without counts."""
-    sizes = {} if drill else worklists.counts(qs, user, today)
+    sizes = {} if drill else worklists.counts(qs, user, today, now=timezone.now())
     return [
         {"key": key, "label": _(label), "count": sizes.get(key), "url": "?list={}".format(key)}
         for key, label in worklists.WORKLISTS.items()
@@ -383,6 +380,8 @@ def create(request: HttpRequest) -> HttpResponse:
                         backdate_reason=data["backdate_reason"],
                         now=now,
                         verification=data["verification"],
+                        notify_consent=data["notify_consent"],
+                        notify_channel=data["notify_channel"],
                     )
                     claim.done(reverse("dossiers:detail", args=[dossier.pk]))
             except idempotency.AlreadyDone as done:
@@ -390,6 +389,7 @@ def create(request: HttpRequest) -> HttpResponse:
             except (workflow.WorkflowError, idempotency.TokenRefused) as exc:
                 form.add_error(None, exc.message)
             else:
+                notices.notify(dossier, NoticeEvent.RECEPTION, base_url=request.build_absolute_uri("/"))
                 messages.success(
                     request,
                     _("Đã tiếp nhận hồ sơ {code}, hẹn trả {due}.").format(
@@ -494,6 +494,7 @@ def _detail_context(
         "apologies": dossier.apologies.select_related("agency_at_fault", "issued_by"),
         "rating": rating,
         "ratable": workflow.is_ratable(dossier),
+        "notices": dossier.notices.all(),
         "move_forms": [(m, workflow.MOVE_LABELS[m], f) for m, f in forms.items()],
         "final_moves": workflow.FINAL_MOVES,
         "can_move": can_move,
@@ -509,9 +510,7 @@ def _detail_context(
         "apology_gap": (closed_late or kind == deadlines.OVERDUE)
         and not dossier.apologies.filter(issued_late=False).exists(),
         "audit_entries": changes(dossier, masks=None if full else privacy.MASKS),
-        "rating_url": request.build_absolute_uri(
-            reverse("dossiers:public_rating", args=[rating_token(dossier)])
-        ),
+        "rating_url": request.build_absolute_uri(reverse("lookup:status", args=[rating_token(dossier)])),
     }
 
 
@@ -540,6 +539,7 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     data = form.cleaned_data
     at = data["at"]
     by = request.user
+    due_before = lookup.due_moment(dossier)
     try:
         if data.get("version") and data["version"] != dossier.version:
             raise workflow.StaleEdit(
@@ -611,6 +611,7 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     except workflow.WorkflowError as exc:
         messages.error(request, exc.message)
     else:
+        notices.after_move(dossier, name, due_before=due_before, base_url=request.build_absolute_uri("/"))
         messages.success(request, _("Đã ghi nhận: {move}.").format(move=_(workflow.MOVE_LABELS[name])))
         if name == "resolve" and Dossier.objects.filter(pk=dossier.pk).late_without_apology().exists():
             messages.warning(
@@ -706,9 +707,10 @@ def _render_print(
     if number == "01":
         import segno
 
-        url = request.build_absolute_uri(reverse("dossiers:public_rating", args=[rating_token(dossier)]))
+        url = request.build_absolute_uri(reverse("lookup:status", args=[rating_token(dossier)]))
         context["qr_svg"] = segno.make(url, error="m").svg_inline(scale=3)
         context["rating_url"] = url
+        context["lookup_url"] = request.build_absolute_uri(reverse("lookup:form"))
         context["documents"] = [line for line in dossier.documents.splitlines() if line.strip()]
     elif number == "02":
         context["request_row"] = dossier.supplements.order_by("-requested_at").first()
@@ -800,56 +802,6 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
         {"procedures": procedures, "form": form, "errors": errors},
         status=status,
     )
-
-
-# --- Public rating -------------------------------------------------------------------------------
-
-RATING_SALT = "dossiers.public_rating"
-RATING_LIMIT_PER_HOUR = 20
-
-
-def rating_token(dossier: Dossier) -> str:
-    return signing.dumps({"d": dossier.pk}, salt=RATING_SALT, compress=True)
-
-
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-@login_not_required
-def public_rating(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        payload = signing.loads(token, salt=RATING_SALT)
-        dossier = Dossier.objects.select_related("ward", "procedure").get(pk=payload["d"])
-    except (signing.BadSignature, Dossier.DoesNotExist, KeyError, TypeError):
-        raise Http404("token") from None
-    already = Rating.objects.filter(dossier=dossier).exists()
-    form = PublicRatingForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and not already:
-        key = "dossiers:rating-ip:{}".format(_client_ip(request))
-        cache.add(key, 0, 3600)
-        if cache.incr(key) > RATING_LIMIT_PER_HOUR:
-            form.add_error(None, _("Bạn đã gửi quá nhiều đánh giá. Vui lòng thử lại sau."))
-            status = 429
-        elif form.is_valid():
-            try:
-                workflow.rate(
-                    dossier,
-                    value=form.cleaned_data["value"],
-                    source=Rating.Source.PUBLIC,
-                    at=timezone.now(),
-                    comment=form.cleaned_data["comment"],
-                )
-            except workflow.WorkflowError as exc:
-                form.add_error(None, exc.message)
-                status = 400
-            else:
-                return HttpResponseRedirect(request.path)
-        else:
-            status = 400
-    context = {"dossier": dossier, "form": form, "already": already, "ratable": workflow.is_ratable(dossier)}
-    return render(request, "dossiers/public_rating.html", context, status=status)
 
 
 def procedure_options(request: HttpRequest) -> HttpResponse:

@@ -36,6 +36,7 @@ from dossiers.models import (
     DossierEvent,
     DueChange,
     Hop,
+    NoticeChannel,
     Outcome,
     Procedure,
     Rating,
@@ -244,6 +245,8 @@ def receive(
     code: str | None = None,
     now: datetime | None = None,
     verification: bool = False,
+    notify_consent: bool = False,
+    notify_channel: str = "",
 ) -> Dossier:
     """Log a complete dossier and compute its appointment date.
 
@@ -257,6 +260,8 @@ def receive(
         raise WorkflowError(_("Chưa nhập họ tên người nộp."))
     if sets < 1:
         raise WorkflowError(_("Số bộ hồ sơ phải từ 1 trở lên."))
+    if notify_channel not in ("", *NoticeChannel.values):
+        raise WorkflowError(_("Kênh nhận thông báo không hợp lệ."))
     if timezone.is_naive(received_at):
         raise WorkflowError(_("Thời điểm phải có múi giờ."))
     if now is not None:
@@ -297,6 +302,8 @@ def receive(
                 paid_online=paid_online,
                 digitised_at_reception=digitised_at_reception,
                 e_circulated=e_circulated,
+                notify_consent=notify_consent,
+                notify_channel=notify_channel if notify_consent else "",
                 created_by=by,
             )
             _refresh_search(dossier)

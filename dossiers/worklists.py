@@ -7,10 +7,9 @@ matches the list it links to. The model has no "submitted online, waiting for ac
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from dossiers import calendar
@@ -28,18 +27,26 @@ WORKLISTS = {
 }
 
 
-def apply(qs: DossierQuerySet, name: str, user, today: date) -> DossierQuerySet:
-    """``qs`` narrowed to the worklist ``name`` (unchanged for an unknown name)."""
+def mine(qs: DossierQuerySet, user) -> DossierQuerySet:
+    """Open dossiers assigned to ``user``, or received by them and not yet assigned."""
+    return qs.open_now().filter(assignee=user) | qs.open_now().filter(assignee__isnull=True, created_by=user)
+
+
+def apply(
+    qs: DossierQuerySet, name: str, user, today: date, *, now: datetime | None = None
+) -> DossierQuerySet:
+    """``qs`` narrowed to the worklist ``name`` (unchanged for an unknown name).
+
+    ``now``: the screens judge "overdue" at the present moment; a digest for ``today`` (no
+    ``now``) judges it as that working day begins."""
     if name == "mine":
-        return qs.open_now().filter(assignee=user) | qs.open_now().filter(
-            assignee__isnull=True, created_by=user
-        )
+        return mine(qs, user)
     if name == "due_today":
         return qs.due_on(today)
     if name == "due_tomorrow":
         return qs.due_on(calendar.next_working_day(today))
     if name == "overdue":
-        return qs.overdue_at(timezone.now())
+        return qs.overdue_at(now) if now is not None else qs.overdue_on(today)
     if name == "supplement":
         return qs.waiting_supplement()
     if name == "at_agency":
@@ -49,11 +56,12 @@ def apply(qs: DossierQuerySet, name: str, user, today: date) -> DossierQuerySet:
     return qs
 
 
-def counts(qs: DossierQuerySet, user, today: date) -> dict[str, int]:
+def counts(qs: DossierQuerySet, user, today: date, *, now: datetime | None = None) -> dict[str, int]:
     """Size of every worklist within ``qs``, in one query (each list is a filtered count over the
     ids its own queryset selects, so the figures are those of the lists themselves)."""
     base = qs.order_by()
     aggregates = {
-        key: Count("id", filter=Q(id__in=apply(base, key, user, today).values("id"))) for key in WORKLISTS
+        key: Count("id", filter=Q(id__in=apply(base, key, user, today, now=now).values("id")))
+        for key in WORKLISTS
     }
     return base.aggregate(**aggregates)

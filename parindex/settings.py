@@ -226,6 +226,13 @@ if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "parindex.access.axes_username"
+# Public pages (no login) per client address and hour: the status lookup's attempts and ratings.
+PUBLIC_LOOKUPS_PER_HOUR = env_int("PUBLIC_LOOKUPS_PER_HOUR", 30, minimum=1)
+PUBLIC_RATINGS_PER_HOUR = env_int("PUBLIC_RATINGS_PER_HOUR", 20, minimum=1)
+# The ward's public results page: satisfaction is shown only from this many ratings (fewer would
+# let one applicant's answer read as "0% satisfied"); figures are cached this long.
+PUBLIC_MIN_RATINGS = env_int("PUBLIC_MIN_RATINGS", 10, minimum=1)
+PUBLIC_RESULTS_CACHE_SECONDS = env_int("PUBLIC_RESULTS_CACHE_SECONDS", 3600, minimum=0)
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
@@ -387,6 +394,25 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@localhost")
+
+# Notices to applicants and digests to officers (dossiers/notices.py). E-mail goes through Django's
+# backend and counts as configured once EMAIL_HOST is set; SMS through SMS_BACKEND: the log-only
+# gateway by default, "parindex.sms.HttpBackend" with the provider's URL and key.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@localhost")
+SMS_BACKEND = env_str("SMS_BACKEND", "parindex.sms.LogBackend")
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY", "")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
+# Many gateways and old handsets take only ASCII: SMS texts are sent without diacritics.
+SMS_ASCII_ONLY = env_bool("SMS_ASCII_ONLY", True)
+# Links in notices point here (the public status lookup); empty: the address of the request.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from parindex import dashboards, views
+from parindex import dashboards, public_results, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +24,8 @@ urlpatterns = [
     path("dashboard/targets/<int:pk>/", dashboards.target_edit, name="target_edit"),
     path("dossiers/", include("dossiers.urls")),
     path("petitions/", include("dossiers.petition_urls")),
+    path("tra-cuu/", include("dossiers.public_urls")),
+    path("cong-khai/<str:ward_code>/", public_results.ward_results, name="public_results"),
     path("tasks/", include("tasks.urls")),
     path("staffing/", include("parindex.staffing.urls")),
     path("reports/", include("parindex.reports.urls")),

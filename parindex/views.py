@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dossiers import worklists
+from dossiers import digests, worklists
 from dossiers.models import Dossier
 from parindex.access import (
     can_handle_dossiers,
@@ -43,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
     tabs = []
     if ward is not None and can_handle_dossiers(request.user, ward):
         today = timezone.localdate()
-        sizes = worklists.counts(Dossier.objects.filter(ward=ward), request.user, today)
+        sizes = worklists.counts(Dossier.objects.filter(ward=ward), request.user, today, now=timezone.now())
         index = reverse("dossiers:index")
         tabs = [
             {"key": key, "label": _(label), "count": sizes[key], "url": "{}?list={}".format(index, key)}
@@ -52,7 +52,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "parindex/home.html",
-        {"member": member, "ward": ward, "wards": wards[:200], "worklists": tabs},
+        {
+            "member": member,
+            "ward": ward,
+            "wards": wards[:200],
+            "worklists": tabs,
+            "digest": digests.latest_for(request.user),
+        },
     )
 
 

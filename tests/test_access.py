@@ -13,7 +13,15 @@ from freezegun import freeze_time
 from parindex.access import visible_ward_ids
 
 # URL names anyone may open without logging in.
-PUBLIC = {"login", "set_language", "healthz", "dossiers:public_rating"}
+PUBLIC = {
+    "login",
+    "set_language",
+    "healthz",
+    "dossiers:public_rating",
+    "lookup:form",
+    "lookup:status",
+    "public_results",
+}
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _DUMMY = {
     "int": "999999",

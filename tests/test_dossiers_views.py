@@ -344,12 +344,11 @@ def test_prints(client, officer_datdai, make_dossier, business, land_office):
 
 def test_public_rating_once_per_dossier_without_login(client, make_dossier, business, officer_datdai):
     d = make_dossier(business, at(2024, 3, 4, 9))
-    url = reverse("dossiers:public_rating", args=[rating_token(d)])
-    # No result yet: nothing to rate (issue 14), and a post changes nothing.
-    assert 'data-testid="rating-not-yet"' in client.get(url).content.decode()
-    assert client.post(url, {"value": "very"}).status_code == 400
-    assert not Rating.objects.exists()
     workflow.resolve(d, by=officer_datdai, at=at(2024, 3, 5, 9))
+    old = reverse("dossiers:public_rating", args=[rating_token(d)])
+    url = reverse("lookup:status", args=[rating_token(d)])
+    # The rating moved to the status lookup; the old links printed on receipts lead there.
+    assert client.get(old)["Location"] == url
     assert client.get(url).status_code == 200
     assert client.post(url, {"value": "very", "comment": "Nhanh"}).status_code == 302
     rating = Rating.objects.get()
@@ -357,18 +356,20 @@ def test_public_rating_once_per_dossier_without_login(client, make_dossier, busi
     assert "đã được đánh giá" in client.get(url).content.decode()
     client.post(url, {"value": "no"})
     assert Rating.objects.get().value == "very"
-    assert client.get(reverse("dossiers:public_rating", args=["giả-mạo"])).status_code == 404
+    assert client.get(reverse("lookup:status", args=["giả-mạo"])).status_code == 404
 
 
-def test_public_rating_is_rate_limited_per_address(client, make_dossier, business):
+def test_public_rating_is_rate_limited_per_address(client, make_dossier, business, officer_datdai):
     from django.core.cache import cache
 
     cache.clear()
     dossiers = [make_dossier(business, at(2024, 3, 4, 9)) for _ in range(2)]
-    url = reverse("dossiers:public_rating", args=[rating_token(dossiers[0])])
+    for d in dossiers:
+        workflow.resolve(d, by=officer_datdai, at=at(2024, 3, 5, 9))
+    url = reverse("lookup:status", args=[rating_token(dossiers[0])])
     for _ in range(20):
         client.post(url, {"value": "bad-value"})
-    url2 = reverse("dossiers:public_rating", args=[rating_token(dossiers[1])])
+    url2 = reverse("lookup:status", args=[rating_token(dossiers[1])])
     assert client.post(url2, {"value": "yes"}).status_code == 429
     assert not Rating.objects.exists()
     cache.clear()

@@ -179,6 +179,8 @@ def world(
         "dossiers:print": [{"pk": d.pk, "number": n} for d in (received, late) for n in PRINTS],
         "dossiers:calendar_year": [{"year": 2023}, {"year": 99999}, {"year": 0}],
         "dossiers:public_rating": [{"token": rating_token(received)}, {"token": "x\x00"}],
+        "lookup:status": [{"token": rating_token(received)}, {"token": "x\x00"}, {"token": "a" * 300}],
+        "public_results": [{"ward_code": ward.code}, {"ward_code": "x\x00"}, {"ward_code": "NOPE"}],
         "tasks:task_detail": [{"pk": task.pk}],
         "tasks:task_edit": [{"pk": task.pk}],
         "tasks:task_update": [{"pk": task.pk}],

@@ -118,7 +118,7 @@ def test_pages_and_files_with_personal_data_are_not_stored(
 def test_the_public_rating_page_is_not_stored(client, make_dossier, business, officer_datdai):
     d = make_dossier(business, at(2024, 3, 4, 9))
     workflow.start(d, by=officer_datdai, at=at(2024, 3, 4, 10))
-    response = client.get(reverse("dossiers:public_rating", args=[rating_token(d)]))
+    response = client.get(reverse("lookup:status", args=[rating_token(d)]))
     assert response.status_code == 200
     assert no_store(response)
     assert directives(response)["script-src"] == ["'self'"]

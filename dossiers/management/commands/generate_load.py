@@ -107,6 +107,8 @@ DOSSIER_COLUMNS = [
     "e_circulated",
     "electronic_result",
     "cancel_reason",
+    "notify_consent",
+    "notify_channel",
     "search_text",
     "version",
     "created_by_id",
@@ -562,6 +564,8 @@ class Generator:
                 e_circulated,
                 electronic_result,
                 cancel_reason,
+                False,  # synthetic applicants gave no consent to notices
+                "",
                 search_text,
                 1 + moves,
                 officer,
