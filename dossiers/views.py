@@ -7,7 +7,7 @@ ward the user cannot read is simply not found (404). Moves need ``can_handle_dos
 from __future__ import annotations
 
 import tempfile
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -23,13 +23,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from dossiers import calendar, classification, privacy, workflow
+from dossiers import calendar, classification, moves, privacy, workflow
+from dossiers.filters import WORKLISTS, filter_register
 from dossiers.forms import (
     MOVE_FORMS,
     CatalogueImportForm,
     DossierForm,
     EditForm,
-    FilterForm,
     PublicRatingForm,
     RevealForm,
 )
@@ -45,39 +45,9 @@ class HtmxHttpRequest(HttpRequest):
 
 PAGE_SIZE = 50
 
-WORKLISTS = {
-    "mine": "Hồ sơ của tôi",
-    "due_today": "Đến hạn hôm nay",
-    "due_tomorrow": "Đến hạn ngày làm việc tiếp theo",
-    "overdue": "Quá hạn",
-    "supplement": "Chờ bổ sung",
-    "at_agency": "Đang ở cơ quan khác",
-    "apology": "Sắp đến hạn / quá hạn chưa có thư xin lỗi",
-}
-
 
 def _fragment(request: HtmxHttpRequest) -> bool:
     return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
-
-
-def _apply_worklist(qs, name: str, user, today: date):
-    if name == "mine":
-        return qs.open_now().filter(assignee=user) | qs.open_now().filter(
-            assignee__isnull=True, created_by=user
-        )
-    if name == "due_today":
-        return qs.due_on(today)
-    if name == "due_tomorrow":
-        return qs.due_on(calendar.next_working_day(today))
-    if name == "overdue":
-        return qs.overdue_on(today)
-    if name == "supplement":
-        return qs.waiting_supplement()
-    if name == "at_agency":
-        return qs.at_agency()
-    if name == "apology":
-        return qs.needing_apology_on(today)
-    return qs
 
 
 def _bucket_queryset(request: HttpRequest, form_field):
@@ -125,23 +95,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     elif ward is not None:
         qs = qs.filter(ward=ward)
     worklist = request.GET.get("list", "")
-    if worklist in WORKLISTS:
-        qs = _apply_worklist(qs, worklist, request.user, today)
-    form = FilterForm(request.GET or None)
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            qs = qs.search(data["q"])
-        if data["field"] and not drill:
-            qs = qs.filter(field=data["field"])
-        if data["status"]:
-            qs = qs.filter(status=data["status"])
-        if data["channel"]:
-            qs = qs.filter(channel=data["channel"])
-        if data["received_from"]:
-            qs = qs.filter(received_at__gte=calendar_start(data["received_from"]))
-        if data["received_to"]:
-            qs = qs.filter(received_at__lt=calendar_start(data["received_to"] + timedelta(days=1)))
+    qs, form = filter_register(qs, request.GET, user=request.user, today=today, keep_field=drill)
     qs = qs.select_related("procedure", "field", "ward").order_by("-received_at", "-id")
     if request.GET.get("export") == "xlsx":
         return _export_xlsx(qs, request.user)
@@ -397,74 +351,13 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         context = _detail_context(request, dossier, True, errors={name: form})
         return render(request, "dossiers/dossier_detail.html", context, status=400)
     data = form.cleaned_data
-    at = data["at"]
     by = request.user
     try:
         if data.get("version") and data["version"] != dossier.version:
             raise workflow.StaleEdit(
                 _("Hồ sơ vừa được người khác cập nhật, thao tác chưa được thực hiện. Hãy xem lại trang.")
             )
-        if name == "start":
-            workflow.start(dossier, by=by, at=at)
-        elif name == "request_supplement":
-            workflow.request_supplement(
-                dossier,
-                by=by,
-                at=at,
-                items=data["items"],
-                stage=data["stage"],
-                legal_basis=data["legal_basis"],
-            )
-        elif name == "resume":
-            workflow.resume(dossier, by=by, at=at)
-        elif name == "send_to_agency":
-            workflow.send_to_agency(
-                dossier,
-                agency=data["agency"],
-                by=by,
-                at=at,
-                due_date=data["due_date"],
-                receiver=data["receiver"],
-                electronic=data["electronic"],
-                note=data["note"],
-            )
-        elif name == "return_from_agency":
-            workflow.return_from_agency(dossier, by=by, at=at, result_note=data["note"])
-        elif name == "resolve":
-            workflow.resolve(
-                dossier,
-                by=by,
-                at=at,
-                outcome=data["outcome"],
-                note=data["note"],
-                electronic_result=data["electronic_result"],
-            )
-        elif name == "return_result":
-            workflow.return_result(dossier, by=by, at=at)
-        elif name == "reject_at_reception":
-            workflow.reject_at_reception(dossier, by=by, at=at, reason=data["reason"])
-        elif name == "withdraw":
-            workflow.withdraw(dossier, by=by, at=at, reason=data["reason"])
-        elif name == "stop":
-            workflow.stop(dossier, by=by, at=at, reason=data["reason"])
-        elif name == "issue_apology":
-            workflow.issue_apology(
-                dossier,
-                by=by,
-                at=at,
-                reason=data["reason"],
-                new_due_date=data["new_due_date"],
-                agency_at_fault=data["agency_at_fault"],
-            )
-        elif name == "rate":
-            workflow.rate(
-                dossier,
-                value=data["value"],
-                source=Rating.Source.OFFICER,
-                at=at,
-                comment=data["comment"],
-                by=by,
-            )
+        moves.perform(name, dossier, data, by=by)
     except workflow.WorkflowError as exc:
         messages.error(request, exc.message)
     else:

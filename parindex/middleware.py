@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_cache_control
@@ -38,3 +39,13 @@ class NoStoreMiddleware:
         if (user is not None and user.is_authenticated) or not response.has_header("Cache-Control"):
             patch_cache_control(response, no_store=True)
         return response
+
+
+class LoginRequiredMiddleware(DjangoLoginRequired):
+    """Django's, except for /api/: integrations authenticate with a token and get a 401 JSON
+    body from the API itself, never a redirect to the login page."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

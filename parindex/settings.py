@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "parindex.reports",
     "dossiers",
     "tasks",
+    "parindex.api",
 ]
 
 MIDDLEWARE = [
@@ -136,7 +137,8 @@ MIDDLEWARE = [
     "parindex.middleware.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "parindex.middleware.LoginRequiredMiddleware",
+    "parindex.api.middleware.ApiCallLogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -287,3 +289,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Calls per minute and integration token on /api/ (0: no limit).
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600)

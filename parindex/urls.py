@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from parindex import dashboards, views
+from parindex.api.v1 import api as api_v1
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("staffing/", include("parindex.staffing.urls")),
     path("reports/", include("parindex.reports.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_v1.urls),
 ]
 
 handler403 = "parindex.views.forbidden"
