@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -273,3 +275,204 @@ def test_administrator_issues_a_token_for_the_own_city_shown_once(client, admini
     assert token.token_hash != raw and raw not in token.hint + token.name
     assert list(token.wards.values_list("code", flat=True)) == ["BH"]
     assert not token.user.has_usable_password()
+
+
+# --- national exchange format ------------------------------------------------------------------
+
+
+def national(code: str, **overrides) -> dict:
+    record = {
+        "MaHoSo": code,
+        "MaTTHC": "1.001193",
+        "TenTTHC": "Đăng ký khai sinh",
+        "MaLinhVuc": "HT",
+        "ChuHoSo": "Nguyễn Văn An",
+        "LoaiDoiTuong": "1",
+        "NgayTiepNhan": "20260302090000",
+        "NgayHenTra": "20260302170000",
+        "TrangThaiHoSo": "2",
+        "HinhThuc": "0",
+        "DonViXuLy": "UBND phường Bình Hưng",
+        "TaiLieuNop": [{"TenGiayTo": "Tờ khai đăng ký khai sinh"}],
+        "DanhSachLePhi": [],
+        "DanhSachHoSoBoSung": [],
+        "DanhSachGiayToKetQua": [],
+    }
+    record.update(overrides)
+    return record
+
+
+def push(api, records, path="/api/v1/exchange/dossiers"):
+    return api.post(path, {"ward": "BH", "data": records}, content_type="application/json")
+
+
+@freeze_time(NOW)
+def test_exchange_import_creates_moves_and_replay_changes_nothing(api, birth):
+    records = [
+        national("000.00.01.H35-260302-0001"),
+        national("000.00.01.H35-260302-0002", TrangThaiHoSo="10", NgayTra="20260302160000", HinhThuc="1"),
+        national(
+            "000.00.01.H35-260302-0003",
+            TrangThaiHoSo="5",
+            DanhSachHoSoBoSung=[{"NgayBoSung": "20260302100000", "NoiDungBoSung": "Bản sao CCCD của mẹ"}],
+        ),
+    ]
+    response = push(api, records)
+    assert response.status_code == 200, response.content
+    assert response.json() == {"created": 3, "moved": 0, "unchanged": 0, "progress_added": 0}
+    statuses = dict(Dossier.objects.values_list("official_code", "status"))
+    assert statuses == {
+        "000.00.01.H35-260302-0001": "received",
+        "000.00.01.H35-260302-0002": "returned",
+        "000.00.01.H35-260302-0003": "supplement",
+    }
+    returned = Dossier.objects.get(official_code="000.00.01.H35-260302-0002")
+    assert returned.channel == "online"
+    assert returned.documents == "Tờ khai đăng ký khai sinh"
+    events_before = DossierEvent.objects.count()
+    history_before = Dossier.history.count()
+
+    again = push(api, records)
+    assert again.json() == {"created": 0, "moved": 0, "unchanged": 3, "progress_added": 0}
+    assert DossierEvent.objects.count() == events_before
+    assert Dossier.history.count() == history_before
+    # The official code is searchable in the register.
+    found = api.get("/api/v1/dossiers?q=H35-260302-0003").json()["items"]
+    assert [d["official_code"] for d in found] == ["000.00.01.H35-260302-0003"]
+
+    # A later batch moves a known dossier on: supplied, then resolved.
+    later = national(
+        "000.00.01.H35-260302-0003",
+        TrangThaiHoSo="9",
+        NgayTra="20260303150000",
+        DanhSachHoSoBoSung=[
+            {
+                "NgayBoSung": "20260302100000",
+                "NoiDungBoSung": "Bản sao CCCD của mẹ",
+                "NgayTiepNhanBoSung": "20260303090000",
+            }
+        ],
+    )
+    moved = push(api, [later])
+    assert moved.json() == {"created": 0, "moved": 1, "unchanged": 0, "progress_added": 0}
+    assert Dossier.objects.get(official_code="000.00.01.H35-260302-0003").status == Status.RESOLVED
+
+
+@freeze_time(NOW)
+def test_exchange_batch_with_one_bad_record_writes_nothing_and_names_it(api, birth):
+    records = [
+        national("A-1"),
+        national("A-2", NgayTiepNhan="2026-03-02 09:00"),
+        national("A-3", HinhThuc="9"),
+    ]
+    response = push(api, records)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["record"] == 1
+    assert error["fields"]["data[1].NgayTiepNhan"] == [
+        "Trường NgayTiepNhan phải là ngày giờ dạng yyyyMMddHHmmss, nhận được “2026-03-02 09:00”."
+    ]
+    assert list(error["fields"]) == ["data[1].NgayTiepNhan", "data[2].HinhThuc"]
+    assert error["fields_en"]["data[2].HinhThuc"] == [
+        "HinhThuc must be 0 (in person), 1 (online) or 2 (public post)."
+    ]
+    assert Dossier.objects.count() == 0
+    # A record the workflow refuses (closing before reception) also rolls the whole batch back.
+    late = push(api, [national("B-1"), national("B-2", TrangThaiHoSo="9", NgayTra="20260301090000")])
+    assert late.status_code == 422
+    assert late.json()["error"]["record"] == 1
+    assert Dossier.objects.count() == 0
+    unknown = push(api, [national("C-1", TrangThaiHoSo="99", MaTTHC="9.999999")])
+    assert set(unknown.json()["error"]["fields"]) == {"data[0].MaTTHC", "data[0].TrangThaiHoSo"}
+
+
+@freeze_time(NOW)
+def test_status_table_is_editable(api, birth):
+    from parindex.api.models import StatusMapping
+
+    StatusMapping.objects.filter(national_code="1").update(status="in_progress")
+    push(api, [national("D-1", TrangThaiHoSo="1")])
+    assert Dossier.objects.get(official_code="D-1").status == Status.IN_PROGRESS
+
+
+@freeze_time(NOW)
+def test_progress_import_is_deduplicated(api, birth):
+    push(api, [national("E-1", TrangThaiHoSo="4")])
+    step = {
+        "MaHoSo": "E-1",
+        "NguoiXuLy": "Nguyễn Thị Lan",
+        "ChucDanh": "Công chức Tư pháp - Hộ tịch",
+        "ThoiDiemXuLy": "20260302100000",
+        "PhongBanXuLy": "Tư pháp",
+        "NoiDungXuLy": "Thẩm định hồ sơ",
+        "TrangThai": "4",
+        "NgayBatDau": "20260302090000",
+        "NgayKetThucTheoQuyDinh": "20260302170000",
+    }
+    first = push(api, [step], "/api/v1/exchange/progress")
+    assert first.json()["progress_added"] == 1
+    again = push(api, [step], "/api/v1/exchange/progress")
+    assert again.json() == {"created": 0, "moved": 0, "unchanged": 1, "progress_added": 0}
+    bad = push(api, [dict(step, MaHoSo="nope")], "/api/v1/exchange/progress")
+    assert bad.status_code == 422
+    assert list(bad.json()["error"]["fields"]) == ["data[0].MaHoSo"]
+
+
+@freeze_time(NOW)
+def test_export_gives_the_national_shape_and_reimports_unchanged(api, birth):
+    push(api, [national("F-1", TrangThaiHoSo="10", NgayTra="20260302160000")])
+    exported = api.get("/api/v1/exchange/dossiers?ward=BH&kind=month&year=2026&month=3").json()["data"]
+    assert len(exported) == 1
+    row = exported[0]
+    assert (row["MaHoSo"], row["MaTTHC"], row["TrangThaiHoSo"], row["NgayTiepNhan"], row["NgayTra"]) == (
+        "F-1",
+        "1.001193",
+        "10",
+        "20260302090000",
+        "20260302160000",
+    )
+    assert push(api, exported).json()["unchanged"] == 1
+
+
+def test_import_command_reads_a_json_file(tmp_path, ward, birth, officer_tuphap):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps({"data": [national("G-1")]}), encoding="utf-8")
+    with freeze_time(NOW):
+        call_command("import_national", str(path), ward="BH", by="tuphap")
+        assert Dossier.objects.get(official_code="G-1").created_by == officer_tuphap
+        path.write_text(json.dumps({"data": [national("G-2", ChuHoSo="")]}), encoding="utf-8")
+        with pytest.raises(CommandError, match="record 0 \\(G-2\\) ChuHoSo"):
+            call_command("import_national", str(path), ward="BH", by="tuphap")
+    assert Dossier.objects.count() == 1
+
+
+@freeze_time(NOW)
+def test_thousand_dossiers_pushed_in_the_national_format_read_back_through_the_engine(api, ward, birth, land):
+    records = []
+    for i in range(1000):
+        day = 2 + i % 5  # 2..6 March 2026, Monday to Friday
+        received = "202603{:02d}{:02d}0000".format(day, 8 + i % 3)
+        kind = i % 4
+        extra = {"MaTTHC": "1.004227"} if i % 10 == 0 else {}
+        if kind == 1:
+            extra.update(TrangThaiHoSo="9", NgayTra="202603{:02d}160000".format(day))
+        elif kind == 2:
+            extra.update(TrangThaiHoSo="4", HinhThuc="1")
+        elif kind == 3:
+            extra.update(TrangThaiHoSo="10", NgayTra="202603{:02d}160000".format(min(day + 7, 9)))
+        records.append(national("N-{:04d}".format(i), NgayTiepNhan=received, **extra))
+    response = push(api, records)
+    assert response.status_code == 200, response.content[:500]
+    assert response.json()["created"] == 1000
+    engine = indicators.summary([ward.id], month(2026, 3)).wards[ward.id]
+    figures = api.get("/api/v1/figures?ward=BH&kind=month&year=2026&month=3").json()
+    assert figures["total"]["received"] == engine.counts.received == 1000
+    assert figures["total"]["received_online"] == engine.counts.received_online == 250
+    assert figures["total"]["resolved"] == engine.counts.resolved == 500
+    assert figures["total"]["in_progress"] == engine.counts.in_progress == 500
+    assert figures["total"]["resolved_late"] == engine.counts.resolved_late
+    assert engine.counts.identity_errors() == []
+    assert {f["field"]: f["counts"]["received"] for f in figures["fields"]} == {"TP-HT": 900, "DD": 100}

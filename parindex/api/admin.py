@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from parindex.access import visible_ward_ids
 from parindex.admin_scope import ScopedAdmin
 from parindex.api import tokens
-from parindex.api.models import ApiCall, ApiToken
+from parindex.api.models import ApiCall, ApiToken, ProgressEntry, StatusMapping
 from parindex.models import Ward
 
 
@@ -69,6 +69,29 @@ class ApiCallAdmin(ScopedAdmin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).distinct()
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StatusMapping)
+class StatusMappingAdmin(ScopedAdmin, admin.ModelAdmin):
+    ward_path = None
+    list_display = ["national_code", "name", "status", "for_export"]
+    list_editable = ["status", "for_export"]
+    search_fields = ["national_code", "name"]
+
+
+@admin.register(ProgressEntry)
+class ProgressEntryAdmin(ScopedAdmin, admin.ModelAdmin):
+    ward_path = "dossier__ward"
+    list_display = ["dossier", "at", "handler", "department", "national_status"]
+    search_fields = ["dossier__official_code", "dossier__code", "handler"]
+    list_select_related = ["dossier"]
+    raw_id_fields = ["dossier"]
 
     def has_add_permission(self, request, *args):
         return False

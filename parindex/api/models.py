@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.models import Status
 from parindex.models import Ward
 
 TOKEN_PREFIX = "pit_"
@@ -22,6 +23,23 @@ def hash_token(raw: str) -> str:
 
 def new_raw_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+# The statuses an imported record may land in (a hand-over to another agency needs the agency:
+# the national format does not carry it as a status).
+EXCHANGE_STATUSES = [
+    (s.value, s.label)
+    for s in (
+        Status.RECEIVED,
+        Status.IN_PROGRESS,
+        Status.SUPPLEMENT,
+        Status.RESOLVED,
+        Status.RETURNED,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+        Status.STOPPED,
+    )
+]
 
 
 class Scope(models.TextChoices):
@@ -104,3 +122,54 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class StatusMapping(models.Model):
+    """How a national status code (TrangThaiHoSo) reads in the register; editable in the admin.
+
+    Import maps a code to ``status``; export writes, for each of our statuses, the code marked
+    ``for_export``.
+    """
+
+    national_code = models.CharField(_("mã trạng thái quốc gia"), max_length=20, unique=True)
+    name = models.CharField(_("tên trạng thái quốc gia"), max_length=200)
+    status = models.CharField(_("trạng thái trong sổ"), max_length=12, choices=EXCHANGE_STATUSES)
+    for_export = models.BooleanField(_("dùng khi xuất"), default=False)
+
+    class Meta:
+        verbose_name = _("bảng chuyển đổi trạng thái")
+        verbose_name_plural = _("bảng chuyển đổi trạng thái")
+        ordering = ["national_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(for_export=True), name="status_mapping_one_export_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "{} - {}".format(self.national_code, self.name)
+
+
+class ProgressEntry(models.Model):
+    """One step of the national system's processing (CapNhatTienDoHoSoMC), kept beside the
+    dossier's own timeline; importing the same step twice keeps one row."""
+
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="progress_entries")
+    at = models.DateTimeField(_("thời điểm xử lý"))
+    handler = models.CharField(_("người xử lý"), max_length=200)
+    title = models.CharField(_("chức danh"), max_length=200, blank=True)
+    department = models.CharField(_("phòng ban xử lý"), max_length=200, blank=True)
+    content = models.TextField(_("nội dung xử lý"), blank=True)
+    national_status = models.CharField(_("trạng thái"), max_length=20)
+    started_at = models.DateTimeField(_("ngày bắt đầu"), null=True, blank=True)
+    due_at = models.DateTimeField(_("ngày kết thúc theo quy định"), null=True, blank=True)
+    digest = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("tiến độ xử lý (liên thông)")
+        verbose_name_plural = _("tiến độ xử lý (liên thông)")
+        ordering = ["dossier", "at", "id"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "digest"], name="progress_entry_unique")]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.dossier_id, self.at)

@@ -210,3 +210,21 @@ class PeriodQuery(Schema):
     quarter: int | None = Field(None, ge=1, le=4)
     from_: date | None = Field(None, alias="from")
     to: date | None = None
+
+
+class ExchangeBatch(Schema):
+    """A batch in the national format: ``data`` holds DongBoHoSoMC (or CapNhatTienDoHoSoMC) records."""
+
+    ward: str = Field(max_length=20)
+    data: list[dict] = Field(max_length=5000)
+
+
+class ExchangeResult(Schema):
+    created: int
+    moved: int
+    unchanged: int
+    progress_added: int
+
+
+class ExchangeExport(Schema):
+    data: list[dict]

@@ -26,7 +26,7 @@ from dossiers.filters import filter_register
 from dossiers.forms import MOVE_FORMS, DossierForm
 from dossiers.models import Dossier, Field, Procedure, Rating, Status
 from parindex import indicators
-from parindex.api import tokens
+from parindex.api import exchange, tokens
 from parindex.api.errors import ApiError, ErrorOut, form_errors, in_language
 from parindex.api.models import ApiToken, IdempotencyKey
 from parindex.api.schemas import (
@@ -34,6 +34,9 @@ from parindex.api.schemas import (
     DossierIn,
     DossierOut,
     DossierPage,
+    ExchangeBatch,
+    ExchangeExport,
+    ExchangeResult,
     FieldOut,
     FiguresOut,
     IndicatorsOut,
@@ -428,3 +431,65 @@ def indicator_values(request, query: Query[PeriodQuery]):
             }
         )
     return {"ward": ward.code, "period": _period_out(period), "indicators": out}
+
+
+# --- national exchange format ------------------------------------------------------------------
+
+
+def _exchange_error(exc: exchange.ExchangeError) -> ApiError:
+    with translation.override("vi"):
+        vi = exc.render()
+    with translation.override("en"):
+        en = exc.render()
+
+    def keyed(rendered):
+        out: dict[str, list[str]] = {}
+        for e in rendered:
+            name = "data" if e["record"] is None else "data[{}].{}".format(e["record"], e["field"])
+            out.setdefault(name, []).append(e["message"])
+        return out
+
+    first = exc.errors[0]
+    index, code = first[0], first[1]
+    return ApiError(
+        422,
+        "invalid_batch",
+        lambda: _(
+            "Lô dữ liệu bị từ chối, không ghi gì; bản ghi lỗi đầu tiên: số {index} (mã {code})."
+        ).format(index=index, code=code or "?"),
+        fields=keyed(vi),
+        fields_en=keyed(en),
+        record=index,
+    )
+
+
+@api.post("/exchange/dossiers", response={200: ExchangeResult, **ERRORS}, tags=["exchange"])
+def exchange_dossiers(request, payload: ExchangeBatch):
+    """Import DongBoHoSoMC records (dates yyyyMMddHHmmss, Asia/Ho_Chi_Minh), matched on MaHoSo.
+    All or nothing; replaying a batch changes nothing."""
+    token = _need_write(request)
+    ward = _ward(request, payload.ward)
+    try:
+        result = exchange.import_dossiers({"data": payload.data}, ward=ward, by=token.user)
+    except exchange.ExchangeError as exc:
+        raise _exchange_error(exc) from exc
+    return result.__dict__
+
+
+@api.post("/exchange/progress", response={200: ExchangeResult, **ERRORS}, tags=["exchange"])
+def exchange_progress(request, payload: ExchangeBatch):
+    """Import CapNhatTienDoHoSoMC records for the ward's dossiers (matched on MaHoSo)."""
+    _need_write(request)
+    ward = _ward(request, payload.ward)
+    try:
+        result = exchange.import_progress({"data": payload.data}, ward=ward)
+    except exchange.ExchangeError as exc:
+        raise _exchange_error(exc) from exc
+    return result.__dict__
+
+
+@api.get("/exchange/dossiers", response={200: ExchangeExport, **ERRORS}, tags=["exchange"])
+def exchange_export(request, query: Query[PeriodQuery]):
+    """The ward's dossiers received in the period, as DongBoHoSoMC records."""
+    ward = _ward(request, query.ward)
+    return exchange.export_dossiers(ward, _period(request, query))
