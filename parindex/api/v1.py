@@ -8,6 +8,7 @@ import base64
 import binascii
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
+from typing import Annotated
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -15,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Path, Query
 from ninja import Status as HttpStatus
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -46,6 +47,10 @@ from parindex.api.schemas import (
 )
 from parindex.models import Ward
 from parindex.periods import PeriodError, period_from_query
+
+# Bounded so that no database backend overflows on an absurd id.
+DossierId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MoveName = Annotated[str, Path(max_length=40)]
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
@@ -216,7 +221,7 @@ def list_dossiers(request, filters: Query[DossierFilters]):
 
 
 @api.get("/dossiers/{dossier_id}", response={200: DossierOut, **ERRORS}, tags=["dossiers"])
-def get_dossier(request, dossier_id: int):
+def get_dossier(request, dossier_id: DossierId):
     return dossier_out(_get(request, dossier_id))
 
 
@@ -296,7 +301,7 @@ def _refused(exc: workflow.WorkflowError) -> ApiError:
     response={200: DossierOut, 409: ErrorOut, **ERRORS},
     tags=["dossiers"],
 )
-def move_dossier(request, dossier_id: int, move: str, payload: MoveIn):
+def move_dossier(request, dossier_id: DossierId, move: MoveName, payload: MoveIn):
     """One workflow move (the screen's buttons): start, request_supplement, resume, send_to_agency,
     return_from_agency, resolve, return_result, reject_at_reception, withdraw, stop,
     issue_apology, rate. Fields each move reads are those of its screen form."""
