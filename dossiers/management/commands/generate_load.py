@@ -73,6 +73,7 @@ DOSSIER_COLUMNS = [
     "id",
     "ward_id",
     "code",
+    "official_code",
     "procedure_id",
     "field_id",
     "channel",
@@ -482,6 +483,7 @@ class Generator:
                 dossier_id,
                 ward_id,
                 code,
+                "",  # official_code: generated dossiers never came through the exchange
                 proc.id,
                 field_id,
                 channel,
