@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # Serves the API docs page's Swagger assets from our static files: no CDN (offices lack internet).
+    "ninja",
     "parindex",
     "parindex.staffing",
     "parindex.reports",

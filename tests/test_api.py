@@ -256,6 +256,9 @@ def test_openapi_description_is_served(client, db):
     paths = response.json()["paths"]
     assert "/api/v1/dossiers/{dossier_id}/moves/{move}" in paths
     assert "/api/v1/figures" in paths
+    docs = client.get("/api/v1/docs")
+    # The Swagger page's assets are our static files, not a CDN.
+    assert b'src="/static/ninja/swagger-ui-bundle.js"' in docs.content
 
 
 def test_administrator_issues_a_token_for_the_own_city_shown_once(client, administrator, ward, far_ward):
@@ -382,6 +385,8 @@ def test_exchange_batch_with_one_bad_record_writes_nothing_and_names_it(api, bir
     assert late.status_code == 422
     assert late.json()["error"]["record"] == 1
     assert Dossier.objects.count() == 0
+    nul = push(api, [national("B-3", ChuHoSo="Nguyễn\x00An")])
+    assert list(nul.json()["error"]["fields"]) == ["data[0].ChuHoSo"]
     unknown = push(api, [national("C-1", TrangThaiHoSo="99", MaTTHC="9.999999")])
     assert set(unknown.json()["error"]["fields"]) == {"data[0].MaTTHC", "data[0].TrangThaiHoSo"}
 

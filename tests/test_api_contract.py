@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -22,7 +24,7 @@ from tests.dossiers_fixtures import at
 
 
 @pytest.fixture
-def token(db, settings, ward, birth, officer_tuphap) -> str:
+def token(db, settings, ward, birth, officer_tuphap):
     settings.API_RATE_LIMIT = 0
     _token, raw = tokens.issue(name="Kiểm thử hợp đồng", scope=Scope.WRITE, wards=[ward])
     for day in (2, 3):
@@ -34,7 +36,12 @@ def token(db, settings, ward, birth, officer_tuphap) -> str:
             applicant_name="Nguyễn Văn An",
             by=officer_tuphap,
         )
-    return raw
+    # Django's test client does the same: a WSGI request must not close the test's transaction.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield raw
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _aimed(case, aim: bool, ids: list[int]):

@@ -115,6 +115,10 @@ class _Checker:
             self.fail(name, _("Trường {name} phải là chuỗi ký tự."), name=name)
             return ""
         value = str(value).strip()
+        if "\x00" in value:
+            # PostgreSQL text cannot hold it; the screens' forms refuse it the same way.
+            self.fail(name, _("Trường {name} chứa ký tự không hợp lệ."), name=name)
+            return ""
         if len(value) > max_length:
             self.fail(name, _("Trường {name} dài tối đa {n} ký tự."), name=name, n=max_length)
             return ""
