@@ -232,7 +232,7 @@ def create_dossier(request, payload: DossierIn):
     token = _need_write(request)
     ward = _ward(request, payload.ward)
     key = (request.headers.get("Idempotency-Key") or "").strip()
-    if len(key) > 100:
+    if len(key) > 100 or "\x00" in key:
         raise ApiError(400, "bad_idempotency_key", gettext_lazy("Idempotency-Key dài tối đa 100 ký tự."))
     if key:
         first = IdempotencyKey.objects.filter(token=token, key=key).select_related("dossier").first()
