@@ -375,6 +375,8 @@ class Dossier(models.Model):
         Ward, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("phường")
     )
     code = models.CharField(_("mã hồ sơ"), max_length=40)
+    # The national portal's / provincial system's dossier code (MaHoSo): exchange de-duplicates on it.
+    official_code = models.CharField(_("mã hồ sơ quốc gia"), max_length=60, blank=True, db_index=True)
     procedure = models.ForeignKey(
         Procedure, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("thủ tục")
     )
@@ -451,6 +453,9 @@ class Dossier(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["ward", "code"], name="dossier_code_unique_per_ward"),
+            models.UniqueConstraint(
+                fields=["official_code"], condition=~Q(official_code=""), name="dossier_official_code_unique"
+            ),
             models.CheckConstraint(
                 name="dossier_resolved_after_received",
                 condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("received_at")),

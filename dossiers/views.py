@@ -7,7 +7,7 @@ ward the user cannot read is simply not found (404). Moves need ``can_handle_dos
 from __future__ import annotations
 
 import tempfile
-from datetime import date, timedelta
+from datetime import date
 
 from csp.constants import SELF
 from csp.decorators import csp_replace
@@ -26,13 +26,13 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 from django_tasks import task
 
-from dossiers import calendar, deadlines, lookup, notices, privacy, workflow, worklists
+from dossiers import calendar, deadlines, lookup, moves, notices, privacy, workflow, worklists
+from dossiers.filters import FILTER_KEYS, filter_register
 from dossiers.forms import (
     MOVE_FORMS,
     CatalogueImportForm,
     DossierForm,
     EditForm,
-    FilterForm,
     RevealForm,
     matching_procedures,
 )
@@ -107,7 +107,6 @@ def _ward_ids_for_code(code: str) -> list[int]:
 
 
 # The register's own filters, remembered in the session so the officer finds the list as left.
-FILTER_KEYS = ("list", "q", "field", "status", "channel", "received_from", "received_to")
 FILTERS_SESSION_KEY = "dossiers:register_filters"
 
 
@@ -147,26 +146,9 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     elif ward is not None:
         qs = qs.filter(ward=ward)
     base = qs
-    worklist = params.get("list", "")
-    if worklist in worklists.WORKLISTS:
-        qs = worklists.apply(qs, worklist, request.user, today, now=timezone.now())
-    else:
-        worklist = ""
-    form = FilterForm({k: v for k, v in params.items() if k in FILTER_KEYS} or None)
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            qs = qs.search(data["q"])
-        if data["field"] and not drill:
-            qs = qs.filter(field=data["field"])
-        if data["status"]:
-            qs = qs.filter(status=data["status"])
-        if data["channel"]:
-            qs = qs.filter(channel=data["channel"])
-        if data["received_from"]:
-            qs = qs.filter(received_at__gte=calendar_start(data["received_from"]))
-        if data["received_to"]:
-            qs = qs.filter(received_at__lt=calendar_start(data["received_to"] + timedelta(days=1)))
+    qs, form, worklist = filter_register(
+        qs, params, user=request.user, today=today, now=timezone.now(), keep_field=drill
+    )
     qs = qs.select_related("procedure", "field", "ward").order_by("-received_at", "-id")
     if params.get("export") == "xlsx":
         total = qs.count()
@@ -537,7 +519,6 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         context = _detail_context(request, dossier, True, errors={name: form})
         return render(request, "dossiers/dossier_detail.html", context, status=400)
     data = form.cleaned_data
-    at = data["at"]
     by = request.user
     due_before = lookup.due_moment(dossier)
     try:
@@ -545,69 +526,7 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             raise workflow.StaleEdit(
                 _("Hồ sơ vừa được người khác cập nhật, thao tác chưa được thực hiện. Hãy xem lại trang.")
             )
-        if name == "start":
-            workflow.start(dossier, by=by, at=at)
-        elif name == "request_supplement":
-            workflow.request_supplement(
-                dossier,
-                by=by,
-                at=at,
-                items=data["items"],
-                stage=data["stage"],
-                legal_basis=data["legal_basis"],
-            )
-        elif name == "resume":
-            workflow.resume(dossier, by=by, at=at)
-        elif name == "send_to_agency":
-            workflow.send_to_agency(
-                dossier,
-                agency=data["agency"],
-                by=by,
-                at=at,
-                due_date=data["due_date"],
-                receiver=data["receiver"],
-                electronic=data["electronic"],
-                note=data["note"],
-            )
-        elif name == "return_from_agency":
-            workflow.return_from_agency(dossier, by=by, at=at, result_note=data["note"])
-        elif name == "resolve":
-            workflow.resolve(
-                dossier,
-                by=by,
-                at=at,
-                outcome=data["outcome"],
-                note=data["note"],
-                electronic_result=data["electronic_result"],
-            )
-        elif name == "return_result":
-            workflow.return_result(dossier, by=by, at=at)
-        elif name == "reject_at_reception":
-            workflow.reject_at_reception(dossier, by=by, at=at, reason=data["reason"])
-        elif name == "withdraw":
-            workflow.withdraw(dossier, by=by, at=at, reason=data["reason"])
-        elif name == "stop":
-            workflow.stop(dossier, by=by, at=at, reason=data["reason"])
-        elif name == "extend_verification":
-            workflow.extend_verification(dossier, by=by, at=at, reason=data["reason"])
-        elif name == "issue_apology":
-            workflow.issue_apology(
-                dossier,
-                by=by,
-                at=at,
-                reason=data["reason"],
-                new_due_date=data["new_due_date"],
-                agency_at_fault=data["agency_at_fault"],
-            )
-        elif name == "rate":
-            workflow.rate(
-                dossier,
-                value=data["value"],
-                source=Rating.Source.OFFICER,
-                at=at,
-                comment=data["comment"],
-                by=by,
-            )
+        moves.perform(name, dossier, data, by=by)
     except workflow.WorkflowError as exc:
         messages.error(request, exc.message)
     else:

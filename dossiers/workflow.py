@@ -139,7 +139,11 @@ def make_search_text(*parts: str) -> str:
 
 def _refresh_search(dossier: Dossier) -> None:
     dossier.search_text = make_search_text(
-        dossier.code, dossier.applicant_name, dossier.applicant_phone, dossier.applicant_id_number
+        dossier.code,
+        dossier.applicant_name,
+        dossier.applicant_phone,
+        dossier.applicant_id_number,
+        dossier.official_code,
     )
 
 
@@ -247,6 +251,7 @@ def receive(
     verification: bool = False,
     notify_consent: bool = False,
     notify_channel: str = "",
+    official_code: str = "",
 ) -> Dossier:
     """Log a complete dossier and compute its appointment date.
 
@@ -284,6 +289,7 @@ def receive(
             dossier = Dossier(
                 ward=ward,
                 code=code or _next_code(ward, received_at),
+                official_code=official_code.strip(),
                 procedure=procedure,
                 field_id=procedure.field_id,
                 channel=channel,

@@ -1,6 +1,8 @@
 import time
 
 from django.conf import settings
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.http import JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
@@ -64,6 +66,18 @@ class RefuseNulBytesMiddleware:
 
     def __call__(self, request):
         if "\x00" in request.path or _has_nul(request.GET) or self._post_has_nul(request):
+            if request.path_info.startswith("/api/"):
+                # Integrations read JSON: the API's own bilingual error body.
+                return JsonResponse(
+                    {
+                        "error": {
+                            "code": "bad_request",
+                            "message_vi": "Dữ liệu gửi lên chứa ký tự không hợp lệ.",
+                            "message_en": "The request contains an invalid character.",
+                        }
+                    },
+                    status=400,
+                )
             return render(
                 request, "400.html", {"reason": _("Dữ liệu gửi lên chứa ký tự không hợp lệ.")}, status=400
             )
@@ -135,3 +149,13 @@ class ReplicaReadsMiddleware:
             with dbrouter.replica_reads():
                 return view_func(request, *view_args, **view_kwargs)
         return None
+
+
+class LoginRequiredMiddleware(DjangoLoginRequired):
+    """Django's, except for /api/: integrations authenticate with a token and get a 401 JSON
+    body from the API itself, never a redirect to the login page."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

@@ -118,12 +118,15 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    # Serves the API docs page's Swagger assets from our static files: no CDN (offices lack internet).
+    "ninja",
     "parindex",
     "parindex.jobs",
     "parindex.staffing",
     "parindex.reports",
     "dossiers",
     "tasks",
+    "parindex.api",
 ]
 
 MIDDLEWARE = [
@@ -142,7 +145,8 @@ MIDDLEWARE = [
     "parindex.middleware.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "parindex.middleware.LoginRequiredMiddleware",
+    "parindex.api.middleware.ApiCallLogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 if env_str("DATABASE_REPLICA_URL"):
@@ -420,3 +424,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Calls per minute and integration token on /api/ (0: no limit).
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600)

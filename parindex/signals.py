@@ -15,7 +15,7 @@ from parindex.models import Membership, Role
 
 ADMIN_GROUP = "Quản trị viên"
 # What administrators manage (issue 2): catalogues, calendars, targets, users and the organisation.
-ADMIN_APPS = ("dossiers", "tasks", "staffing", "parindex", "auth", "reports")
+ADMIN_APPS = ("dossiers", "tasks", "staffing", "parindex", "auth", "reports", "api")
 # Dossier records themselves move only through the workflow, never through the admin.
 READ_ONLY_MODELS = {
     "dossier",

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from parindex import dashboards, public_results, views
+from parindex.api.v1 import api as api_v1
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("reports/", include("parindex.reports.urls")),
     path("jobs/", include("parindex.jobs.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_v1.urls),
 ]
 
 handler403 = "parindex.views.forbidden"

@@ -78,6 +78,7 @@ DOSSIER_COLUMNS = [
     "id",
     "ward_id",
     "code",
+    "official_code",
     "procedure_id",
     "field_id",
     "channel",
@@ -535,6 +536,7 @@ class Generator:
                 dossier_id,
                 ward_id,
                 code,
+                "",  # official_code: generated dossiers never came through the exchange
                 proc.id,
                 field_id,
                 channel,

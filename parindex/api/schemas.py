@@ -1,0 +1,230 @@
+"""Request and response shapes of /api/v1/ (the OpenAPI description is generated from them)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from dossiers.filters import WORKLISTS
+from dossiers.models import Channel, Outcome, Status
+
+StatusCode = Literal[tuple(Status.values)]  # type: ignore[valid-type]
+ChannelCode = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
+WorklistCode = Literal[tuple(WORKLISTS)]  # type: ignore[valid-type]
+
+
+class DossierFilters(Schema):
+    """The register's filters (same names and meaning as the register screen's query string)."""
+
+    ward: str | None = Field(None, description="Ward code; default: every ward of the token.")
+    q: str | None = Field(
+        None, max_length=200, description="Code, applicant name (accents optional), phone, ID."
+    )
+    field: int | None = Field(None, ge=1, le=2**31 - 1, description="Field id (see /fields).")
+    status: StatusCode | None = None
+    channel: ChannelCode | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    worklist: WorklistCode | None = Field(None, alias="list")
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the previous page.")
+    limit: int = Field(50, ge=1, le=200)
+
+
+class DossierOut(Schema):
+    id: int
+    code: str
+    official_code: str
+    ward: str
+    procedure: str
+    procedure_name: str
+    field: str
+    channel: str
+    status: str
+    status_label: str
+    outcome: str
+    received_at: datetime
+    due_date: date | None
+    due_at: datetime | None = Field(
+        None, description="Due moment (working hours), when the rulebook sets one."
+    )
+    resolved_at: datetime | None
+    returned_at: datetime | None
+    applicant_name: str
+    applicant_id_number: str = Field(description="Masked (Nghị định 13/2023).")
+    applicant_phone: str = Field(description="Masked (Nghị định 13/2023).")
+    sets: int
+    fee: int
+    paid_online: bool
+    digitised_at_reception: bool
+    e_circulated: bool
+    electronic_result: bool
+    version: int
+    allowed_moves: list[str]
+
+
+class DossierPage(Schema):
+    items: list[DossierOut]
+    next_cursor: str | None
+
+
+class DossierIn(Schema):
+    """Same fields and rules as the register's entry form."""
+
+    ward: str = Field(max_length=20)
+    procedure: str = Field(max_length=40, description="National procedure code, e.g. 1.001193.")
+    channel: ChannelCode
+    received_at: datetime
+    applicant_name: str = Field(max_length=200)
+    applicant_id_number: str = Field("", max_length=20)
+    applicant_phone: str = Field("", max_length=20)
+    applicant_email: str = Field("", max_length=254)
+    applicant_address: str = Field("", max_length=300)
+    documents: str = Field("", max_length=5000)
+    sets: int = Field(1, ge=1, le=50)
+    fee: int | None = Field(None, ge=0, le=10**12 - 1)
+    paid_online: bool = False
+    digitised_at_reception: bool = False
+    e_circulated: bool = False
+    verification: bool = False
+    backdate_reason: str = Field("", max_length=300, description="Required when received on an earlier day.")
+
+
+class MoveIn(Schema):
+    """Fields of one workflow move; each move reads the ones its screen form has."""
+
+    at: datetime
+    version: int | None = Field(None, ge=1, le=2**31 - 1, description="Refuse if the dossier changed since.")
+    note: str = Field("", max_length=500)
+    reason: str = Field("", max_length=2000)
+    items: str = Field("", max_length=5000)
+    stage: str = Field("", max_length=100)
+    legal_basis: str = Field("", max_length=300)
+    agency: int | None = Field(None, ge=1, le=2**31 - 1)
+    due_date: date | None = None
+    receiver: str = Field("", max_length=200)
+    electronic: bool = True
+    outcome: Literal[Outcome.APPROVED.value, Outcome.REFUSED.value] = Outcome.APPROVED.value  # type: ignore[valid-type]
+    electronic_result: bool = False
+    agency_at_fault: int | None = Field(None, ge=1, le=2**31 - 1)
+    new_due_date: date | None = None
+    value: Literal["very", "yes", "no"] | None = None
+    comment: str = Field("", max_length=500)
+
+
+class FieldOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class ProcedureOut(Schema):
+    id: int
+    code: str
+    name: str
+    field: str
+    valid_from: date
+    valid_to: date | None
+    same_day: bool
+    processing_days: int
+    verification_days: int
+    fee: int
+    online_level: str
+
+
+class PeriodOut(Schema):
+    kind: str
+    start: date
+    end: date
+
+
+class CountsOut(Schema):
+    received: int
+    received_online: int
+    received_in_person: int
+    received_post: int
+    carried_over: int
+    resolved: int
+    resolved_before: int
+    resolved_on_time: int
+    resolved_late: int
+    in_progress: int
+    in_progress_within: int
+    in_progress_overdue: int
+
+
+class ServiceOut(Schema):
+    circulated: int
+    e_circulated: int
+    fee_due: int
+    paid_online: int
+    digitised: int
+    electronic_result: int
+    needs_apology: int
+    apology_missing: int
+    apology_issued: int
+    rated: int
+    rated_satisfied: int
+
+
+class FieldFigures(Schema):
+    field: str
+    field_name: str
+    counts: CountsOut
+    service: ServiceOut
+
+
+class FiguresOut(Schema):
+    ward: str
+    period: PeriodOut
+    total: CountsOut
+    service: ServiceOut
+    fields: list[FieldFigures]
+
+
+class IndicatorOut(Schema):
+    code: str
+    label: str
+    kind: str
+    value: float | None = Field(description="Percentage for ratios, a count otherwise.")
+    numerator: int | None
+    denominator: int | None
+    target: float | None
+    status: str | None
+
+
+class IndicatorsOut(Schema):
+    ward: str
+    period: PeriodOut
+    indicators: list[IndicatorOut]
+
+
+class PeriodQuery(Schema):
+    ward: str = Field(max_length=20)
+    kind: str | None = Field(
+        None, max_length=20, description="ytd, month, quarter, year, custom, official_*."
+    )
+    year: int | None = Field(None, ge=2000, le=2100)
+    month: int | None = Field(None, ge=1, le=12)
+    quarter: int | None = Field(None, ge=1, le=4)
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+
+
+class ExchangeBatch(Schema):
+    """A batch in the national format: ``data`` holds DongBoHoSoMC (or CapNhatTienDoHoSoMC) records."""
+
+    ward: str = Field(max_length=20)
+    data: list[dict] = Field(max_length=5000)
+
+
+class ExchangeResult(Schema):
+    created: int
+    moved: int
+    unchanged: int
+    progress_added: int
+
+
+class ExchangeExport(Schema):
+    data: list[dict]
