@@ -61,8 +61,12 @@ def issue(request: HttpRequest, purpose: str) -> str:
 
 
 def _tokens(request: HttpRequest, purpose: str):
+    key = request.POST.get(FIELD, "")
+    if not key or len(key) > 100 or not key.isprintable():
+        # Not a token this module issued (PostgreSQL would refuse a NUL byte in the query).
+        return FormToken.objects.none()
     return FormToken.objects.filter(
-        key=request.POST.get(FIELD, ""),
+        key=key,
         user=request.user,
         purpose=purpose,
         created_at__gte=timezone.now() - LIFETIME,

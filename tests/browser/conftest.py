@@ -6,6 +6,7 @@ a missing browser is an error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 
@@ -54,6 +55,13 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     page.base_url = live_server.url
     yield page
+    # Requests the page started after its last step (htmx blocks loaded after the page) must end
+    # before the test's data is flushed: one still writing would leave rows for the next test.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # A page that polls for ever (a job page) never goes idle; it only reads.
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_load_state("networkidle", timeout=10_000)
     context.close()
 
 
