@@ -16,13 +16,18 @@ def client_address(request: HttpRequest) -> str:
     return get_client_ip_address(request) or ""
 
 
-def over_limit(scope: str, request: HttpRequest, *, limit: int, window: int = 3600) -> bool:
-    """Count one attempt for this client in ``scope``; True once more than ``limit`` in ``window`` s."""
-    key = "throttle:{}:{}".format(scope, client_address(request))
-    cache.add(key, 0, window)
+def hits(key: str, *, window: int) -> int:
+    """Count one hit on ``key`` (kept ``window`` seconds in the shared cache); the count so far.
+    The one counter behind every rate limit: public pages here, API tokens in ``parindex.api``."""
+    if cache.add(key, 1, window):
+        return 1
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, window)
-        count = 1
-    return count > limit
+        return 1
+
+
+def over_limit(scope: str, request: HttpRequest, *, limit: int, window: int = 3600) -> bool:
+    """Count one attempt for this client in ``scope``; True once more than ``limit`` in ``window`` s."""
+    return hits("throttle:{}:{}".format(scope, client_address(request)), window=window) > limit

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from parindex import throttle
 from parindex.api.models import ApiToken, hash_token, new_raw_token
 
 
@@ -54,15 +54,7 @@ def over_limit(token: ApiToken, *, now=None) -> bool:
     if limit <= 0:
         return False
     minute = int((now or timezone.now()).timestamp() // 60)
-    key = "api-rate:{}:{}".format(token.pk, minute)
-    if cache.add(key, 1, timeout=120):
-        return limit < 1
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=120)
-        count = 1
-    return count > limit
+    return throttle.hits("api-rate:{}:{}".format(token.pk, minute), window=120) > limit
 
 
 def ward_ids(token: ApiToken) -> list[int]:
