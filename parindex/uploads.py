@@ -8,7 +8,8 @@ openpyxl opens it. The sizes there are trustworthy: ``zipfile`` never produces m
 member's declared size (and fails the CRC if the data says otherwise), so a member cannot unpack
 to more than the directory admits.
 
-Import previews keep the upload on disk between "preview" and "confirm" (``stage``); staged files
+Import previews keep the upload between "preview" and "confirm" (``stage``), through the storage
+API so every app server and worker finds it; staged files
 are removed on confirmation, on cancellation, and after ``UPLOAD_STAGING_MAX_AGE`` by
 ``purge_stale`` (run whenever a file is staged, and by ``manage.py purge_staging``).
 """
@@ -20,10 +21,13 @@ import re
 import time
 import uuid
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, default_storage
 from django.utils.translation import gettext as _
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -207,54 +211,79 @@ def _odd_member(member: zipfile.ZipInfo, seen: set[str]) -> str:
 # --- staging for import previews -------------------------------------------------------------------
 
 _TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+STAGING = "staging"
 # Where staged imports lived before this module: swept by ``purge_stale`` too.
-_LEGACY_DIRS = (("reports", "imports"),)
+_LEGACY_DIRS = ("reports/imports",)
 
 
-def staging_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "staging"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def staging_storage() -> Storage:
+    """Staged uploads go through the storage API (local folder, or S3 when configured): a preview
+    built on one app server or worker is confirmed and applied on any other."""
+    return default_storage
+
+
+def valid_token(token: object) -> bool:
+    """True for what ``stage`` hands out: nothing else can name a file."""
+    return isinstance(token, str) and bool(_TOKEN_RE.match(token))
+
+
+def _name(token: str, suffix: str) -> str:
+    return "{}/{}{}".format(STAGING, token, suffix)
 
 
 def stage(upload: Any, *, suffix: str = ".xlsx") -> str:
-    """Write an already checked upload to the staging folder; return its token. Prunes stale
+    """Store an already checked upload with the staged files; return its token. Prunes stale
     files first, so abandoned previews never pile up even without the scheduled purge."""
     purge_stale()
     token = uuid.uuid4().hex
-    with (staging_dir() / (token + suffix)).open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    upload.seek(0)
+    saved = staging_storage().save(_name(token, suffix), File(upload))
+    assert saved == _name(token, suffix), saved  # a fresh uuid: the storage has no reason to rename
     return token
 
 
-def staged_path(token: str, *, suffix: str = ".xlsx") -> Path | None:
-    """The staged file of ``token``, or None when the token is malformed or the file is gone."""
-    if not isinstance(token, str) or not _TOKEN_RE.match(token):
+def staged_name(token: str, *, suffix: str = ".xlsx") -> str | None:
+    """The storage name of ``token``'s staged file, or None when the token is malformed or the
+    file is gone."""
+    if not valid_token(token):
         return None
-    path = staging_dir() / (token + suffix)
-    return path if path.is_file() else None
+    name = _name(token, suffix)
+    return name if staging_storage().exists(name) else None
+
+
+def open_staged(token: str, *, suffix: str = ".xlsx") -> IO[bytes] | None:
+    """The staged file of ``token`` opened for reading, or None (see ``staged_name``)."""
+    name = staged_name(token, suffix=suffix)
+    if name is None:
+        return None
+    try:
+        return staging_storage().open(name, "rb")
+    except FileNotFoundError:  # a concurrent confirmation or purge got there first
+        return None
 
 
 def discard(token: str | None, *, suffix: str = ".xlsx") -> None:
-    if isinstance(token, str) and _TOKEN_RE.match(token):
-        (staging_dir() / (token + suffix)).unlink(missing_ok=True)
+    if valid_token(token):
+        staging_storage().delete(_name(token, suffix))
 
 
 def purge_stale(*, max_age_seconds: int | None = None, now: float | None = None) -> int:
     """Delete staged files older than ``max_age_seconds`` (default ``UPLOAD_STAGING_MAX_AGE``);
     return how many were deleted."""
     max_age = settings.UPLOAD_STAGING_MAX_AGE if max_age_seconds is None else max_age_seconds
-    cutoff = (time.time() if now is None else now) - max_age
-    folders = [staging_dir()] + [Path(settings.MEDIA_ROOT).joinpath(*parts) for parts in _LEGACY_DIRS]
+    cutoff = datetime.fromtimestamp((time.time() if now is None else now) - max_age, tz=UTC)
+    storage = staging_storage()
     deleted = 0
-    for folder in folders:
-        if not folder.is_dir():
+    for folder in (STAGING, *_LEGACY_DIRS):
+        try:
+            _dirs, files = storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
             continue
-        for path in folder.iterdir():
+        for filename in files:
+            name = "{}/{}".format(folder, filename)
             try:
-                if path.is_file() and path.stat().st_mtime < cutoff:
-                    path.unlink()
+                if storage.get_modified_time(name) < cutoff:
+                    storage.delete(name)
                     deleted += 1
             except FileNotFoundError:  # a concurrent confirmation or purge got there first
                 continue

@@ -171,7 +171,9 @@ def test_three_identical_import_confirmations_import_once(
     client.force_login(chairperson)
     upload = _provincial(PROVINCIAL_ROWS)
     upload.name = "hoso.xlsx"
-    preview = client.post(reverse("reports:import"), {"ward": ward.code, "action": "preview", "file": upload})
+    preview = client.post(
+        reverse("reports:import"), {"ward": ward.code, "action": "preview", "file": upload}, follow=True
+    )
     data = {"ward": ward.code, "action": "confirm", "token": preview.context["token"], **form_token(preview)}
     answers = [client.post(reverse("reports:import"), data) for _ in range(3)]
     # The import runs as a job: every answer leads to the one job's page.

@@ -267,8 +267,10 @@ def test_import_page_previews_then_confirms(client, chairperson, ward, catalogue
     upload = _provincial(PROVINCIAL_ROWS)
     upload.name = "hoso.xlsx"
     response = client.post(
-        reverse("reports:import"), {"ward": ward.code, "action": "preview", "file": upload}
+        reverse("reports:import"), {"ward": ward.code, "action": "preview", "file": upload}, follow=True
     )
+    # The preview is built by a job; its page ends on the preview with the confirmation.
+    assert response.redirect_chain[0][0].startswith(reverse("reports:import") + "?ward=")
     assert response.status_code == 200
     assert 'data-testid="import-preview"' in response.content.decode()
     assert not Dossier.objects.exists()

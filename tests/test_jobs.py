@@ -10,10 +10,12 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from parindex import uploads
 from parindex.jobs import services
 from parindex.jobs.models import Job, JobKind, JobStatus
 from parindex.reports import jobs as report_jobs
@@ -201,6 +203,13 @@ def test_a_job_runs_once_even_when_delivered_twice(march, chairperson, ward, set
 # --- Imports ----------------------------------------------------------------------------------------
 
 
+def _staged() -> list[str]:
+    try:
+        return sorted(uploads.staging_storage().listdir(uploads.STAGING)[1])
+    except FileNotFoundError:
+        return []
+
+
 def test_confirmed_import_runs_as_a_job_and_its_copy_is_deleted(client, chairperson, ward, catalogue, media):
     from dossiers.models import Dossier
     from tests.test_imports import PROVINCIAL_ROWS, _provincial
@@ -208,7 +217,13 @@ def test_confirmed_import_runs_as_a_job_and_its_copy_is_deleted(client, chairper
     client.force_login(chairperson)
     upload = _provincial(PROVINCIAL_ROWS)
     upload.name = "hoso.xlsx"
-    preview = client.post(reverse("reports:import"), {"ward": ward.code, "action": "preview", "file": upload})
+    preview = client.post(
+        reverse("reports:import"), {"ward": ward.code, "action": "preview", "file": upload}, follow=True
+    )
+    # The preview was a job too: it read the file, nothing written, the staged copy kept.
+    built = Job.objects.get(kind=JobKind.IMPORT_PREVIEW)
+    assert built.status == JobStatus.DONE and built.params["preview"]["n_create"] == 3
+    assert not Dossier.objects.exists() and _staged() == [preview.context["token"] + ".xlsx"]
     response = client.post(
         reverse("reports:import"),
         {"ward": ward.code, "action": "confirm", "token": preview.context["token"], **form_token(preview)},
@@ -218,7 +233,9 @@ def test_confirmed_import_runs_as_a_job_and_its_copy_is_deleted(client, chairper
     assert job.status == JobStatus.DONE and Dossier.objects.count() == 3
     assert job.message == "Đã nhập tệp hoso.xlsx: 3 hồ sơ mới, 0 hồ sơ cập nhật, 0 hồ sơ không đổi."
     assert job.rows_total == job.rows_done == 3
-    assert not list((media / "jobs" / "imports").iterdir())
+    assert _staged() == []
+    built.refresh_from_db()
+    assert built.params["token"] == ""  # spent: the same preview cannot be confirmed again
 
 
 def test_import_failing_at_the_second_row_writes_nothing(chairperson, ward, catalogue, media, monkeypatch):
@@ -237,16 +254,18 @@ def test_import_failing_at_the_second_row_writes_nothing(chairperson, ward, cata
         return real(row, **kwargs)
 
     monkeypatch.setattr(imports, "_apply_row", second_fails)
-    job = report_jobs.start_import(_provincial(PROVINCIAL_ROWS), ward=ward, by=chairperson, name="hoso.xlsx")
+    job = report_jobs.start_import(
+        SimpleUploadedFile("hoso.xlsx", _provincial(PROVINCIAL_ROWS).getvalue()), ward=ward, by=chairperson
+    )
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "Ngày có kết quả trước ngày tiếp nhận." in job.error
     assert not Dossier.objects.exists() and not DossierEvent.objects.exists()
-    assert not list((media / "jobs" / "imports").iterdir())
+    assert _staged() == []
 
 
 def test_unreadable_import_file_fails_with_the_readers_message(chairperson, ward, media):
-    job = report_jobs.start_import(io.BytesIO(b"hello"), ward=ward, by=chairperson, name="x.xlsx")
+    job = report_jobs.start_import(SimpleUploadedFile("x.xlsx", b"hello"), ward=ward, by=chairperson)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and "Excel" in job.error
 

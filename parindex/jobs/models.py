@@ -25,6 +25,12 @@ class JobKind(models.TextChoices):
     REPORT_SEND = "report_send", _("Lưu báo cáo đã gửi")
     MONTHLY_REPORT = "monthly_report", _("Lập báo cáo định kỳ")
     DOSSIER_IMPORT = "dossier_import", _("Nhập hồ sơ từ Excel")
+    IMPORT_PREVIEW = "import_preview", _("Xem trước tệp nhập hồ sơ")
+    CATALOGUE_IMPORT = "catalogue_import", _("Nhập danh mục thủ tục")
+    PLAN_IMPORT = "plan_import", _("Nhập kế hoạch CCHC")
+    CRITERIA_IMPORT = "criteria_import", _("Nhập bộ tiêu chí CCHC")
+    PLAN_EXPORT = "plan_export", _("Xuất kế hoạch CCHC")
+    STAFFING_EXPORT = "staffing_export", _("Xuất biên chế, nhân sự")
 
 
 class JobStatus(models.TextChoices):
@@ -37,14 +43,16 @@ class JobStatus(models.TextChoices):
 class JobQuerySet(models.QuerySet):
     def for_user(self, user) -> JobQuerySet:
         """The user's own jobs (and scheduled ones) over wards they still see; a city job needs
-        every ward of that city. Anything else is not found, like the data it was made from."""
+        every ward of that city; a job of neither (the procedure catalogue's import) is its
+        owner's alone. Anything else is not found, like the data it was made from."""
         ids = visible_ward_ids(user)
         city_ids = Ward.objects.filter(id__in=ids).values("city_id")
         hidden_city_ids = Ward.objects.exclude(id__in=ids).values("city_id")
         in_scope = Q(ward_id__in=ids) | (
             Q(ward__isnull=True) & Q(city_id__in=city_ids) & ~Q(city_id__in=hidden_city_ids)
         )
-        return self.filter(in_scope, Q(owner=user) | Q(owner__isnull=True))
+        unscoped = Q(ward__isnull=True, city__isnull=True, owner=user)
+        return self.filter((in_scope & (Q(owner=user) | Q(owner__isnull=True))) | unscoped)
 
 
 def job_result_path(instance: Job, filename: str) -> str:

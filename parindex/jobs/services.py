@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import IO
 
 from django.conf import settings
@@ -35,13 +36,20 @@ from django.utils.translation import gettext as _
 from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks.base import Task
 
+from parindex import uploads
 from parindex.jobs.models import Job, JobKind, JobStatus
 from parindex.models import City, Ward
 
 logger = logging.getLogger(__name__)
 
 # Work that only reads and writes a file of its own may run again after an interruption.
-RETRYABLE_KINDS = {JobKind.REPORT_EXPORT, JobKind.DOSSIER_EXPORT}
+RETRYABLE_KINDS = {
+    JobKind.REPORT_EXPORT,
+    JobKind.DOSSIER_EXPORT,
+    JobKind.PLAN_EXPORT,
+    JobKind.STAFFING_EXPORT,
+    JobKind.IMPORT_PREVIEW,
+}
 MAX_ATTEMPTS = 2
 PROGRESS_EVERY_SECONDS = 0.5
 
@@ -128,7 +136,8 @@ class Progress:
 
 
 def run(job_id: str, work: Callable[[Job, Progress], Outcome]) -> None:
-    """Claim the job, do ``work``, record the outcome. Called by the task functions."""
+    """Claim the job, do ``work``, record the outcome. Called by the task functions. ``work`` may
+    put what the job page (or a later step) needs in ``job.params``: it is saved with the result."""
     now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING,
@@ -181,8 +190,40 @@ def _mark_done(job: Job, outcome: Outcome, url: str) -> None:
             "finished_at",
             "heartbeat_at",
             "rows_done",
+            "params",
         ]
     )
+
+
+# --- jobs that read an upload ------------------------------------------------------------------
+
+
+def start_with_upload(task: Task, upload, **kwargs) -> Job:
+    """Stage an upload ``uploads.check_upload`` has passed and queue ``task`` to read it: the file
+    goes through the storage API, so the worker (on any machine) opens it with ``open_upload``."""
+    token = uploads.stage(upload)
+    name = Path(getattr(upload, "name", "") or "").name[:200]
+    return start(task, **{**kwargs, "params": {**kwargs.get("params", {}), "token": token, "name": name}})
+
+
+def open_upload(job: Job) -> IO[bytes]:
+    handle = uploads.open_staged(job.params.get("token", ""))
+    if handle is None:
+        raise JobError(_("Tệp tải lên không còn (đã quá hạn hoặc đã được xử lý). Hãy tải tệp lên lại."))
+    return handle
+
+
+def run_with_upload(
+    job_id: str, work: Callable[[Job, Progress], Outcome], *, keep: Callable[[Job], bool] | None = None
+) -> None:
+    """``run`` for work on a staged upload. The staged copy (applicants' data, often) is deleted
+    once the job is over, whatever happened, unless ``keep(job)`` says a later step needs it."""
+    try:
+        run(job_id, work)
+    finally:
+        job = Job.objects.filter(pk=job_id).first()
+        if job is not None and job.finished and not (keep and keep(job)):
+            uploads.discard(job.params.get("token"))
 
 
 def _fail(job: Job, error: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
 
 from parindex.audit import log_access
 from parindex.jobs.models import Job, JobStatus, Notification
@@ -30,6 +31,9 @@ def job_detail(request: HttpRequest, pk) -> HttpResponse:
     recover(job)
     context = {"job": job, "poll_seconds": POLL_SECONDS}
     if request.htmx and not request.htmx.boosted:
+        if job.status == JobStatus.DONE and job.result_url and job.params.get("go_to_result"):
+            # A step of a longer flow (an import's preview): the page polling it moves on by itself.
+            return HttpResponseClientRedirect(job.result_url)
         return render(request, "jobs/job_status.html", context)
     response = render(request, "jobs/job_detail.html", context)
     if not job.finished:

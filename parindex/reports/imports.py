@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import IO, Any
 
@@ -178,6 +178,50 @@ class Preview:
     @property
     def n_unchanged(self) -> int:
         return self.count("unchanged")
+
+    @property
+    def format_label(self) -> str:
+        return str(FORMAT_LABELS[self.format])
+
+
+# A preview page lists at most this many problems (a file with 100k bad rows says so in the count).
+SHOWN_PROBLEMS = 1000
+
+
+@dataclass
+class Summary:
+    """What the preview page shows of a ``Preview``, as JSON the preview job keeps for the page
+    (on whichever app server the person opens it)."""
+
+    format: str
+    sheet: str
+    n_create: int
+    n_update: int
+    n_unchanged: int
+    n_errors: int
+    problems: list[Problem]
+
+    @classmethod
+    def of(cls, plan: Preview) -> Summary:
+        return cls(
+            plan.format, plan.sheet, plan.n_create, plan.n_update, plan.n_unchanged, len(plan.errors),
+            plan.problems[:SHOWN_PROBLEMS],
+        )  # fmt: skip
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "problems": [asdict(p) for p in self.problems]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Summary:
+        return cls(**{**data, "problems": [Problem(**p) for p in data.get("problems", [])]})
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.n_errors
 
     @property
     def format_label(self) -> str:

@@ -1,4 +1,5 @@
-"""Report work done by the background worker: the workbook export and the "sent" snapshot.
+"""Report work done by the background worker: the workbook export, the "sent" snapshot, and the
+dossier import (its preview, then its confirmation).
 
 Views (and the scheduled monthly build) call ``start_export`` / ``start_send`` and answer at once
 with the job page; the worker runs the task functions below through ``parindex.jobs.services.run``.
@@ -7,24 +8,32 @@ with the job page; the worker runs the task functions below through ``parindex.j
 from __future__ import annotations
 
 import tempfile
-import uuid
 from datetime import date
-from typing import IO
+from pathlib import Path
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.core.files import File
-from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from dossiers import privacy
-from parindex import indicators
+from parindex import indicators, uploads
 from parindex.access import visible_ward_ids
 from parindex.jobs.models import Job, JobKind, JobStatus
 from parindex.jobs.notifications import notify
-from parindex.jobs.services import JobError, Outcome, Progress, run, start
+from parindex.jobs.services import (
+    JobError,
+    Outcome,
+    Progress,
+    open_upload,
+    run,
+    run_with_upload,
+    start,
+    start_with_upload,
+)
 from parindex.models import Role
 from parindex.names import full_name
 from parindex.periods import Period
@@ -185,25 +194,127 @@ def build_monthly_report(job_id: str) -> None:
     run(job_id, _monthly)
 
 
-def start_import(source: IO[bytes], *, ward, by, name: str) -> Job:
-    """Queue the import of an uploaded dossier file the person has previewed and confirmed.
+def start_preview(upload, *, ward, by) -> Job:
+    """Queue the preview of an uploaded dossier file (``uploads.check_upload`` has passed it).
+    The person's earlier previews for this ward are dropped: a new upload replaces them."""
+    for earlier in pending_previews(ward=ward, by=by):
+        cancel_preview(earlier)
+    return start_with_upload(
+        preview_import,
+        upload,
+        kind=JobKind.IMPORT_PREVIEW,
+        owner=by,
+        ward=ward,
+        title=_("Xem trước tệp {}").format(Path(upload.name or "").name)[:300],
+    )
 
-    The file is copied to the storage API first (a worker on another machine reads it there, and
-    the upload's staging copy may go at once); the worker deletes the copy when it is done."""
-    stored = default_storage.save("jobs/imports/{}.xlsx".format(uuid.uuid4().hex), File(source))
-    return start(
+
+def preview_url(job: Job) -> str:
+    query = urlencode({"ward": job.ward.code, "preview": job.params["token"]})
+    return "{}?{}".format(reverse("reports:import"), query)
+
+
+def _preview(job: Job, progress: Progress) -> Outcome:
+    with open_upload(job) as handle:
+        try:
+            plan = imports.preview(handle, ward=job.ward)
+        except imports.ImportFileError as exc:
+            raise JobError(str(exc)) from exc
+    progress(len(plan.rows), len(plan.rows), force=True)
+    job.params["preview"] = imports.Summary.of(plan).to_json()
+    # The job page sends the person on to the preview (with its "confirm" button) at once.
+    job.params["go_to_result"] = True
+    return Outcome(url=preview_url(job))
+
+
+def _keep_for_confirmation(job: Job) -> bool:
+    return job.status == JobStatus.DONE and bool(job.params.get("preview", {}).get("n_errors") == 0)
+
+
+@task()
+def preview_import(job_id: str) -> None:
+    # A preview with errors (or one that failed) keeps nothing: the person fixes the file first.
+    run_with_upload(job_id, _preview, keep=_keep_for_confirmation)
+
+
+def pending_previews(*, ward, by):
+    """The person's previews for ``ward`` that are neither confirmed nor cancelled."""
+    return (
+        Job.objects.for_user(by)
+        .filter(kind=JobKind.IMPORT_PREVIEW, ward=ward, owner=by)
+        .exclude(params__token="")
+        .exclude(status=JobStatus.FAILED)
+    )
+
+
+def find_preview(token: str, *, ward, by) -> Job | None:
+    """The preview job of staged file ``token``, if ``by`` started it for ``ward``."""
+    if not uploads.valid_token(token):
+        return None
+    previews = Job.objects.for_user(by).filter(kind=JobKind.IMPORT_PREVIEW, ward=ward, owner=by)
+    return previews.filter(params__token=token).select_related("ward").first()
+
+
+def preview_summary(job: Job) -> imports.Summary | None:
+    data = job.params.get("preview")
+    return imports.Summary.from_json(data) if job.status == JobStatus.DONE and data else None
+
+
+def confirmable(job: Job | None) -> bool:
+    """A finished preview without errors whose staged file is still there."""
+    summary = preview_summary(job) if job is not None else None
+    return bool(summary and summary.ok and uploads.staged_name(job.params.get("token", "")))
+
+
+def _spend(job: Job, **params) -> bool:
+    """Take the staged file away from the preview ``job`` (once): True for the one caller that did."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().filter(pk=job.pk).first()
+        if locked is None or not locked.params.get("token"):
+            return False
+        locked.params = {**locked.params, "token": "", **params}
+        locked.save(update_fields=["params"])
+    return True
+
+
+def cancel_preview(job: Job) -> None:
+    token = job.params.get("token")
+    if _spend(job, cancelled=True):
+        uploads.discard(token)
+
+
+def confirm_preview(job: Job, *, by) -> Job | None:
+    """Queue the import of a confirmed preview (None when it was confirmed or cancelled already).
+    The apply job reads the same staged file, checks it again and writes all of it or nothing."""
+    token = job.params.get("token", "")
+    if not confirmable(job) or not _spend(job):
+        return None
+    apply_job = start(
         import_dossiers,
         kind=JobKind.DOSSIER_IMPORT,
         owner=by,
+        ward=job.ward,
+        title=_("Nhập tệp {}").format(job.params.get("name", ""))[:300],
+        params={"token": token, "name": job.params.get("name", ""), "preview": str(job.pk)},
+    )
+    return apply_job
+
+
+def start_import(upload, *, ward, by) -> Job:
+    """Queue the import of an upload without a preview page (a script's or a test's file)."""
+    return start_with_upload(
+        import_dossiers,
+        upload,
+        kind=JobKind.DOSSIER_IMPORT,
+        owner=by,
         ward=ward,
-        title=_("Nhập tệp {}").format(name)[:300],
-        params={"file": stored, "name": name[:200]},
+        title=_("Nhập tệp {}").format(Path(getattr(upload, "name", "") or "").name)[:300],
     )
 
 
 def _import(job: Job, progress: Progress) -> Outcome:
     try:
-        with default_storage.open(job.params["file"], "rb") as handle:
+        with open_upload(job) as handle:
             plan = imports.preview(handle, ward=job.ward)
     except imports.ImportFileError as exc:
         raise JobError(str(exc)) from exc
@@ -227,10 +338,5 @@ def _import(job: Job, progress: Progress) -> Outcome:
 
 @task()
 def import_dossiers(job_id: str) -> None:
-    try:
-        run(job_id, _import)
-    finally:
-        # The applicants' data in the copy is not needed again, whatever happened.
-        params = Job.objects.filter(pk=job_id).values_list("params", flat=True).first() or {}
-        if params.get("file"):
-            default_storage.delete(params["file"])
+    # The applicants' data in the staged copy is not needed again, whatever happened.
+    run_with_upload(job_id, _import)

@@ -34,10 +34,11 @@ from parindex.access import (
     ward_code_from,
 )
 from parindex.audit import log_access
+from parindex.jobs.services import recover
+from parindex.jobs.views import POLL_SECONDS
 from parindex.models import City, Membership, Role, Ward
 from parindex.names import full_name
 from parindex.periods import Period
-from parindex.reports import imports
 from parindex.reports import jobs as report_jobs
 from parindex.reports.figures import BIEU06_COLUMNS, Scope, cell_key, counts_from, figures
 from parindex.reports.models import SentReport
@@ -349,7 +350,6 @@ def sent_file(request: HttpRequest, pk: int) -> FileResponse:
 
 # --- Import ---------------------------------------------------------------------------------------
 
-IMPORT_SESSION_KEY = "reports_import"
 IMPORT_PURPOSE = "reports.import_confirm"
 
 
@@ -363,9 +363,15 @@ def _import_ward(request: HttpRequest) -> Ward:
     return ward
 
 
+def _import_expired(request: HttpRequest, ward: Ward) -> HttpResponse:
+    messages.error(request, _("Phiên nhập tệp đã hết hạn. Hãy tải tệp lên lại."))
+    return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
+
+
 def import_dossiers(request: HttpRequest) -> HttpResponse:
     """Upload -> preview (every row's problems, nothing written) -> confirm (all or nothing), or
-    cancel. The upload waits on disk between the steps only while it can still be confirmed."""
+    cancel. The preview and the import run on the worker; the upload waits in the storage between
+    the steps only while it can still be confirmed, so any app server takes the next step."""
     ward = _import_ward(request)
     context: dict = {"ward": ward, "max_mb": settings.UPLOAD_MAX_BYTES // 1024 // 1024}
     status = 200
@@ -375,61 +381,56 @@ def import_dossiers(request: HttpRequest) -> HttpResponse:
         if first:
             return idempotency.to_first_result(request, first)
     if action in ("confirm", "cancel"):
-        saved = request.session.get(IMPORT_SESSION_KEY) or {}
-        token = request.POST.get("token", "")
-        path = uploads.staged_path(token)
-        if saved.get("token") != token or saved.get("ward") != ward.code or path is None:
-            messages.error(request, _("Phiên nhập tệp đã hết hạn. Hãy tải tệp lên lại."))
-            return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
-        # Whatever happens next, this staged copy of applicants' data is not needed again.
-        request.session.pop(IMPORT_SESSION_KEY, None)
+        preview = report_jobs.find_preview(request.POST.get("token", ""), ward=ward, by=request.user)
+        if not report_jobs.confirmable(preview):
+            return _import_expired(request, ward)
         if action == "cancel":
-            uploads.discard(token)
+            report_jobs.cancel_preview(preview)
             messages.info(
-                request, _("Đã hủy nhập tệp {}; chưa nhập hồ sơ nào.").format(saved.get("name", ""))
+                request, _("Đã hủy nhập tệp {}; chưa nhập hồ sơ nào.").format(preview.params.get("name", ""))
             )
             return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
         # The worker checks the file again and applies it (all or nothing); the job page says how.
         try:
-            with idempotency.once(request, IMPORT_PURPOSE) as claim, path.open("rb") as handle:
-                job = report_jobs.start_import(handle, ward=ward, by=request.user, name=saved.get("name", ""))
-                claim.done(reverse("jobs:detail", args=[job.pk]))
+            with idempotency.once(request, IMPORT_PURPOSE) as claim:
+                job = report_jobs.confirm_preview(preview, by=request.user)
+                if job is not None:  # None: another request confirmed or cancelled it just now
+                    claim.done(reverse("jobs:detail", args=[job.pk]))
         except idempotency.AlreadyDone as done:
             return idempotency.to_first_result(request, done.url)
         except idempotency.TokenRefused as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect("{}?ward={}".format(reverse("reports:import"), ward.code))
-        finally:
-            uploads.discard(token)
+        if job is None:
+            return _import_expired(request, ward)
         return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
     elif request.method == "POST":
         upload = request.FILES.get("file")
-        previous = request.session.pop(IMPORT_SESSION_KEY, None) or {}
-        uploads.discard(previous.get("token"))
         if upload is None:
             context["file_error"] = _("Hãy chọn tệp Excel (.xlsx).")
             status = 400
         else:
-            token = None
             try:
                 uploads.check_upload(upload)
-                token = uploads.stage(upload)
-                with uploads.staged_path(token).open("rb") as handle:
-                    plan = imports.preview(handle, ward=ward)
-            except (uploads.UploadRefused, imports.ImportFileError) as exc:
-                uploads.discard(token)
+            except uploads.UploadRefused as exc:
                 context["file_error"] = str(exc)
                 status = 400
             else:
-                if plan.ok:
-                    request.session[IMPORT_SESSION_KEY] = {
-                        "token": token,
-                        "ward": ward.code,
-                        "name": upload.name[:200],
-                    }
-                    context["token"] = token
-                else:
-                    # Nothing can be confirmed: the person fixes the file and uploads it again.
-                    uploads.discard(token)
-                context.update({"plan": plan, "file_name": upload.name})
+                job = report_jobs.start_preview(upload, ward=ward, by=request.user)
+                return HttpResponseRedirect(report_jobs.preview_url(job))
+    elif "preview" in request.GET:
+        preview = report_jobs.find_preview(request.GET["preview"], ward=ward, by=request.user)
+        if preview is None:
+            return _import_expired(request, ward)
+        recover(preview)
+        context.update(job=preview, poll_seconds=POLL_SECONDS, file_name=preview.params.get("name", ""))
+        summary = report_jobs.preview_summary(preview)
+        if summary is not None:
+            context["plan"] = summary
+            if report_jobs.confirmable(preview):
+                context["token"] = preview.params["token"]
+        response = render(request, "reports/import.html", context)
+        if not preview.finished:
+            response["Refresh"] = str(POLL_SECONDS * 3)  # without JavaScript, like the job page
+        return response
     return render(request, "reports/import.html", context, status=status)
