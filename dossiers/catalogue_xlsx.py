@@ -17,12 +17,16 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks import task
 from openpyxl import load_workbook
 
 from dossiers.models import Field, OnlineLevel, Procedure, ProcedureDocument
 from parindex import periods, uploads
+from parindex.jobs import services as jobs
+from parindex.jobs.models import Job, JobKind
 from parindex.reports import xlsx
 
 COLUMNS = [
@@ -360,3 +364,34 @@ def _parse_documents(wb, in_file: set, result: ImportResult) -> dict[tuple, list
             {"name": name[:300], "kind": kind, "copies": copies, "required": required in _YES}
         )
     return papers
+
+
+# --- on the background worker ---------------------------------------------------------------------
+
+
+def start_import(upload, *, by) -> Job:
+    """Queue the import of an upload ``uploads.check_upload`` has passed. The catalogue belongs
+    to no ward: the job is its owner's alone."""
+    return jobs.start_with_upload(
+        import_catalogue, upload, kind=JobKind.CATALOGUE_IMPORT, owner=by, title=_("Nhập danh mục thủ tục")
+    )
+
+
+def _import(job: Job, progress: jobs.Progress) -> jobs.Outcome:
+    def commit() -> str:
+        # Read, checked and written inside the transaction that marks the job done.
+        with jobs.open_upload(job) as handle:
+            result = import_file(handle)
+        if result.errors:
+            raise jobs.import_refused(result.errors)
+        job.message = _("Đã nhập danh mục: {created} thủ tục mới, {updated} thủ tục cập nhật.").format(
+            created=result.created, updated=result.updated
+        )
+        return reverse("dossiers:catalogue")
+
+    return jobs.Outcome(commit=commit)
+
+
+@task()
+def import_catalogue(job_id: str) -> None:
+    jobs.run_with_upload(job_id, _import)

@@ -38,7 +38,7 @@ from dossiers.forms import (
 )
 from dossiers.lookup import public_token as rating_token
 from dossiers.models import Channel, Dossier, DossierEvent, NoticeEvent, Procedure, Rating, Status
-from parindex import idempotency, periods
+from parindex import idempotency, periods, uploads
 from parindex.access import (
     can_handle_dossiers,
     can_lead,
@@ -698,17 +698,15 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CatalogueImportForm(request.POST, request.FILES)
         if form.is_valid():
-            result = catalogue_xlsx.import_file(form.cleaned_data["file"])
-            if result.errors:
-                errors = result.errors
+            upload = form.cleaned_data["file"]
+            try:
+                uploads.check_upload(upload)
+            except uploads.UploadRefused as exc:
+                errors = [exc.message]
             else:
-                messages.success(
-                    request,
-                    _("Đã nhập danh mục: {created} thủ tục mới, {updated} thủ tục cập nhật.").format(
-                        created=result.created, updated=result.updated
-                    ),
-                )
-                return redirect("dossiers:catalogue")
+                # Read, checked and written on the worker; the job page lists any problem.
+                job = catalogue_xlsx.start_import(upload, by=request.user)
+                return redirect("jobs:detail", pk=job.pk)
     else:
         form = CatalogueImportForm()
     procedures = Procedure.objects.select_related("field").order_by(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,12 +23,13 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from parindex import access, periods
+from parindex import access, periods, uploads
 from parindex.access import current_ward, membership_of, visible_ward_ids
 from parindex.audit import changes, log_access
 from parindex.models import Role, Ward
 from tasks import charts, excel, importing, plans, queries
 from tasks import criteria as criteria_ops
+from tasks import jobs as task_jobs
 from tasks.forms import (
     AppraiseForm,
     CriterionForm,
@@ -128,24 +130,13 @@ def _task_rows(request: HttpRequest, tasks, plan: Plan, on: date) -> list[Task]:
     return rows
 
 
-def _task_export(rows: list[Task], plan: Plan) -> HttpResponse:
-    def generate():
-        yield [
-            _("Mã"), _("Nhiệm vụ"), _("Lĩnh vực CCHC"), _("Người chủ trì"), _("Người phối hợp"),
-            _("Hạn hoàn thành"), _("Trạng thái"), _("Tiến độ (%)"), _("Ngày hoàn thành"), _("Quá hạn"), _("Lý do hủy"),
-        ]  # fmt: skip
-        for t in rows:
-            yield [
-                t.code, t.title, t.get_component_display(), _name(t.lead),
-                ", ".join(_name(u) for u in t.co_officials.all()), t.due_date.strftime("%d/%m/%Y"),
-                t.get_status_display(), t.progress if t.progress is not None else "",
-                t.completed_on.strftime("%d/%m/%Y") if t.completed_on else "",
-                _("Có") if t.overdue else "", t.cancel_reason,
-            ]  # fmt: skip
-
-    filename = "ke-hoach-cchc-{}-{}.xlsx".format(plan.ward.code, plan.year)
+def _task_export(request: HttpRequest, tasks, rows: list[Task], plan: Plan, on: date) -> HttpResponse:
+    if len(rows) > settings.EXPORT_INLINE_ROWS:
+        # Beyond a screenful the worker writes it; the person gets the job page at once.
+        job = task_jobs.start_plan_export(tasks, plan, on=on, by=request.user, rows=len(rows))
+        return redirect("jobs:detail", pk=job.pk)
     return excel.xlsx_response(
-        filename, _("Nhiệm vụ"), generate(), [8, 60, 36, 22, 30, 14, 16, 10, 14, 9, 30]
+        task_jobs.plan_filename(plan), _("Nhiệm vụ"), task_jobs.plan_rows(rows, on), task_jobs.PLAN_WIDTHS
     )
 
 
@@ -173,7 +164,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     tasks, params = _filtered_tasks(request, plan, on, mine_default=is_officer)
     rows = _task_rows(request, tasks, plan, on)
     if request.GET.get("export") == "xlsx":
-        return _task_export(rows, plan)
+        return _task_export(request, tasks, rows, plan, on)
     context.update(
         rows=rows,
         params=params,
@@ -232,18 +223,15 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            plan = importing.import_plan(
-                ward=ward, year=year, upload=form.cleaned_data["file"], by=request.user
-            )
-        except excel.ImportFailed as exc:
-            errors = exc.errors
+            uploads.check_upload(upload)
+        except uploads.UploadRefused as exc:
+            errors = [exc.message]
         else:
-            messages.success(
-                request,
-                _("Đã nhập kế hoạch năm {year}: {n} nhiệm vụ.").format(year=year, n=plan.tasks.count()),
-            )
-            return redirect("{}?year={}".format(reverse("tasks:index"), year))
+            # Read, checked and written on the worker; the job page lists any problem.
+            job = task_jobs.start_plan_import(upload, ward=ward, year=year, by=request.user)
+            return redirect("jobs:detail", pk=job.pk)
     return render(
         request,
         "tasks/import.html",
@@ -654,15 +642,14 @@ def criteria_import(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            created = importing.import_criteria(
-                ward=ward, year=year, upload=form.cleaned_data["file"], by=request.user
-            )
-        except excel.ImportFailed as exc:
-            errors = exc.errors
+            uploads.check_upload(upload)
+        except uploads.UploadRefused as exc:
+            errors = [exc.message]
         else:
-            messages.success(request, _("Đã nhập {n} tiêu chí năm {year}.").format(n=len(created), year=year))
-            return redirect("{}?year={}".format(reverse("tasks:criteria"), year))
+            job = task_jobs.start_criteria_import(upload, ward=ward, year=year, by=request.user)
+            return redirect("jobs:detail", pk=job.pk)
     return render(
         request,
         "tasks/import.html",

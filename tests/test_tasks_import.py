@@ -90,12 +90,17 @@ def test_duplicate_code_against_existing_plan(ward, chairperson, officer_tuphap,
 def test_import_page_shows_errors_and_template_downloads(client, ward, chairperson, officer_tuphap):
     client.force_login(chairperson)
     bad = SimpleUploadedFile("kh.xlsx", xlsx([["01", "Việc", "", "1", "", "", "", "hôm qua"]]))
-    response = client.post(reverse("tasks:plan_import") + "?year=2024", {"file": bad})
-    assert response.status_code == 200
-    assert "Dòng 2, cột H (Hạn hoàn thành)" in response.content.decode()
+    response = client.post(reverse("tasks:plan_import") + "?year=2024", {"file": bad}, follow=True)
+    # Read and checked on the worker: the job page lists the problems, nothing was written.
+    assert response.redirect_chain[0][0].startswith("/jobs/") and response.status_code == 200
+    html = response.content.decode()
+    assert 'data-status="failed"' in html and "Không nhập gì: tệp có 1 lỗi." in html
+    assert "Dòng 2, cột H (Hạn hoàn thành)" in html
     assert not Task.objects.exists()
     good = SimpleUploadedFile("kh.xlsx", xlsx(GOOD[:1]))
-    assert client.post(reverse("tasks:plan_import") + "?year=2024", {"file": good}).status_code == 302
+    response = client.post(reverse("tasks:plan_import") + "?year=2024", {"file": good}, follow=True)
+    assert "Đã nhập kế hoạch năm 2024: 1 nhiệm vụ." in response.content.decode()
+    assert Task.objects.count() == 1
     template = client.get(reverse("tasks:plan_template"))
     header = [c.value for c in next(load_workbook(io.BytesIO(template.content)).active.iter_rows())]
     assert header == HEADER

@@ -18,6 +18,7 @@ import logging
 import os
 import pickle
 import socket
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks.base import Task
 
@@ -204,6 +206,22 @@ def start_with_upload(task: Task, upload, **kwargs) -> Job:
     token = uploads.stage(upload)
     name = Path(getattr(upload, "name", "") or "").name[:200]
     return start(task, **{**kwargs, "params": {**kwargs.get("params", {}), "token": token, "name": name}})
+
+
+def import_refused(errors: list[str]) -> JobError:
+    """An import's problems as the job's message: the count first, then one line each."""
+    head = ngettext("Không nhập gì: tệp có %(n)s lỗi.", "Không nhập gì: tệp có %(n)s lỗi.", len(errors)) % {
+        "n": len(errors)
+    }
+    return JobError("\n".join([head, *errors]))
+
+
+def spooled(data: bytes) -> IO[bytes]:
+    """A workbook built in memory as the file an ``Outcome`` stores."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed once stored
+    handle.write(data)
+    handle.seek(0)
+    return handle
 
 
 def open_upload(job: Job) -> IO[bytes]:

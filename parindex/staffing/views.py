@@ -8,14 +8,13 @@ of a ward the user may not read are not found (404).
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -24,7 +23,7 @@ from parindex.access import can_lead, current_ward
 from parindex.audit import changes
 from parindex.models import Ward
 from parindex.periods import Period
-from parindex.staffing import queries, services
+from parindex.staffing import export, queries, services
 from parindex.staffing.forms import (
     AppointForm,
     CoverForm,
@@ -83,7 +82,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     period = period_form.period_for(today)
     on = period_form.on_for(period, today)
     if request.GET.get("export") == "xlsx":
-        return _export(ward, period, on)
+        return _export(request, ward, period, on)
     context = queries.staffing_block_context(ward.id, period, on)
     query = request.GET.copy()
     query.pop("export", None)
@@ -98,87 +97,14 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "staffing/index.html", context)
 
 
-def _export(ward: Ward, period: Period, on: date) -> HttpResponse:
-    from parindex.reports.xlsx import BOLD, CELL, HEADER, NUMBER, SheetWriter, new_workbook
-
-    rows = queries.position_table(ward.id, on)
-    workbook = new_workbook()
-    sheet = SheetWriter(
-        workbook, _("Vị trí việc làm"), widths=[6, 40, 34, 10, 10, 10, 40, 48, 36], freeze="A4"
-    )
-    sheet.line(_("Tình hình nhân sự {} tại ngày {}").format(ward.name, on.strftime("%d/%m/%Y")), BOLD)
-    sheet.blank()
-    header = [
-        _("STT"),
-        _("Chức danh"),
-        _("Cơ quan, bộ phận"),
-        _("Số lượng được giao"),
-        _("Có mặt"),
-        _("Còn trống"),
-        _("Người đảm nhiệm"),
-        _("Người kiêm nhiệm (từ ngày)"),
-        _("Tuyển dụng"),
-    ]
-    sheet.append(header, row_style=HEADER)
-    for index, row in enumerate(rows, start=1):
-        covers = "; ".join(
-            "{} ({})".format(c.official.full_name, c.start.strftime("%d/%m/%Y")) for c in row.covers
-        )
-        recruitment = ""
-        if row.recruitment is not None:
-            recruitment = row.recruitment.get_status_display()
-            if row.recruitment.expected_date:
-                recruitment = _("{}, dự kiến {}").format(
-                    recruitment, row.recruitment.expected_date.strftime("%d/%m/%Y")
-                )
-        sheet.append(
-            [
-                (index, NUMBER),
-                (row.position.title, CELL),
-                (row.position.office, CELL),
-                (row.quota, NUMBER),
-                (row.filled, NUMBER),
-                (row.vacant, NUMBER),
-                (", ".join(o.full_name for o in row.holders), CELL),
-                (covers, CELL),
-                (recruitment, CELL),
-            ]
-        )
-
-    work = SheetWriter(workbook, _("Khối lượng công việc"), widths=[32, 40, 40, 14, 14, 14], freeze="A4")
-    work.line(_("Khối lượng công việc {}").format(period.label), BOLD)
-    work.blank()
-    work.append(
-        [
-            _("Cán bộ"),
-            _("Vị trí đảm nhiệm"),
-            _("Kiêm nhiệm"),
-            _("Hồ sơ tiếp nhận"),
-            _("Hồ sơ xử lý"),
-            _("Nhiệm vụ chưa xong"),
-        ],
-        row_style=HEADER,
-    )
-    for w in queries.workload(ward.id, period):
-        work.append(
-            [
-                (w.official.full_name, CELL),
-                (", ".join(p.title for p in w.positions), CELL),
-                (", ".join(p.title for p in w.covering), CELL),
-                (w.dossiers_received, NUMBER),
-                (w.dossiers_handled, NUMBER),
-                (w.tasks_open, NUMBER),
-            ]
-        )
-    buffer = BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="nhan-su-{}-{}.xlsx"'.format(
-        ward.code, on.strftime("%Y%m%d")
-    )
+def _export(request: HttpRequest, ward: Ward, period: Period, on: date) -> HttpResponse:
+    rows = export.row_count(ward, on)
+    if rows > settings.EXPORT_INLINE_ROWS:
+        # Beyond a screenful the worker writes it; the person gets the job page at once.
+        job = export.start_export(ward, period, on, by=request.user, rows=rows)
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
+    response = HttpResponse(export.workbook(ward, period, on).getvalue(), content_type=export.XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="{}"'.format(export.filename(ward, on))
     return response
 
 
