@@ -203,6 +203,15 @@ def test_a_job_runs_once_even_when_delivered_twice(march, chairperson, ward, set
 # --- Imports ----------------------------------------------------------------------------------------
 
 
+def test_a_job_of_no_ward_is_its_owners_alone(client, chairperson, officer_tuphap, media):
+    from dossiers import catalogue_xlsx
+
+    job = catalogue_xlsx.start_import(SimpleUploadedFile("dm.xlsx", b"hello"), by=chairperson)
+    assert list(Job.objects.for_user(chairperson)) == [job] and not Job.objects.for_user(officer_tuphap)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "Excel" in job.error and _staged() == []
+
+
 def _staged() -> list[str]:
     try:
         return sorted(uploads.staging_storage().listdir(uploads.STAGING)[1])

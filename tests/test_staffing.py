@@ -514,6 +514,41 @@ def test_export_xlsx_is_the_table_on_screen(client, city_viewer, ward, demo):
     assert "Nguyễn Thị Lan (01/01/2023)" in by_title["Văn phòng - Thống kê"][7]
 
 
+def test_staffing_export_beyond_a_screenful_is_a_job_scoped_to_its_ward(
+    client, city_viewer, ward, demo, officer_other_ward, officer_tuphap, settings, tmp_path
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from parindex.jobs.models import Job, JobKind, JobStatus
+
+    settings.MEDIA_ROOT, settings.EXPORT_INLINE_ROWS = tmp_path, 1
+    client.force_login(city_viewer)
+    response = client.get(reverse("staffing:index"), {**ARTICLE_QUERY, "ward": "BH", "export": "xlsx"})
+    job = Job.objects.get(kind=JobKind.STAFFING_EXPORT)
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert (job.status, job.ward, job.rows_total) == (
+        JobStatus.DONE,
+        ward,
+        Position.objects.filter(ward=ward).count(),
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="job-download"' in page and "100%" in page
+    download = client.get(reverse("jobs:file", args=[job.pk]))
+    assert download["Content-Disposition"] == 'attachment; filename="nhan-su-BH-20230531.xlsx"'
+    rows = list(
+        load_workbook(BytesIO(b"".join(download.streaming_content))).worksheets[0].iter_rows(values_only=True)
+    )
+    by_title = {r[1]: r for r in rows[3:]}
+    assert by_title["Văn phòng - Thống kê"][3:6] == (2, 0, 2)  # the same table as the direct download
+    # Another ward's officer, and another person of the same ward, find no such job.
+    for stranger in (officer_other_ward, officer_tuphap):
+        client.force_login(stranger)
+        assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 404
+        assert client.get(reverse("jobs:file", args=[job.pk])).status_code == 404
+
+
 def test_only_leaders_and_administrators_edit(
     client, ward, chairperson, officer_tuphap, city_viewer, administrator, demo
 ):

@@ -240,6 +240,48 @@ def test_export_writes_formula_like_text_as_text(client, plan, chairperson):
     assert sheet["A1"].value == "Mã"
 
 
+def test_plan_export_beyond_a_screenful_is_a_job_of_the_ward_with_the_filtered_rows(
+    client, plan, chairperson, officer_other_ward, settings, tmp_path, django_assert_max_num_queries
+):
+    from parindex.jobs.models import Job, JobKind, JobStatus
+
+    settings.MEDIA_ROOT, settings.EXPORT_INLINE_ROWS = tmp_path, 1
+    for code, component in (
+        ("01", Component.DIRECTION),
+        ("02", Component.PROCEDURES),
+        ("03", Component.PROCEDURES),
+    ):
+        plans.save_task(plan=plan, by=chairperson, code=code, title="Việc " + code, component=component,
+                        due_date=date(2023, 3, 1))  # fmt: skip
+    client.force_login(chairperson)
+    query = {"year": 2023, "component": Component.PROCEDURES, "export": "xlsx"}
+    response = client.get(reverse("tasks:index"), query)
+    job = Job.objects.get(kind=JobKind.PLAN_EXPORT)
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert (job.status, job.ward, job.owner, job.rows_total) == (JobStatus.DONE, plan.ward, chairperson, 2)
+    download = client.get(reverse("jobs:file", args=[job.pk]))
+    assert download["Content-Disposition"] == 'attachment; filename="ke-hoach-cchc-{}-2023.xlsx"'.format(
+        plan.ward.code
+    )
+    rows = list(
+        load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.iter_rows(values_only=True)
+    )
+    assert [r[0] for r in rows] == ["Mã", "02", "03"]  # the filter on screen, run by the worker
+    # The worker's build, after saving the job row back: plan, tasks, their co-officials and a
+    # progress write; no query per row.
+    with django_assert_max_num_queries(6):
+        job.status, job.attempts = JobStatus.QUEUED, 0
+        job.save()
+        from parindex.jobs.services import Progress
+        from tasks.jobs import _export_plan
+
+        _export_plan(job, Progress(job))
+    # Another ward's officer sees neither the job nor its file.
+    client.force_login(officer_other_ward)
+    assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 404
+    assert client.get(reverse("jobs:file", args=[job.pk])).status_code == 404
+
+
 def test_leader_pages_render(client, plan, chairperson, officer_tuphap):
     from tasks.criteria import create_default_tree
 
