@@ -259,20 +259,32 @@ def test_two_servers_share_exports_imports_and_sessions_and_a_dead_workers_job_i
         assert stranger.request(server + job_path)[0] == 404
         assert stranger.request(server + job_path + "file/")[0] == 404
 
-    # Import preview on one server, confirmation on the other: the staged file sits in the shared
-    # storage folder, its token in the shared session (Redis with the rq backend).
-    status, _h, body = leader.request(
+    # Import preview on one server, confirmation on the other: the upload is staged in the shared
+    # storage, the worker builds the preview into its job, the other server shows and confirms it.
+    started = time.monotonic()
+    status, headers, _body = leader.request(
         first + "/reports/import/",
         {"ward": WARD, "action": "preview", "csrfmiddlewaretoken": leader.csrf()},
         files={"file": ("so-theo-doi.xlsx", content)},
     )
-    html = body.decode()
-    assert status == 200 and 'data-testid="import-preview"' in html, html[-2000:]
+    answered = time.monotonic() - started
+    assert status == 302 and "preview=" in headers["Location"], _body.decode()[-2000:]
+    assert answered < 2.0  # the request stages the file; the worker parses it
+    preview_path = headers["Location"]
+    deadline = time.monotonic() + 120
+    while True:
+        status, _h, body = leader.request(second + preview_path)
+        html = body.decode()
+        assert status == 200 and 'data-status="failed"' not in html, html[-2000:]
+        if 'data-testid="import-preview"' in html:
+            break
+        assert 'data-testid="job-status"' in html and time.monotonic() < deadline  # still reading
+        time.sleep(0.3)
     token = re.search(r'name="token" value="(\w+)"', html).group(1)
     # The one-time form token issued with the preview is checked on the other server (database).
     form_token = re.search(r'name="form_token" value="([^"]+)"', html).group(1)
     status, headers, _body = leader.request(
-        second + "/reports/import/",
+        first + "/reports/import/",
         {
             "ward": WARD,
             "action": "confirm",
@@ -282,7 +294,7 @@ def test_two_servers_share_exports_imports_and_sessions_and_a_dead_workers_job_i
         },
     )
     assert status == 302 and headers["Location"].startswith("/jobs/"), _body.decode()[-2000:]
-    html = _wait_done(leader, first, headers["Location"])
+    html = _wait_done(leader, second, headers["Location"])
     assert "{} hồ sơ không đổi".format(rows) in html  # the log of these very dossiers
 
     # The worker is killed with a job in hand; the next worker to start puts it back in the queue.
