@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_jobs_and_notifications'),
+        ("jobs", "0001_jobs_and_notifications"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='job',
-            name='kind',
-            field=models.CharField(choices=[('report_export', 'Xuất báo cáo Excel'), ('dossier_export', 'Xuất danh sách hồ sơ'), ('report_send', 'Lưu báo cáo đã gửi'), ('monthly_report', 'Lập báo cáo định kỳ'), ('dossier_import', 'Nhập hồ sơ từ Excel'), ('import_preview', 'Xem trước tệp nhập hồ sơ'), ('catalogue_import', 'Nhập danh mục thủ tục'), ('plan_import', 'Nhập kế hoạch CCHC'), ('criteria_import', 'Nhập bộ tiêu chí CCHC'), ('plan_export', 'Xuất kế hoạch CCHC'), ('staffing_export', 'Xuất biên chế, nhân sự')], max_length=30, verbose_name='loại việc'),
+            model_name="job",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("report_export", "Xuất báo cáo Excel"),
+                    ("dossier_export", "Xuất danh sách hồ sơ"),
+                    ("report_send", "Lưu báo cáo đã gửi"),
+                    ("monthly_report", "Lập báo cáo định kỳ"),
+                    ("dossier_import", "Nhập hồ sơ từ Excel"),
+                    ("import_preview", "Xem trước tệp nhập hồ sơ"),
+                    ("catalogue_import", "Nhập danh mục thủ tục"),
+                    ("plan_import", "Nhập kế hoạch CCHC"),
+                    ("criteria_import", "Nhập bộ tiêu chí CCHC"),
+                    ("plan_export", "Xuất kế hoạch CCHC"),
+                    ("staffing_export", "Xuất biên chế, nhân sự"),
+                ],
+                max_length=30,
+                verbose_name="loại việc",
+            ),
         ),
     ]
