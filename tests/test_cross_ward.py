@@ -316,3 +316,14 @@ def test_report_sheet_lists_the_received_for_other_units_count(ward, transferred
     rows = list(openpyxl.load_workbook(io.BytesIO(path.getvalue())).active.values)
     line = [r for r in rows if r[1] == "Tiếp nhận cho đơn vị khác"]
     assert [(r[0], r[6]) for r in line] == [("Phường Bình Hưng", 1)]
+
+
+def test_public_status_names_the_counter_the_competent_unit_and_where_to_collect(client, transferred):
+    from dossiers.lookup import public_token
+
+    page = client.get(reverse("lookup:status", args=[public_token(transferred)]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<dd data-testid="received-at">Phường Bình Hưng</dd>' in html
+    assert '<dd data-testid="result-at">Phường Bình Hưng</dd>' in html
+    assert "<dd>Phường Phú Thủy</dd>" in html
