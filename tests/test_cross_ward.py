@@ -241,7 +241,8 @@ def test_api_sees_it_in_each_role_and_never_for_a_third_ward(
 ):
     url = "/api/v1/dossiers/{}".format(transferred.pk)
     counter, competent, third = _api(ward), _api(other_ward), _api(third_ward)
-    assert counter.get(url).json()["applicant_id_number"] == "•••••••••789"
+    body = counter.get(url).json()
+    assert (body["applicant_id_number"], body["ward"], body["received_by"]) == ("•••••••••789", "PTH", "BH")
     assert competent.get(url).status_code == 200
     assert third.get(url).status_code == 404
     assert [d["code"] for d in third.get("/api/v1/dossiers").json()["items"]] == []

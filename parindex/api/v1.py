@@ -122,7 +122,7 @@ def _ward(request, code: str) -> Ward:
 def _dossiers(request):
     # The register's one predicate: the token's wards' dossiers, and those their counters
     # received for another unit (read in the counter's role, see move_dossier).
-    return Dossier.objects.for_wards(tokens.ward_ids(_token(request)))
+    return Dossier.objects.for_wards(tokens.ward_ids(_token(request))).select_related("received_by_ward")
 
 
 def _get(request, pk: int) -> Dossier:
@@ -140,6 +140,7 @@ def dossier_out(d: Dossier) -> dict:
         "code": d.code,
         "official_code": getattr(d, "official_code", "") or "",
         "ward": d.ward.code,
+        "received_by": d.received_by_ward.code if d.received_by_ward_id else "",
         "procedure": d.procedure.code,
         "procedure_name": d.procedure.name,
         "field": d.field.code,
