@@ -6,12 +6,15 @@ a field's officers are picked among the own city's accounts, and a delete that w
 another city's dossiers is refused (``parindex.admin_scope``).
 """
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
+from dossiers import codes
 from dossiers.models import (
     Agency,
     CalendarDay,
+    CodeScheme,
     Field,
     NoticeTemplate,
     PetitionType,
@@ -59,7 +62,7 @@ class ProcedureAdmin(ScopedHistoryAdmin):
         "processing_hours",
         "fee",
     ]
-    list_filter = ["field", "same_day", "online_level"]
+    list_filter = ["field", "same_day", "online_level", "nationally_centralised"]
     search_fields = ["code", "name"]
     list_select_related = ["field"]
     date_hierarchy = "valid_from"
@@ -114,3 +117,35 @@ class NoticeTemplateAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["event", "channel", "subject"]
     list_filter = ["event", "channel"]
     search_fields = ["subject", "text"]
+
+
+class CodeSchemeForm(forms.ModelForm):
+    class Meta:
+        model = CodeScheme
+        fields = ["ward", "pattern", "reset", "agency_code", "platform_owner"]
+
+    def clean(self):
+        data = super().clean()
+        row = CodeScheme(
+            pattern=data.get("pattern") or "",
+            reset=data.get("reset") or CodeScheme.Reset.YEAR,
+            agency_code=data.get("agency_code") or "",
+            platform_owner=data.get("platform_owner") or "",
+        )
+        try:
+            codes.validate_scheme(row)
+        except forms.ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(name, message)
+        return data
+
+
+@admin.register(CodeScheme)
+class CodeSchemeAdmin(ScopedHistoryAdmin):
+    """A ward's dossier code scheme (and its Thông tư 04/2025 e-ID code): only the wards the
+    administrator reads."""
+
+    form = CodeSchemeForm
+    list_display = ["ward", "pattern", "reset", "agency_code", "platform_owner"]
+    list_select_related = ["ward"]

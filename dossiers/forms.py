@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from unidecode import unidecode
 
 from dossiers.models import Agency, Channel, Dossier, Field, NoticeChannel, Outcome, Procedure, Rating, Status
-from dossiers.workflow import future_time_error, latest_allowed_time
+from dossiers.workflow import future_time_error, latest_allowed_time, reception_area
+from parindex.models import Ward
 from parindex.periods import validate_day
 
 CCCD_RE = re.compile(r"^\d{12}$")
@@ -124,10 +125,31 @@ class DossierForm(ApplicantMixin, forms.Form):
         label=_("Kênh nhận thông báo"), choices=[("", "—"), *NoticeChannel.choices], required=False
     )
 
-    def __init__(self, *args, now=None, **kwargs):
+    # Reception regardless of administrative boundary: the unit competent for the dossier, any
+    # ward of the counter's city/province (the counter's own ward by default).
+    competent_ward = forms.ModelChoiceField(
+        label=_("Đơn vị có thẩm quyền giải quyết"),
+        queryset=Ward.objects.none(),
+        required=False,
+        help_text=_("Tiếp nhận cho phường khác trong tỉnh: hồ sơ được chuyển điện tử đến phường đó."),
+    )
+    result_at_counter = forms.BooleanField(
+        label=_("Trả kết quả tại nơi tiếp nhận"),
+        required=False,
+        help_text=_("Chỉ áp dụng khi tiếp nhận cho phường khác."),
+    )
+
+    def __init__(self, *args, now=None, counter=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
         self.procedure_obj: Procedure | None = None
+        self.counter = counter
+        if counter is not None:
+            self.fields["competent_ward"].queryset = reception_area(counter).order_by("name")
+            self.fields["competent_ward"].empty_label = "{} ({})".format(counter.name, _("đơn vị mình"))
+        else:
+            del self.fields["competent_ward"]
+            del self.fields["result_at_counter"]
 
     def clean_procedure(self) -> str:
         raw = self.cleaned_data["procedure"].strip()
@@ -322,6 +344,7 @@ MOVE_FORMS: dict[str, type[forms.Form]] = {
     "extend_verification": ReasonForm,
     "issue_apology": ApologyForm,
     "rate": RateForm,
+    "accept_transfer": MoveForm,
 }
 
 

@@ -38,7 +38,7 @@ def public_token(dossier: Dossier) -> str:
 def dossier_for_token(token: str) -> Dossier | None:
     try:
         payload = signing.loads(token, salt=TOKEN_SALT)
-        return Dossier.objects.select_related("ward", "procedure").get(pk=payload["d"])
+        return Dossier.objects.select_related("ward", "procedure", "received_by_ward").get(pk=payload["d"])
     except (signing.BadSignature, Dossier.DoesNotExist, KeyError, TypeError, ValueError):
         return None
 

@@ -104,6 +104,13 @@ class Procedure(models.Model):
     )
     lead_agency = models.CharField(_("cơ quan chủ trì"), max_length=200, blank=True)
     coordinating_agencies = models.CharField(_("cơ quan phối hợp"), max_length=400, blank=True)
+    # Thông tư 04/2025/TT-VPCP: a nationally centralised service numbers its dossiers in the
+    # national format (dossiers/codes.py), whatever the ward's own scheme.
+    nationally_centralised = models.BooleanField(
+        _("thủ tục tập trung toàn quốc"),
+        default=False,
+        help_text=_("Mã hồ sơ theo Thông tư 04/2025/TT-VPCP: MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX."),
+    )
 
     objects = ProcedureQuerySet.as_manager()
     history = HistoricalRecords()
@@ -274,9 +281,26 @@ class NoticeChannel(models.TextChoices):
 
 class DossierQuerySet(models.QuerySet):
     def for_user(self, user) -> DossierQuerySet:
-        from parindex.access import visible_ward_ids
+        """What ``user`` may find: their wards' dossiers and those their counter received for
+        another unit (``parindex.access.dossier_scope_q``, the one predicate)."""
+        from parindex.access import visible_dossiers_q
 
-        return self.filter(ward_id__in=visible_ward_ids(user))
+        return self.filter(visible_dossiers_q(user))
+
+    def for_wards(self, ward_ids) -> DossierQuerySet:
+        """The same predicate for an integration's wards (API tokens)."""
+        from parindex.access import dossier_scope_q
+
+        return self.filter(dossier_scope_q(ward_ids))
+
+    def received_for_others(self, ward) -> DossierQuerySet:
+        """Taken in at ``ward``'s counter for another unit: the counter's own work."""
+        return self.filter(received_by_ward=ward).exclude(ward=ward)
+
+    def awaiting_acceptance(self) -> DossierQuerySet:
+        return self.filter(received_by_ward__isnull=False, transfer_accepted_at__isnull=True).exclude(
+            status=Status.REJECTED
+        )
 
     def for_ward(self, ward) -> DossierQuerySet:
         return self.filter(ward=ward)
@@ -371,9 +395,34 @@ class DossierQuerySet(models.QuerySet):
 
 
 class Dossier(models.Model):
+    # The competent unit: it handles the dossier, numbers it and counts it in Biểu 06.
     ward = models.ForeignKey(
         Ward, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("phường")
     )
+    # Reception regardless of administrative boundary (Nghị định 118/2025): the counter of another
+    # ward of the same city/province took the dossier in and transferred it electronically. That
+    # counter sees the dossier in its role (parindex.access.is_receiving_counter); empty otherwise.
+    received_by_ward = models.ForeignKey(
+        Ward,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers_received_for_others",
+        verbose_name=_("nơi tiếp nhận"),
+    )
+    transfer_accepted_at = models.DateTimeField(
+        _("thời điểm đơn vị có thẩm quyền nhận"), null=True, blank=True
+    )
+    transfer_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người nhận hồ sơ chuyển đến"),
+    )
+    # The applicant collects the result at the counter that received the dossier.
+    result_at_counter = models.BooleanField(_("trả kết quả tại nơi tiếp nhận"), default=False)
     code = models.CharField(_("mã hồ sơ"), max_length=40)
     # The national portal's / provincial system's dossier code (MaHoSo): exchange de-duplicates on it.
     official_code = models.CharField(_("mã hồ sơ quốc gia"), max_length=60, blank=True, db_index=True)
@@ -478,6 +527,11 @@ class Dossier(models.Model):
             models.Index(fields=["ward", "resolved_at"], name="dossier_ward_resolved"),
             models.Index(fields=["ward", "status", "due_date"], name="dossier_ward_status_due"),
             models.Index(fields=["ward", "search_text"], name="dossier_ward_search"),
+            models.Index(
+                fields=["received_by_ward", "received_at"],
+                condition=Q(received_by_ward__isnull=False),
+                name="dossier_counter_received",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -486,6 +540,17 @@ class Dossier(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def received_elsewhere(self) -> bool:
+        return self.received_by_ward_id is not None and self.received_by_ward_id != self.ward_id
+
+    @property
+    def awaiting_acceptance(self) -> bool:
+        """Transferred from another ward's counter, not yet accepted by the competent unit."""
+        return (
+            self.received_elsewhere and self.transfer_accepted_at is None and self.status != Status.REJECTED
+        )
 
 
 class DossierEvent(models.Model):
@@ -675,6 +740,77 @@ class CodeCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ward_id}-{self.year}: {self.last}"
+
+
+class DailyCodeCounter(models.Model):
+    """Next sequence number of dossier codes per ward, series and local day (row-locked when
+    incremented): the Thông tư 04/2025 format, and ward schemes that restart every day."""
+
+    class Series(models.TextChoices):
+        WARD = "ward", _("Mẫu mã của phường")
+        TT04 = "tt04", _("Thông tư 04/2025/TT-VPCP")
+
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+")
+    series = models.CharField(max_length=4, choices=Series.choices)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "series", "day"], name="daily_code_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ward_id}-{self.series}-{self.day}: {self.last}"
+
+
+DEFAULT_CODE_PATTERN = "{ward}-{year}-{seq:06d}"
+
+
+class CodeScheme(models.Model):
+    """How one ward numbers its dossiers (data, edited by the administrator).
+
+    Without a row the default pattern applies, the one every existing code was made with. The
+    pattern's fields: {ward} (the ward's code), {year}, {yy}, {mm}, {dd}, {seq} (with a width,
+    e.g. {seq:06d}); the sequence restarts every year, or every day when the pattern names the day.
+    The e-ID code and the platform owner are those of Thông tư 04/2025/TT-VPCP, used for
+    nationally centralised procedures."""
+
+    class Reset(models.TextChoices):
+        YEAR = "year", _("Đánh số lại mỗi năm")
+        DAY = "day", _("Đánh số lại mỗi ngày")
+
+    ward = models.OneToOneField(
+        Ward, on_delete=models.CASCADE, related_name="code_scheme", verbose_name=_("phường")
+    )
+    pattern = models.CharField(
+        _("mẫu mã hồ sơ"),
+        max_length=80,
+        default=DEFAULT_CODE_PATTERN,
+        help_text=_("Các trường: {ward}, {year}, {yy}, {mm}, {dd}, {seq:06d}."),
+    )
+    reset = models.CharField(_("đánh số lại"), max_length=4, choices=Reset.choices, default=Reset.YEAR)
+    agency_code = models.CharField(
+        _("mã định danh điện tử của cơ quan"),
+        max_length=12,
+        blank=True,
+        help_text=_("Dạng MX1X2.Y1Y2Y3.Z1Z2 (Thông tư 04/2025/TT-VPCP), ví dụ H43.021.09."),
+    )
+    platform_owner = models.CharField(
+        _("mã đơn vị chủ quản nền tảng"),
+        max_length=2,
+        blank=True,
+        help_text=_("Hai ký tự AA của mã hồ sơ theo Thông tư 04/2025/TT-VPCP."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("mẫu mã hồ sơ")
+        verbose_name_plural = _("mẫu mã hồ sơ")
+
+    def __str__(self) -> str:
+        return "{} · {}".format(self.ward, self.pattern)
 
 
 # -- PAKN: citizens' petitions and recommendations (phản ánh, kiến nghị) ---------------------------

@@ -11,7 +11,9 @@ from dossiers.models import Dossier, Rating
 def perform(name: str, dossier: Dossier, data: dict, *, by) -> None:
     """Run move ``name``; raises ``workflow.WorkflowError`` when the workflow refuses it."""
     at = data["at"]
-    if name == "start":
+    if name == "accept_transfer":
+        workflow.accept_transfer(dossier, by=by, at=at)
+    elif name == "start":
         workflow.start(dossier, by=by, at=at)
     elif name == "request_supplement":
         workflow.request_supplement(

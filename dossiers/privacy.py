@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dossiers.models import Dossier
-from parindex.access import may_see_personal_data
+from parindex.access import is_receiving_counter, may_see_personal_data
 from parindex.audit import log_access, log_accesses
 
 
@@ -94,6 +94,47 @@ def personal_data(dossier, *, full: bool) -> PersonalData:
 
 def may_see(user, dossier) -> bool:
     return may_see_personal_data(user, ward_id=dossier.ward_id, field_id=dossier.field_id)
+
+
+def entered_values(dossier) -> dict[str, str]:
+    """The personal values as the dossier was first recorded (its first history row): what the
+    counter that received it entered."""
+    first = dossier.history.order_by("history_date", "history_id").first()
+    return {name: (getattr(first, name, "") or "") if first else "" for name in MASKS}
+
+
+def counter_personal_data(dossier) -> PersonalData:
+    """What the counter that received ``dossier`` for another unit reads: the values it entered
+    itself in full, anything the competent unit changed or added since masked."""
+    entered = entered_values(dossier)
+    values = {}
+    masked = False
+    for name, mask in MASKS.items():
+        current = getattr(dossier, name, "") or ""
+        if current and current != entered[name]:
+            values[name] = mask(current)
+            masked = True
+        else:
+            values[name] = current
+    return PersonalData(
+        id_number=values["applicant_id_number"],
+        phone=values["applicant_phone"],
+        email=values["applicant_email"],
+        address=values["applicant_address"],
+        masked=masked,
+    )
+
+
+def for_reader(user, dossier, *, full: bool, action: str) -> PersonalData:
+    """The personal data one page or printed form shows ``user``: in full when ``full`` (the
+    caller applied the rule or a logged "show"), the counter's own entries for the counter that
+    received the dossier for another unit (logged as a read), masked otherwise."""
+    if full or not is_receiving_counter(user, dossier):
+        return personal_data(dossier, full=full)
+    data = counter_personal_data(dossier)
+    if any((data.id_number, data.phone, data.email, data.address)):
+        log_read(user, dossier, action=action + " (counter)")
+    return data
 
 
 def log_read(user, dossier, *, action: str, note: str = "") -> None:

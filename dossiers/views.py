@@ -44,6 +44,7 @@ from parindex.access import (
     can_lead,
     current_ward,
     is_admin,
+    is_receiving_counter,
     visible_ward_ids,
     ward_code_from,
 )
@@ -143,13 +144,16 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     if drill:
         bucket_qs, bucket_error = _bucket_queryset(request, None)
         qs = bucket_qs if bucket_qs is not None else qs.none()
+    elif ward is not None and params.get("list") == FOR_OTHERS:
+        # The counter's own work: what it received for other units (their registers hold them).
+        qs = qs.received_for_others(ward)
     elif ward is not None:
         qs = qs.filter(ward=ward)
     base = qs
     qs, form, worklist = filter_register(
         qs, params, user=request.user, today=today, now=timezone.now(), keep_field=drill
     )
-    qs = qs.select_related("procedure", "field", "ward").order_by("-received_at", "-id")
+    qs = qs.select_related("procedure", "field", "ward", "received_by_ward").order_by("-received_at", "-id")
     if params.get("export") == "xlsx":
         total = qs.count()
         if total > settings.EXPORT_INLINE_ROWS:
@@ -190,7 +194,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         "form": form,
         # the tabs are outside the htmx fragment: their counts are computed for full pages only
         "worklists": [] if fragment else _worklist_tabs(base, request.user, today, drill),
-        "worklist": worklist,
+        "worklist": FOR_OTHERS if params.get("list") == FOR_OTHERS and not drill else worklist,
         "today": today,
         "query": query.urlencode(),
         "filtered": any(query.values()),
@@ -203,13 +207,28 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+# The register's tab of dossiers received at this counter for other units (not a worklist of
+# the ward's own register: those dossiers are the competent unit's, counted there).
+FOR_OTHERS = "for_others"
+
+
 def _worklist_tabs(qs, user, today: date, drill: bool) -> list[dict]:
-    """The worklists with their sizes (one query); a drill-down shows them without counts."""
+    """The worklists with their sizes (one query); a drill-down shows them without counts. The
+    "received for other units" tab has no count here: the dashboard shows it."""
     sizes = {} if drill else worklists.counts(qs, user, today, now=timezone.now())
-    return [
+    tabs = [
         {"key": key, "label": _(label), "count": sizes.get(key), "url": "?list={}".format(key)}
         for key, label in worklists.WORKLISTS.items()
     ]
+    tabs.append(
+        {
+            "key": FOR_OTHERS,
+            "label": _("Tiếp nhận cho đơn vị khác"),
+            "count": None,
+            "url": "?list={}".format(FOR_OTHERS),
+        }
+    )
+    return tabs
 
 
 def calendar_start(day: date):
@@ -327,23 +346,25 @@ def create(request: HttpRequest) -> HttpResponse:
     preview = None
     if request.method == "POST" and "preview" in request.POST:
         # "Xem trước": the fee and appointment date, nothing saved (htmx swaps only the box)
-        form = DossierForm(request.POST, now=now)
+        form = DossierForm(request.POST, now=now, counter=ward)
         preview = _preview(form, now, ward)
         if _fragment(request):
             return render(request, "dossiers/receipt_preview.html", {"preview": preview})
         # shown again as typed, without the messages of fields not filled in yet
-        form = DossierForm(initial=request.POST.dict(), now=now)
+        form = DossierForm(initial=request.POST.dict(), now=now, counter=ward)
     elif request.method == "POST":
         first = idempotency.previous_result(request, CREATE_PURPOSE)
         if first:
             return idempotency.to_first_result(request, first)
-        form = DossierForm(request.POST, now=now)
+        form = DossierForm(request.POST, now=now, counter=ward)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 with idempotency.once(request, CREATE_PURPOSE) as claim:
                     dossier = workflow.receive(
-                        ward=ward,
+                        ward=data["competent_ward"] or ward,
+                        received_by=ward,
+                        result_at_counter=data["result_at_counter"],
                         procedure=form.procedure_obj,
                         channel=data["channel"],
                         received_at=data["received_at"],
@@ -384,7 +405,9 @@ def create(request: HttpRequest) -> HttpResponse:
         preview = _preview(form, now, ward)  # the checklist, fee and date stay beside the messages
     else:
         form = DossierForm(
-            initial={"received_at": timezone.localtime(now).replace(second=0, microsecond=0)}, now=now
+            initial={"received_at": timezone.localtime(now).replace(second=0, microsecond=0)},
+            now=now,
+            counter=ward,
         )
     return render(
         request,
@@ -396,7 +419,7 @@ def create(request: HttpRequest) -> HttpResponse:
 def _get_dossier(request: HttpRequest, pk: int) -> Dossier:
     return get_object_or_404(
         Dossier.objects.for_user(request.user).select_related(
-            "procedure", "field", "ward", "created_by", "assignee"
+            "procedure", "field", "ward", "created_by", "assignee", "received_by_ward"
         ),
         pk=pk,
     )
@@ -419,6 +442,9 @@ def reveal(request: HttpRequest, pk: int, target: str) -> HttpResponse:
     if target != "detail" and target not in PRINTS_WITH_PERSONAL_DATA:
         raise Http404("target")
     dossier = _get_dossier(request, pk)
+    if is_receiving_counter(request.user, dossier):
+        # The counter reads what it entered; the competent unit's additions are not its to see.
+        raise PermissionDenied
     form = RevealForm(request.POST)
     full = form.is_valid()
     if full:
@@ -446,8 +472,9 @@ def _detail_context(
         full = privacy.may_see(request.user, dossier)
         if full:
             privacy.log_read(request.user, dossier, action="view")
+    counter = is_receiving_counter(request.user, dossier)
     now = timezone.localtime().replace(second=0, microsecond=0)
-    moves = workflow.allowed_moves(dossier) if can_move else []
+    moves = workflow.moves_for(dossier, handler=can_move, counter=counter)
     if "issue_apology" in moves and not _apology_applies(dossier):
         moves.remove("issue_apology")
     rating = Rating.objects.filter(dossier=dossier).first()
@@ -482,7 +509,8 @@ def _detail_context(
         "can_move": can_move,
         # Editing shows the personal data in full: only for those the rule lets see it.
         "can_edit": can_move and "edit" in moves and privacy.may_see(request.user, dossier),
-        "personal": privacy.personal_data(dossier, full=full),
+        "personal": privacy.for_reader(request.user, dossier, full=full, action="view"),
+        "counter_role": counter,
         "reveal_form": reveal_form or RevealForm(),
         "reveal_url": reverse("dossiers:reveal", args=[dossier.pk, "detail"]),
         "classification": kind,
@@ -491,7 +519,8 @@ def _detail_context(
         # A late dossier without a timely letter: the gap is shown with the letter's form.
         "apology_gap": (closed_late or kind == deadlines.OVERDUE)
         and not dossier.apologies.filter(issued_late=False).exists(),
-        "audit_entries": changes(dossier, masks=None if full else privacy.MASKS),
+        # The counter sees status and result, not the competent unit's change history.
+        "audit_entries": [] if counter else changes(dossier, masks=None if full else privacy.MASKS),
         "rating_url": request.build_absolute_uri(reverse("lookup:status", args=[rating_token(dossier)])),
     }
 
@@ -509,14 +538,17 @@ def _apology_applies(dossier: Dossier) -> bool:
 @require_POST
 def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     dossier = _get_dossier(request, pk)
-    if not can_handle_dossiers(request.user, dossier.ward_id):
+    handler = can_handle_dossiers(request.user, dossier.ward_id)
+    if not handler and name not in workflow.moves_for(
+        dossier, handler=False, counter=is_receiving_counter(request.user, dossier)
+    ):
         raise PermissionDenied
     if name not in MOVE_FORMS:
         raise Http404("move")
     form = MOVE_FORMS[name](request.POST, prefix=name)
     if not form.is_valid():
         messages.error(request, _("Thông tin chưa hợp lệ, hãy kiểm tra lại."))
-        context = _detail_context(request, dossier, True, errors={name: form})
+        context = _detail_context(request, dossier, handler, errors={name: form})
         return render(request, "dossiers/dossier_detail.html", context, status=400)
     data = form.cleaned_data
     by = request.user
@@ -620,7 +652,7 @@ def _render_print(
         "autoprint": request.GET.get("autoprint") == "1",
     }
     if number in PRINTS_WITH_PERSONAL_DATA:
-        context["personal"] = privacy.personal_data(dossier, full=full)
+        context["personal"] = privacy.for_reader(request.user, dossier, full=full, action="print " + number)
         context["reveal_form"] = reveal_form or RevealForm()
         context["reveal_url"] = reverse("dossiers:reveal", args=[dossier.pk, number])
     if number == "01":

@@ -20,18 +20,17 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from unidecode import unidecode
 
-from dossiers import calendar, deadlines
+from dossiers import calendar, codes, deadlines
 from dossiers.models import (
     Agency,
     ApologyLetter,
     Channel,
-    CodeCounter,
     Dossier,
     DossierEvent,
     DueChange,
@@ -78,11 +77,18 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # (recorded as issued late).
     "issue_apology": (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.AT_AGENCY, S.RESOLVED, S.RETURNED),
     "edit": (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.AT_AGENCY),
+    # Reception for another unit: the competent ward takes in what another ward's counter received.
+    "accept_transfer": (S.RECEIVED,),
 }
+
+# What the counter that received a dossier for another unit may do with it: hand the result
+# back to the applicant when it is collected there. Everything else is the competent unit's.
+COUNTER_MOVES = ("return_result",)
 
 # The order moves are offered in: the usual next step of each status first, the rare and
 # final ones (refuse, withdraw, stop) last.
 MOVE_ORDER = [
+    "accept_transfer",
     "start",
     "resolve",
     "resume",
@@ -116,6 +122,7 @@ MOVE_LABELS = {
     "issue_apology": gettext_noop("Phát hành thư xin lỗi"),
     "rate": gettext_noop("Ghi nhận đánh giá"),
     "edit": gettext_noop("Sửa thông tin hồ sơ"),
+    "accept_transfer": gettext_noop("Nhận hồ sơ chuyển đến"),
 }
 
 
@@ -128,9 +135,28 @@ def is_ratable(dossier: Dossier) -> bool:
 
 
 def allowed_moves(dossier: Dossier) -> list[str]:
-    """The moves the dossier's status allows, the most likely first (``MOVE_ORDER``)."""
-    moves = [move for move, sources in ALLOWED.items() if dossier.status in sources]
+    """The moves the dossier's status allows, the most likely first (``MOVE_ORDER``).
+
+    A dossier transferred from another ward's counter allows only its acceptance until then."""
+    if dossier.awaiting_acceptance:
+        return ["accept_transfer"]
+    moves = [
+        move for move, sources in ALLOWED.items() if dossier.status in sources and move != "accept_transfer"
+    ]
+    if dossier.received_elsewhere and dossier.result_at_counter:
+        # The result goes back through the counter that received it.
+        moves = [m for m in moves if m != "return_result"]
     return sorted(moves, key=MOVE_ORDER.index)
+
+
+def moves_for(dossier: Dossier, *, handler: bool, counter: bool) -> list[str]:
+    """The moves offered to a reader of ``dossier``: ``handler`` works for its competent unit,
+    ``counter`` at the other ward's counter that received it (``parindex.access``)."""
+    if handler:
+        return allowed_moves(dossier)
+    if counter and dossier.result_at_counter and not dossier.awaiting_acceptance:
+        return [m for m in COUNTER_MOVES if dossier.status in ALLOWED[m]]
+    return []
 
 
 def make_search_text(*parts: str) -> str:
@@ -149,11 +175,21 @@ def _refresh_search(dossier: Dossier) -> None:
 
 def _lock(dossier: Dossier) -> Dossier:
     return (
-        Dossier.objects.select_for_update(of=("self",)).select_related("procedure", "ward").get(pk=dossier.pk)
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure", "ward", "received_by_ward")
+        .get(pk=dossier.pk)
     )
 
 
 def _check(move: str, locked: Dossier) -> None:
+    if locked.awaiting_acceptance and move != "accept_transfer":
+        raise WorkflowError(
+            _("Hồ sơ do {counter} tiếp nhận, chuyển đến: phải nhận hồ sơ chuyển đến trước.").format(
+                counter=locked.received_by_ward.name
+            )
+        )
+    if move == "accept_transfer" and not locked.awaiting_acceptance:
+        raise WorkflowError(_("Hồ sơ không chờ nhận chuyển đến."))
     if locked.status not in ALLOWED[move]:
         raise WorkflowError(
             _("Không thể thực hiện “{move}” khi hồ sơ đang ở trạng thái “{status}”.").format(
@@ -217,14 +253,15 @@ def _close(locked: Dossier, at: datetime, status: str, outcome: str) -> None:
     locked.resolved_on = calendar.local_date(at)
 
 
-def _next_code(ward: Ward, received_at: datetime) -> str:
-    year = calendar.local_date(received_at).year
-    # The row lock serialises officers saving at the same moment; get_or_create retries the get
-    # when two transactions race to create the year's first counter.
-    counter, _created = CodeCounter.objects.select_for_update().get_or_create(ward=ward, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return "{}-{}-{:06d}".format(ward.code, year, counter.last)
+def reception_area(counter: Ward):
+    """The wards a counter may receive dossiers for (Nghị định 118/2025: regardless of
+    administrative boundary within the province): those of its city, and of every city of the
+    same province when the province is recorded."""
+    province = counter.city.province.strip()
+    area = Q(city_id=counter.city_id)
+    if province:
+        area |= Q(city__province=province)
+    return Ward.objects.filter(area)
 
 
 def receive(
@@ -252,8 +289,15 @@ def receive(
     notify_consent: bool = False,
     notify_channel: str = "",
     official_code: str = "",
+    received_by: Ward | None = None,
+    result_at_counter: bool = False,
 ) -> Dossier:
     """Log a complete dossier and compute its appointment date.
+
+    ``received_by``: the ward whose counter took the dossier in when it is not ``ward`` (the
+    competent unit), within the same city/province (Nghị định 118/2025). The dossier is then
+    transferred electronically: ``ward`` numbers it, counts it and handles it once it accepts it
+    (``accept_transfer``); the clock runs from the reception at the counter (docs/deadlines.md).
 
     Back-dating is checked only when ``now`` is given (the logging screen passes it): a reception
     time on an earlier day than ``now`` needs ``backdate_reason``; programmatic imports of past
@@ -269,6 +313,10 @@ def receive(
         raise WorkflowError(_("Kênh nhận thông báo không hợp lệ."))
     if timezone.is_naive(received_at):
         raise WorkflowError(_("Thời điểm phải có múi giờ."))
+    if received_by is not None and received_by.pk == ward.pk:
+        received_by = None
+    if received_by is not None and not reception_area(received_by).filter(pk=ward.pk).exists():
+        raise WorkflowError(_("Chỉ tiếp nhận hồ sơ cho phường khác trong cùng thành phố, tỉnh."))
     if now is not None:
         if received_at > latest_allowed_time(now):
             raise WorkflowError(_("Thời điểm tiếp nhận không được ở tương lai."))
@@ -288,7 +336,9 @@ def receive(
         with transaction.atomic():
             dossier = Dossier(
                 ward=ward,
-                code=code or _next_code(ward, received_at),
+                code=code or codes.next_code(ward, procedure, received_at),
+                received_by_ward=received_by,
+                result_at_counter=bool(received_by and result_at_counter),
                 official_code=official_code.strip(),
                 procedure=procedure,
                 field_id=procedure.field_id,
@@ -307,7 +357,8 @@ def receive(
                 fee=procedure.fee if fee is None else fee,
                 paid_online=paid_online,
                 digitised_at_reception=digitised_at_reception,
-                e_circulated=e_circulated,
+                # a dossier received for another unit reaches it electronically
+                e_circulated=e_circulated or received_by is not None,
                 notify_consent=notify_consent,
                 notify_channel=notify_channel if notify_consent else "",
                 created_by=by,
@@ -319,18 +370,41 @@ def receive(
             DueChange.objects.create(
                 dossier=dossier, kind=DueChange.Kind.RECEPTION, effective_at=received_at, due_at=due
             )
+            note = backdate_reason.strip()
+            if received_by is not None:
+                note = " ".join(
+                    part
+                    for part in (
+                        _("Tiếp nhận tại {counter}, chuyển điện tử đến {ward}.").format(
+                            counter=received_by.name, ward=ward.name
+                        ),
+                        note,
+                    )
+                    if part
+                )
             DossierEvent.objects.create(
-                dossier=dossier,
-                kind="receive",
-                to_status=Status.RECEIVED,
-                at=received_at,
-                by=by,
-                note=backdate_reason.strip(),
+                dossier=dossier, kind="receive", to_status=Status.RECEIVED, at=received_at, by=by, note=note
             )
+    except codes.CodeError as exc:
+        raise WorkflowError(exc.message) from exc
     except IntegrityError as exc:
         if code and Dossier.objects.filter(ward=ward, code=code).exists():
             raise WorkflowError(_("Mã hồ sơ {code} đã tồn tại trong phường.").format(code=code)) from exc
         raise
+    return dossier
+
+
+@transaction.atomic
+def accept_transfer(dossier: Dossier, *, by, at: datetime) -> Dossier:
+    """The competent unit takes in a dossier another ward's counter received for it: from now on
+    it is in its register to handle. The status stays "received"; the due moment is unchanged."""
+    locked = _lock(dossier)
+    _check("accept_transfer", locked)
+    _check_time(locked, at)
+    locked.transfer_accepted_at = at
+    locked.transfer_accepted_by = by
+    note = _("Nhận hồ sơ do {counter} tiếp nhận.").format(counter=locked.received_by_ward.name)
+    _save(locked, dossier, by=by, at=at, kind="accept_transfer", from_status=locked.status, note=note)
     return dossier
 
 

@@ -24,6 +24,8 @@ WORKLISTS = {
     "supplement": gettext_noop("Chờ bổ sung"),
     "at_agency": gettext_noop("Đang ở cơ quan khác"),
     "apology": gettext_noop("Sắp đến hạn / quá hạn chưa có thư xin lỗi đúng hạn"),
+    # Received at another ward's counter for this ward, not accepted yet (Nghị định 118/2025).
+    "incoming": gettext_noop("Hồ sơ chuyển đến chờ nhận"),
 }
 
 
@@ -53,6 +55,8 @@ def apply(
         return qs.at_agency()
     if name == "apology":
         return qs.needing_apology_on(today)
+    if name == "incoming":
+        return qs.awaiting_acceptance()
     return qs
 
 

@@ -14,6 +14,13 @@ them masked unless they ask to see them, which is logged (``dossiers.privacy``).
 
 Every queryset a view shows goes through ``visible_ward_ids`` (via ``for_user`` managers), so an
 object of another ward is simply not found (404), never "forbidden" (which would confirm it exists).
+
+Reception regardless of administrative boundary (Nghị định 118/2025): a dossier received at ward
+A's counter for ward B is B's (``ward``: B handles it, counts it, sees its personal data by the one
+rule) and visible to A in the counter's role (``received_by_ward``): A reads its status and the
+return of its result, with personal data masked beyond what A entered, and may only hand the
+result back when it is collected at A's counter. ``dossier_scope_q`` is the one predicate every
+dossier queryset goes through; a third ward never finds the dossier.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 
 from parindex.models import City, Membership, Role, Ward
@@ -91,6 +99,31 @@ def visible_city_ids(user) -> list[int]:
 def can_read_ward(user, ward: Ward | int) -> bool:
     ward_id = ward if isinstance(ward, int) else ward.id
     return ward_id in visible_ward_ids(user)
+
+
+def dossier_scope_q(ward_ids) -> Q:
+    """The dossiers readers of ``ward_ids`` may find: those of their wards (the competent unit),
+    and those their counters received for another unit."""
+    ids = list(ward_ids)
+    return Q(ward_id__in=ids) | Q(received_by_ward_id__in=ids)
+
+
+def visible_dossiers_q(user) -> Q:
+    return dossier_scope_q(visible_ward_ids(user))
+
+
+def is_receiving_counter(user, dossier) -> bool:
+    """The user works at the counter that received ``dossier`` for another unit (an officer or
+    leader of that ward): the counter's role, not the handler's."""
+    member = membership_of(user)
+    counter_id = getattr(dossier, "received_by_ward_id", None)
+    return bool(
+        member
+        and member.role in (Role.OFFICER, Role.LEADER)
+        and counter_id is not None
+        and counter_id != dossier.ward_id
+        and member.ward_id == counter_id
+    )
 
 
 def can_handle_dossiers(user, ward: Ward | int) -> bool:

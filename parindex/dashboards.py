@@ -41,6 +41,7 @@ from parindex.indicators import (
     WardIndicators,
     lateness_by_agency,
     monthly_trend,
+    received_for_others,
     summary,
 )
 from parindex.models import Role, Ward
@@ -435,6 +436,13 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "missing_url": drill.url("apology_missing"),
             "needed": indicators.service.needs_apology,
             "needed_url": drill.url("needs_apology"),
+        },
+        # Reception for other units (Nghị định 118/2025): the counter's work, not in Biểu 06 here.
+        "received_for_others": {
+            "count": received_for_others([ward.id], period).get(ward.id, 0),
+            "url": "{}?list=for_others&ward={}&received_from={}&received_to={}".format(
+                reverse("dossiers:index"), ward.code, period.start.isoformat(), period.end.isoformat()
+            ),
         },
         "plan": plan,
         "plan_ratio": plan.done_ratio if plan is not None else None,

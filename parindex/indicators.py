@@ -46,7 +46,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
 
@@ -424,6 +424,28 @@ def dossier_counts(
     ``now`` (default: the present) judges a period not yet ended."""
     cells = _cells(ward_ids, period, field_id=field_id, now=now)
     return {key: counts for key, (counts, _service) in cells.items()}
+
+
+def received_for_others(ward_ids: Iterable[int], period: Period) -> dict[int, int]:
+    """Dossiers each ward's counter took in during ``period`` for another unit (reception
+    regardless of administrative boundary): the counter's own work, keyed by the receiving ward.
+    Biểu 06 counts them where they are handled (``dossier_counts`` groups by the competent
+    ward), so they are never counted twice. One query; wards with none are absent."""
+    from dossiers.models import Dossier, Status
+
+    rows = (
+        Dossier.objects.filter(
+            received_by_ward_id__in=list(ward_ids),
+            received_at__gte=period.start_at,
+            received_at__lt=period.end_at,
+        )
+        .exclude(ward_id=F("received_by_ward_id"))
+        .exclude(status=Status.REJECTED)
+        .order_by()
+        .values("received_by_ward_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["received_by_ward_id"]: row["n"] for row in rows}
 
 
 def bucket_queryset(

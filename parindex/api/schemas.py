@@ -37,6 +37,8 @@ class DossierOut(Schema):
     code: str
     official_code: str
     ward: str
+    # The other ward's counter that received it for ``ward`` (reception regardless of boundary).
+    received_by: str = ""
     procedure: str
     procedure_name: str
     field: str

@@ -120,7 +120,9 @@ def _ward(request, code: str) -> Ward:
 
 
 def _dossiers(request):
-    return Dossier.objects.filter(ward_id__in=tokens.ward_ids(_token(request)))
+    # The register's one predicate: the token's wards' dossiers, and those their counters
+    # received for another unit (read in the counter's role, see move_dossier).
+    return Dossier.objects.for_wards(tokens.ward_ids(_token(request))).select_related("received_by_ward")
 
 
 def _get(request, pk: int) -> Dossier:
@@ -138,6 +140,7 @@ def dossier_out(d: Dossier) -> dict:
         "code": d.code,
         "official_code": getattr(d, "official_code", "") or "",
         "ward": d.ward.code,
+        "received_by": d.received_by_ward.code if d.received_by_ward_id else "",
         "procedure": d.procedure.code,
         "procedure_name": d.procedure.name,
         "field": d.field.code,
@@ -307,6 +310,14 @@ def move_dossier(request, dossier_id: DossierId, move: MoveName, payload: MoveIn
     issue_apology, rate. Fields each move reads are those of its screen form."""
     token = _need_write(request)
     dossier = _get(request, dossier_id)
+    if dossier.ward_id not in tokens.ward_ids(token) and move not in workflow.moves_for(
+        dossier, handler=False, counter=True
+    ):
+        raise ApiError(
+            403,
+            "counter_only",
+            gettext_lazy("Nơi tiếp nhận chỉ trả kết quả; hồ sơ do đơn vị có thẩm quyền giải quyết."),
+        )
     if move not in MOVE_FORMS:
         raise ApiError(404, "unknown_move", lambda: _("Không có thao tác “{move}”.").format(move=move[:40]))
     data = {k: v for k, v in payload.dict().items() if v is not None}

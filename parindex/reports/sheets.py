@@ -63,6 +63,8 @@ def write_indicators(
     blocks = [(scope.name, result.total)]
     if scope.is_city:
         blocks += [(w.name, result.wards[w.id]) for w in scope.wards if w.id in result.wards]
+    # Reception for other units: the counter's own work, counted in Biểu 06 where handled.
+    for_others = indicators.received_for_others(scope.ward_ids, period)
     for unit, ward_indicators in blocks:
         overall = ward_indicators.indicators
         per_field = [c for c in ward_indicators.cards if c.field_id is not None]
@@ -88,6 +90,27 @@ def write_indicators(
                     (item.assessment.label if item.assessment else "", xlsx.CELL),
                 ]
             )
+        ward_id = ward_indicators.ward_id
+        count = for_others.get(ward_id, 0) if ward_id is not None else sum(for_others.values())
+        sheet.append(
+            [
+                (unit, xlsx.CELL),
+                (_("Tiếp nhận cho đơn vị khác"), xlsx.CELL),
+                (_("Chung"), xlsx.CELL),
+                (
+                    _(
+                        "Hồ sơ tiếp nhận tại đơn vị cho phường khác trong tỉnh; Biểu 06 tính ở đơn vị giải quyết."
+                    ),
+                    xlsx.CELL,
+                ),
+                (None, xlsx.NUMBER),
+                (None, xlsx.NUMBER),
+                (count, xlsx.NUMBER),
+                ("", xlsx.CELL_CENTER),
+                (None, xlsx.PERCENT),
+                ("", xlsx.CELL),
+            ]
+        )
     return sheet
 
 

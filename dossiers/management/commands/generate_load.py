@@ -79,6 +79,10 @@ DOSSIER_COLUMNS = [
     "ward_id",
     "code",
     "official_code",
+    "received_by_ward_id",
+    "transfer_accepted_at",
+    "transfer_accepted_by_id",
+    "result_at_counter",
     "procedure_id",
     "field_id",
     "channel",
@@ -537,6 +541,10 @@ class Generator:
                 ward_id,
                 code,
                 "",  # official_code: generated dossiers never came through the exchange
+                None,  # received_by_ward_id: received at the own counter
+                None,
+                None,
+                False,
                 proc.id,
                 field_id,
                 channel,
