@@ -31,6 +31,7 @@ from parindex import indicators, periods
 from parindex.reports.bieu06 import ReportMeta, find_total_row, write_bieu06
 from parindex.reports.dossier_log import write_log
 from parindex.reports.figures import Scope, figures
+from parindex.reports.sheets import write_late
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 
@@ -418,6 +419,14 @@ def test_extension_approved_later_does_not_move_the_figures_of_an_ended_period(
     assert after == before
     later = counts(periods.custom(date(2025, 7, 15), date(2025, 7, 20)))
     assert (later.in_progress, later.in_progress_within, later.in_progress_overdue) == (1, 1, 0)
+    # The report's late sheet shows the request as it stood at the period's end.
+    wb = Workbook(write_only=True)
+    write_late(wb, Scope.for_ward(ward), july_first_half)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    ws = load_workbook(buffer)["Hồ sơ trễ hạn"]
+    assert ws.cell(row=3, column=16).value == "Gia hạn (mẫu 04)"
+    assert ws.cell(row=4, column=16).value == "Đề nghị gia hạn đến 17:00 25/07/2025, chờ duyệt"
 
 
 def test_leader_sees_the_approval_and_form_04_prints_the_request(
