@@ -520,3 +520,18 @@ def test_stopped_dossier_status_is_still_stopped(make_dossier, business, officer
     workflow.stop(d, by=officer_datdai, at=AFTER.replace(hour=10), reason="Dừng", legal_basis="Điều 18")
     d.refresh_from_db()
     assert (d.status, d.cancel_basis) == (Status.STOPPED, "Điều 18")
+
+
+def test_correcting_the_list_of_documents_rewrites_the_papers(make_dossier, business, officer_datdai):
+    d = make_dossier(business, AFTER, documents="Tờ khai (bản chính, 1)")
+    workflow.edit(
+        d,
+        by=officer_datdai,
+        at=AFTER.replace(hour=10),
+        expected_version=d.version,
+        changes={"documents": "Tờ khai (bản chính, 1)\nBản sao giấy chứng nhận (bản sao, 3)"},
+    )
+    assert [(p.name, p.kind, p.copies) for p in d.papers.all()] == [
+        ("Tờ khai", "original", 1),
+        ("Bản sao giấy chứng nhận", "copy", 3),
+    ]

@@ -1,9 +1,8 @@
 """Seed the printed forms with the legal defaults: the Thông tư 01/2018/TT-VPCP set before
 01/07/2025 and the Thông tư 03/2025/TT-VPCP set from then on (dossiers/printed_forms.py)."""
 
-from datetime import date
-
 import re
+from datetime import date
 
 from django.db import migrations
 from django.utils import timezone
