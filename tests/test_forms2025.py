@@ -535,3 +535,25 @@ def test_correcting_the_list_of_documents_rewrites_the_papers(make_dossier, busi
         ("Tờ khai", "original", 1),
         ("Bản sao giấy chứng nhận", "copy", 3),
     ]
+
+
+def test_migration_gives_earlier_dossiers_log_entries_and_papers(make_dossier, business):
+    import importlib
+
+    from django.apps import apps
+
+    from dossiers.models import Dossier, DossierDocument
+
+    seed = importlib.import_module("dossiers.migrations.0010_forms2025_seed")
+    second = make_dossier(business, at(2025, 3, 4, 9), documents="Tờ khai (bản chính, 1)\nẢnh")
+    first = make_dossier(business, at(2025, 3, 3, 9))
+    # as the rows stood before the migration
+    Dossier.objects.update(log_year=None, log_volume=None, log_number=None)
+    DossierDocument.objects.all().delete()
+    LogCounter.objects.all().delete()
+    seed.backfill(apps, None)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.log_number, second.log_number) == (1, 2)  # in the order received
+    assert [(p.name, p.kind) for p in second.papers.all()] == [("Tờ khai", "original"), ("Ảnh", "")]
+    assert make_dossier(business, at(2025, 3, 5, 9)).log_number == 3
