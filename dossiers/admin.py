@@ -18,6 +18,7 @@ from dossiers.models import (
     Field,
     NoticeTemplate,
     PetitionType,
+    PrintedForm,
     Procedure,
     ProcedureDocument,
     WorkingHours,
@@ -75,6 +76,18 @@ class CalendarDayAdmin(ScopedHistoryAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["note"]
+
+
+@admin.register(PrintedForm)
+class PrintedFormAdmin(ScopedHistoryAdmin):
+    """The printed forms of each set (number, title, unit name) from the date they apply: a
+    document prints with the row of its kind in force on its date (dossiers/printed_forms.py)."""
+
+    ward_path = None
+    list_display = ["valid_from", "kind", "number", "title", "unit_name", "legal_basis"]
+    list_filter = ["kind", "valid_from"]
+    search_fields = ["title", "unit_name", "legal_basis"]
+    date_hierarchy = "valid_from"
 
 
 @admin.register(WorkingHours)

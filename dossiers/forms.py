@@ -10,7 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unidecode import unidecode
 
-from dossiers.models import Agency, Channel, Dossier, Field, NoticeChannel, Outcome, Procedure, Rating, Status
+from dossiers.models import (
+    Agency,
+    Channel,
+    Dossier,
+    Field,
+    NoticeChannel,
+    Outcome,
+    Procedure,
+    Rating,
+    ResultDelivery,
+    Status,
+)
 from dossiers.workflow import future_time_error, latest_allowed_time, reception_area
 from parindex.models import Ward
 from parindex.periods import validate_day
@@ -113,6 +124,12 @@ class DossierForm(ApplicantMixin, forms.Form):
         help_text=_("Để trống để lấy mức phí của thủ tục."),
     )
     paid_online = forms.BooleanField(label=_("Thanh toán trực tuyến"), required=False)
+    result_delivery = forms.ChoiceField(
+        label=_("Hình thức nhận kết quả"),
+        choices=ResultDelivery.choices,
+        initial=ResultDelivery.COUNTER,
+        required=False,
+    )
     digitised_at_reception = forms.BooleanField(label=_("Số hóa khi tiếp nhận"), required=False)
     e_circulated = forms.BooleanField(label=_("Luân chuyển điện tử"), required=False)
     verification = forms.BooleanField(label=_("Cần xác minh (cộng thời gian xác minh)"), required=False)
@@ -179,6 +196,9 @@ class DossierForm(ApplicantMixin, forms.Form):
             raise ValidationError(_("Không tìm thấy thủ tục “{value}” đang có hiệu lực.").format(value=raw))
         self.procedure_obj = proc
         return "{} - {}".format(proc.code, proc.name)
+
+    def clean_result_delivery(self) -> str:
+        return self.cleaned_data.get("result_delivery") or ResultDelivery.COUNTER
 
     def clean(self):
         data = super().clean()
@@ -271,6 +291,29 @@ class ReasonForm(MoveForm):
     reason = forms.CharField(label=_("Lý do"), max_length=300)
 
 
+class StopForm(ReasonForm):
+    legal_basis = forms.CharField(
+        label=_("Căn cứ pháp lý"),
+        required=False,
+        max_length=300,
+        help_text=_("Điều, khoản của văn bản cho phép dừng giải quyết; in trên thông báo dừng (mẫu 05)."),
+    )
+
+
+class ExtensionForm(MoveForm):
+    reason = forms.CharField(label=_("Lý do xin gia hạn"), widget=forms.Textarea(attrs={"rows": 2}))
+    agency_at_fault = forms.ModelChoiceField(
+        label=_("Cơ quan để chậm"), queryset=Agency.objects.all(), required=False
+    )
+    new_due_at = forms.DateTimeField(
+        label=_("Thời điểm hẹn trả mới"), widget=DATETIME_INPUT, validators=[validate_day]
+    )
+
+
+class DecisionForm(MoveForm):
+    note = forms.CharField(label=_("Ý kiến lãnh đạo"), required=False, max_length=300)
+
+
 class SupplementForm(MoveForm):
     items = forms.CharField(label=_("Nội dung cần bổ sung"), widget=forms.Textarea(attrs={"rows": 3}))
     stage = forms.CharField(label=_("Giai đoạn"), required=False, max_length=100)
@@ -340,9 +383,12 @@ MOVE_FORMS: dict[str, type[forms.Form]] = {
     "return_result": MoveForm,
     "reject_at_reception": ReasonForm,
     "withdraw": ReasonForm,
-    "stop": ReasonForm,
+    "stop": StopForm,
     "extend_verification": ReasonForm,
     "issue_apology": ApologyForm,
+    "request_extension": ExtensionForm,
+    "approve_extension": DecisionForm,
+    "refuse_extension": DecisionForm,
     "rate": RateForm,
     "accept_transfer": MoveForm,
 }

@@ -274,6 +274,14 @@ class Outcome(models.TextChoices):
     STOPPED = "stopped", _("Dừng giải quyết")
 
 
+class ResultDelivery(models.TextChoices):
+    """How the applicant receives the result, recorded at the counter (form 01)."""
+
+    COUNTER = "counter", _("Nhận trực tiếp tại nơi tiếp nhận")
+    POST = "post", _("Qua dịch vụ bưu chính công ích")
+    ONLINE = "online", _("Trực tuyến")
+
+
 class NoticeChannel(models.TextChoices):
     EMAIL = "email", _("Thư điện tử")
     SMS = "sms", _("Tin nhắn SMS")
@@ -467,6 +475,18 @@ class Dossier(models.Model):
     e_circulated = models.BooleanField(_("luân chuyển điện tử"), default=False)
     electronic_result = models.BooleanField(_("trả kết quả điện tử"), default=False)
     cancel_reason = models.CharField(_("lý do hủy, dừng, từ chối"), max_length=300, blank=True)
+    cancel_basis = models.CharField(_("căn cứ pháp lý dừng, từ chối"), max_length=300, blank=True)
+    result_delivery = models.CharField(
+        _("hình thức nhận kết quả"),
+        max_length=8,
+        choices=ResultDelivery.choices,
+        default=ResultDelivery.COUNTER,
+    )
+    # The dossier log (Sổ theo dõi hồ sơ): volume and entry number, gap-free per ward and year
+    # (``LogCounter``), printed on form 01.
+    log_year = models.PositiveSmallIntegerField(_("năm sổ theo dõi"), null=True, blank=True)
+    log_volume = models.PositiveSmallIntegerField(_("quyển số"), null=True, blank=True)
+    log_number = models.PositiveIntegerField(_("số thứ tự trong sổ"), null=True, blank=True)
     # Recorded at the counter (Nghị định 13/2023): no notice is sent without the applicant's consent.
     notify_consent = models.BooleanField(_("đồng ý nhận thông báo"), default=False)
     notify_channel = models.CharField(
@@ -516,6 +536,11 @@ class Dossier(models.Model):
                 | Q(resolved_at__isnull=False, resolved_on__isnull=False),
                 violation_error_message=_("Hồ sơ đã kết thúc phải có thời điểm có kết quả."),
             ),
+            models.UniqueConstraint(
+                fields=["ward", "log_year", "log_number"],
+                condition=Q(log_number__isnull=False),
+                name="dossier_log_entry_unique",
+            ),
             models.CheckConstraint(
                 name="dossier_sets_positive",
                 condition=Q(sets__gte=1),
@@ -551,6 +576,46 @@ class Dossier(models.Model):
         return (
             self.received_elsewhere and self.transfer_accepted_at is None and self.status != Status.REJECTED
         )
+
+
+class DossierDocument(models.Model):
+    """One paper handed in with the dossier, as form 01 lists it: name, original or copy, number
+    of copies. Written from the dossier's list of documents by ``workflow`` (``documents.rows``)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="papers")
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=1)
+    name = models.CharField(_("tên giấy tờ"), max_length=300)
+    # Empty when the line typed at the counter did not say.
+    kind = models.CharField(
+        _("bản chính / bản sao"), max_length=10, choices=ProcedureDocument.Kind.choices, blank=True
+    )
+    copies = models.PositiveSmallIntegerField(_("số bản"), default=1)
+
+    class Meta:
+        verbose_name = _("giấy tờ trong hồ sơ")
+        verbose_name_plural = _("giấy tờ trong hồ sơ")
+        ordering = ["dossier", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LogCounter(models.Model):
+    """The dossier log of a ward and year: its volume (quyển số) and last entry number (số thứ
+    tự). Row-locked when a dossier is logged, so numbers have no gaps and no duplicates."""
+
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    volume = models.PositiveSmallIntegerField(_("quyển số"), default=1)
+    last = models.PositiveIntegerField(_("số thứ tự cuối"), default=0)
+
+    class Meta:
+        verbose_name = _("sổ theo dõi hồ sơ")
+        verbose_name_plural = _("sổ theo dõi hồ sơ")
+        constraints = [models.UniqueConstraint(fields=["ward", "year"], name="log_counter_unique")]
+
+    def __str__(self) -> str:
+        return "{}-{}: {}/{}".format(self.ward_id, self.year, self.volume, self.last)
 
 
 class DossierEvent(models.Model):
@@ -589,6 +654,8 @@ class DueChange(models.Model):
         PAUSE = "pause", _("Tạm dừng chờ bổ sung")
         RESUME = "resume", _("Tiếp tục sau bổ sung")
         VERIFICATION = "verification", _("Gia hạn xác minh")
+        # Form 04 since Thông tư 03/2025: the leader approved a request for more time.
+        EXTENSION = "extension", _("Gia hạn được lãnh đạo duyệt")
         MIGRATED = "migrated", _("Chuyển đổi dữ liệu")
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="due_changes")
@@ -697,6 +764,99 @@ class ApologyLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.issued_at:%d/%m/%Y}"
+
+
+class Extension(models.Model):
+    """A request for more time (form 04 since Thông tư 03/2025: apology and request to extend the
+    processing time) with the new appointment moment. It takes effect only when the ward's leader
+    approves it: then, and only then, a ``DueChange`` moves the due moment."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ lãnh đạo duyệt")
+        APPROVED = "approved", _("Đã duyệt")
+        REFUSED = "refused", _("Không duyệt")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="extensions")
+    letter = models.OneToOneField(
+        ApologyLetter, on_delete=models.PROTECT, related_name="extension", verbose_name=_("thư xin lỗi")
+    )
+    requested_at = models.DateTimeField(_("thời điểm đề nghị"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("lý do gia hạn"))
+    previous_due_at = models.DateTimeField(_("thời điểm hẹn trả cũ"), null=True, blank=True)
+    new_due_at = models.DateTimeField(_("thời điểm hẹn trả mới"))
+    status = models.CharField(_("trạng thái"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    decided_at = models.DateTimeField(_("thời điểm duyệt"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người duyệt"),
+    )
+    decision_note = models.CharField(_("ý kiến lãnh đạo"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("đề nghị gia hạn")
+        verbose_name_plural = _("đề nghị gia hạn")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"], condition=Q(status="pending"), name="extension_one_pending"
+            ),
+            models.CheckConstraint(
+                name="extension_decided_has_moment",
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                violation_error_message=_("Đề nghị đã duyệt phải có thời điểm duyệt."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "{} {}".format(self.dossier_id, self.status)
+
+
+class FormKind(models.TextChoices):
+    """The printed forms of the one-stop mechanism, whatever their number in a given set."""
+
+    RECEIPT = "receipt", _("Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+    SUPPLEMENT = "supplement", _("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")
+    REFUSAL = "refusal", _("Phiếu từ chối tiếp nhận, giải quyết hồ sơ")
+    APOLOGY = "apology", _("Phiếu xin lỗi")
+    STOP = "stop", _("Thông báo dừng giải quyết hồ sơ")
+    CONTROL = "control", _("Phiếu kiểm soát quá trình giải quyết hồ sơ")
+    LOG = "log", _("Sổ theo dõi hồ sơ")
+
+
+class PrintedForm(models.Model):
+    """One form of one set, in force from ``valid_from``: its number, title, the name of the unit
+    that issues it and the text it is issued under. A document prints with the row of its kind in
+    force on the document's date (``dossiers/printed_forms.py``); no row, no form (the 2018 set
+    has no stop notice)."""
+
+    kind = models.CharField(_("loại mẫu"), max_length=10, choices=FormKind.choices)
+    valid_from = models.DateField(_("áp dụng từ ngày"))
+    number = models.CharField(_("mẫu số"), max_length=10)
+    title = models.CharField(_("tên mẫu"), max_length=300)
+    unit_name = models.CharField(
+        _("tên đơn vị tiếp nhận"),
+        max_length=200,
+        help_text=_("Ví dụ: Bộ phận Một cửa; Trung tâm phục vụ hành chính công. Tên phường in sau."),
+    )
+    legal_basis = models.CharField(_("ban hành kèm theo"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("mẫu in")
+        verbose_name_plural = _("mẫu in")
+        ordering = ["-valid_from", "kind"]
+        constraints = [models.UniqueConstraint(fields=["kind", "valid_from"], name="printed_form_unique")]
+
+    def __str__(self) -> str:
+        return "{} {} ({:%d/%m/%Y})".format(self.number, self.title, self.valid_from)
 
 
 class Rating(models.Model):

@@ -55,7 +55,7 @@ def perform(name: str, dossier: Dossier, data: dict, *, by) -> None:
     elif name == "withdraw":
         workflow.withdraw(dossier, by=by, at=at, reason=data["reason"])
     elif name == "stop":
-        workflow.stop(dossier, by=by, at=at, reason=data["reason"])
+        workflow.stop(dossier, by=by, at=at, reason=data["reason"], legal_basis=data.get("legal_basis", ""))
     elif name == "extend_verification":
         workflow.extend_verification(dossier, by=by, at=at, reason=data["reason"])
     elif name == "issue_apology":
@@ -66,6 +66,19 @@ def perform(name: str, dossier: Dossier, data: dict, *, by) -> None:
             reason=data["reason"],
             new_due_date=data["new_due_date"],
             agency_at_fault=data["agency_at_fault"],
+        )
+    elif name == "request_extension":
+        workflow.request_extension(
+            dossier,
+            by=by,
+            at=at,
+            reason=data["reason"],
+            new_due_at=data["new_due_at"],
+            agency_at_fault=data["agency_at_fault"],
+        )
+    elif name in ("approve_extension", "refuse_extension"):
+        workflow.decide_extension(
+            dossier, by=by, at=at, approve=name == "approve_extension", note=data["note"]
         )
     elif name == "rate":
         workflow.rate(

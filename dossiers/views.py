@@ -20,13 +20,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 from django_tasks import task
 
-from dossiers import calendar, deadlines, lookup, moves, notices, privacy, workflow, worklists
+from dossiers import calendar, deadlines, lookup, moves, notices, printed_forms, privacy, workflow, worklists
 from dossiers.filters import FILTER_KEYS, filter_register
 from dossiers.forms import (
     MOVE_FORMS,
@@ -37,7 +36,17 @@ from dossiers.forms import (
     matching_procedures,
 )
 from dossiers.lookup import public_token as rating_token
-from dossiers.models import Channel, Dossier, DossierEvent, NoticeEvent, Procedure, Rating, Status
+from dossiers.models import (
+    Channel,
+    Dossier,
+    DossierEvent,
+    Extension,
+    FormKind,
+    NoticeEvent,
+    Procedure,
+    Rating,
+    Status,
+)
 from parindex import idempotency, periods, uploads
 from parindex.access import (
     can_handle_dossiers,
@@ -45,6 +54,7 @@ from parindex.access import (
     current_ward,
     is_admin,
     is_receiving_counter,
+    may_approve_extension,
     visible_ward_ids,
     ward_code_from,
 )
@@ -378,6 +388,7 @@ def create(request: HttpRequest) -> HttpResponse:
                         sets=data["sets"],
                         fee=data["fee"],
                         paid_online=data["paid_online"],
+                        result_delivery=data["result_delivery"],
                         digitised_at_reception=data["digitised_at_reception"],
                         e_circulated=data["e_circulated"],
                         backdate_reason=data["backdate_reason"],
@@ -439,7 +450,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def reveal(request: HttpRequest, pk: int, target: str) -> HttpResponse:
     """The "show" button: the applicant's personal data in full, once, for a reader who otherwise
     sees it masked; the read and its reason are logged (Nghị định 13/2023)."""
-    if target != "detail" and target not in PRINTS_WITH_PERSONAL_DATA:
+    kind = printed_forms.kind_of(target)
+    if target != "detail" and kind not in PRINTS_WITH_PERSONAL_DATA:
         raise Http404("target")
     dossier = _get_dossier(request, pk)
     if is_receiving_counter(request.user, dossier):
@@ -448,13 +460,14 @@ def reveal(request: HttpRequest, pk: int, target: str) -> HttpResponse:
     form = RevealForm(request.POST)
     full = form.is_valid()
     if full:
-        privacy.log_read(request.user, dossier, action="show " + target, note=form.cleaned_data["reason"])
+        action = "show " + ("detail" if target == "detail" else "01")
+        privacy.log_read(request.user, dossier, action=action, note=form.cleaned_data["reason"])
     status = 200 if full else 400
     if target == "detail":
         can_move = can_handle_dossiers(request.user, dossier.ward_id)
         context = _detail_context(request, dossier, can_move, full=full, reveal_form=form)
         return render(request, "dossiers/dossier_detail.html", context, status=status)
-    return _render_print(request, dossier, target, full=full, reveal_form=form, status=status)
+    return _render_print(request, dossier, kind, full=full, reveal_form=form, status=status)
 
 
 def _detail_context(
@@ -477,6 +490,11 @@ def _detail_context(
     moves = workflow.moves_for(dossier, handler=can_move, counter=counter)
     if "issue_apology" in moves and not _apology_applies(dossier):
         moves.remove("issue_apology")
+    pending = dossier.extensions.filter(status=Extension.Status.PENDING).first()
+    if pending is not None and "request_extension" in moves:
+        moves.remove("request_extension")
+    if pending is None or not may_approve_extension(request.user, dossier.ward_id):
+        moves = [m for m in moves if m not in ("approve_extension", "refuse_extension")]
     rating = Rating.objects.filter(dossier=dossier).first()
     if can_move and workflow.is_ratable(dossier) and rating is None:
         moves.append("rate")
@@ -500,7 +518,10 @@ def _detail_context(
         "hops": hops,
         "supplements": dossier.supplements.all(),
         "due_changes": dossier.due_changes.all(),
-        "apologies": dossier.apologies.select_related("agency_at_fault", "issued_by"),
+        "apologies": dossier.apologies.select_related("agency_at_fault", "issued_by", "extension"),
+        "extensions": dossier.extensions.select_related("requested_by", "decided_by"),
+        "pending_extension": pending,
+        "prints": _print_links(dossier),
         "rating": rating,
         "ratable": workflow.is_ratable(dossier),
         "notices": dossier.notices.all(),
@@ -523,6 +544,31 @@ def _detail_context(
         "audit_entries": [] if counter else changes(dossier, masks=None if full else privacy.MASKS),
         "rating_url": request.build_absolute_uri(reverse("lookup:status", args=[rating_token(dossier)])),
     }
+
+
+def _print_links(dossier: Dossier) -> list[dict]:
+    """The forms this dossier can print, each with the number and title of the set in force on
+    its document's date."""
+    wanted = [FormKind.RECEIPT]
+    if dossier.supplements.exists():
+        wanted.append(FormKind.SUPPLEMENT)
+    if dossier.status == Status.REJECTED or dossier.outcome == "refused":
+        wanted.append(FormKind.REFUSAL)
+    letter = dossier.apologies.order_by("-issued_at", "-id").first()
+    if letter is not None:
+        wanted.append(FormKind.APOLOGY)
+    if dossier.status == Status.STOPPED:
+        wanted.append(FormKind.STOP)
+    wanted.append(FormKind.CONTROL)
+    links = []
+    for kind in wanted:
+        subject = letter if kind == FormKind.APOLOGY else None
+        if kind == FormKind.SUPPLEMENT:
+            subject = dossier.supplements.order_by("-requested_at").first()
+        form = printed_forms.form_for(kind, printed_forms.document_day(dossier, kind, subject=subject))
+        if form is not None:
+            links.append({"kind": kind, "number": form.number, "title": form.title})
+    return links
 
 
 def _apology_applies(dossier: Dossier) -> bool:
@@ -607,17 +653,20 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dossiers/dossier_edit.html", {"form": form, "dossier": dossier})
 
 
-PRINTS = {
-    "01": ("dossiers/print_receipt.html", gettext_noop("Giấy tiếp nhận hồ sơ và hẹn trả kết quả")),
-    "02": ("dossiers/print_supplement.html", gettext_noop("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")),
-    "03": ("dossiers/print_refusal.html", gettext_noop("Phiếu từ chối tiếp nhận, giải quyết hồ sơ")),
-    "04": ("dossiers/print_apology.html", gettext_noop("Phiếu xin lỗi và hẹn lại ngày trả kết quả")),
-    "05": ("dossiers/print_control.html", gettext_noop("Phiếu kiểm soát quá trình giải quyết hồ sơ")),
+# The template of each printed form; its number, title and unit follow the document's date
+# (``printed_forms``).
+PRINT_TEMPLATES = {
+    FormKind.RECEIPT: "dossiers/print_receipt.html",
+    FormKind.SUPPLEMENT: "dossiers/print_supplement.html",
+    FormKind.REFUSAL: "dossiers/print_refusal.html",
+    FormKind.APOLOGY: "dossiers/print_apology.html",
+    FormKind.STOP: "dossiers/print_stop.html",
+    FormKind.CONTROL: "dossiers/print_control.html",
 }
 
 
 # The forms that print the applicant's ID, phone, e-mail and address (the others name them only).
-PRINTS_WITH_PERSONAL_DATA = {"01"}
+PRINTS_WITH_PERSONAL_DATA = {FormKind.RECEIPT}
 
 
 # The dossier page prints form 01 from a frame right after logging: this page alone may be framed,
@@ -625,57 +674,70 @@ PRINTS_WITH_PERSONAL_DATA = {"01"}
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": [SELF]})
 def print_form(request: HttpRequest, pk: int, number: str) -> HttpResponse:
-    if number not in PRINTS:
+    kind = printed_forms.kind_of(number)
+    if kind not in PRINT_TEMPLATES:
         raise Http404("form")
     dossier = _get_dossier(request, pk)
     full = privacy.may_see(request.user, dossier)
-    if full and number in PRINTS_WITH_PERSONAL_DATA:
-        privacy.log_read(request.user, dossier, action="print " + number)
-    return _render_print(request, dossier, number, full=full)
+    if full and kind in PRINTS_WITH_PERSONAL_DATA:
+        privacy.log_read(request.user, dossier, action="print 01")
+    return _render_print(request, dossier, kind, full=full)
 
 
 def _render_print(
     request: HttpRequest,
     dossier: Dossier,
-    number: str,
+    kind: str,
     *,
     full: bool,
     reveal_form: RevealForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    template, title = PRINTS[number]
+    subject = None
     context = {
         "dossier": dossier,
-        "title": _(title),
-        "number": number,
         "today": timezone.localdate(),
         "autoprint": request.GET.get("autoprint") == "1",
     }
-    if number in PRINTS_WITH_PERSONAL_DATA:
-        context["personal"] = privacy.for_reader(request.user, dossier, full=full, action="print " + number)
+    if kind in PRINTS_WITH_PERSONAL_DATA:
+        context["personal"] = privacy.for_reader(request.user, dossier, full=full, action="print " + kind)
         context["reveal_form"] = reveal_form or RevealForm()
-        context["reveal_url"] = reverse("dossiers:reveal", args=[dossier.pk, number])
-    if number == "01":
+        context["reveal_url"] = reverse("dossiers:reveal", args=[dossier.pk, kind])
+    if kind == FormKind.RECEIPT:
         import segno
 
         url = request.build_absolute_uri(reverse("lookup:status", args=[rating_token(dossier)]))
         context["qr_svg"] = segno.make(url, error="m").svg_inline(scale=3)
         context["rating_url"] = url
         context["lookup_url"] = request.build_absolute_uri(reverse("lookup:form"))
-        context["documents"] = [line for line in dossier.documents.splitlines() if line.strip()]
-    elif number == "02":
-        context["request_row"] = dossier.supplements.order_by("-requested_at").first()
-        if context["request_row"] is None:
+        context["papers"] = list(dossier.papers.all())
+    elif kind == FormKind.SUPPLEMENT:
+        subject = context["request_row"] = dossier.supplements.order_by("-requested_at").first()
+        if subject is None:
             # Form 02 prints a supplement request: a dossier that never had one has no form 02.
             raise Http404("supplement")
-    elif number == "04":
-        context["letter"] = dossier.apologies.select_related("agency_at_fault").order_by("-issued_at").first()
-        if context["letter"] is None:
+    elif kind == FormKind.APOLOGY:
+        subject = context["letter"] = (
+            dossier.apologies.select_related("agency_at_fault", "extension__decided_by")
+            .order_by("-issued_at", "-id")
+            .first()
+        )
+        if subject is None:
             raise Http404("letter")
-    elif number == "05":
+        context["extension"] = getattr(subject, "extension", None)
+    elif kind == FormKind.STOP:
+        if dossier.status != Status.STOPPED:
+            raise Http404("stop")
+    elif kind == FormKind.CONTROL:
         context["hops"] = dossier.hops.select_related("agency", "sent_by")
         context["events"] = dossier.events.select_related("by")
-    return render(request, template, context, status=status)
+    day = printed_forms.document_day(dossier, kind, subject=subject)
+    form = printed_forms.form_for(kind, day)
+    if form is None:
+        # The set in force on that day has no such form (no stop notice before 01/07/2025).
+        raise Http404("form not in force")
+    context.update(form=form, title=form.title, number=form.number, unit=form.unit_of(dossier.ward.name))
+    return render(request, PRINT_TEMPLATES[kind], context, status=status)
 
 
 def calendar_page(request: HttpRequest, year: int | None = None) -> HttpResponse:

@@ -15,6 +15,7 @@ These signatures are a contract for the demo seeder and the Excel importer: keep
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 
@@ -32,16 +33,22 @@ from dossiers.models import (
     ApologyLetter,
     Channel,
     Dossier,
+    DossierDocument,
     DossierEvent,
     DueChange,
+    Extension,
     Hop,
+    LogCounter,
     NoticeChannel,
     Outcome,
     Procedure,
+    ProcedureDocument,
     Rating,
+    ResultDelivery,
     Status,
     SupplementRequest,
 )
+from parindex.access import may_approve_extension
 from parindex.models import Ward
 from parindex.names import full_name
 
@@ -79,6 +86,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "edit": (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.AT_AGENCY),
     # Reception for another unit: the competent ward takes in what another ward's counter received.
     "accept_transfer": (S.RECEIVED,),
+    # Form 04 since Thông tư 03/2025: the request and the leader's decision. Decided while the
+    # clock runs (a decision during a supplement pause would restart a stopped clock).
+    "request_extension": (S.RECEIVED, S.IN_PROGRESS, S.AT_AGENCY),
+    "approve_extension": (S.RECEIVED, S.IN_PROGRESS, S.AT_AGENCY),
+    "refuse_extension": (S.RECEIVED, S.IN_PROGRESS, S.AT_AGENCY, S.SUPPLEMENT),
 }
 
 # What the counter that received a dossier for another unit may do with it: hand the result
@@ -98,7 +110,10 @@ MOVE_ORDER = [
     "request_supplement",
     "send_to_agency",
     "extend_verification",
+    "approve_extension",
+    "refuse_extension",
     "issue_apology",
+    "request_extension",
     "edit",
     "reject_at_reception",
     "withdraw",
@@ -120,6 +135,9 @@ MOVE_LABELS = {
     "stop": gettext_noop("Dừng giải quyết"),
     "extend_verification": gettext_noop("Gia hạn để xác minh"),
     "issue_apology": gettext_noop("Phát hành thư xin lỗi"),
+    "request_extension": gettext_noop("Xin lỗi và đề nghị gia hạn"),
+    "approve_extension": gettext_noop("Lãnh đạo duyệt gia hạn"),
+    "refuse_extension": gettext_noop("Lãnh đạo không duyệt gia hạn"),
     "rate": gettext_noop("Ghi nhận đánh giá"),
     "edit": gettext_noop("Sửa thông tin hồ sơ"),
     "accept_transfer": gettext_noop("Nhận hồ sơ chuyển đến"),
@@ -264,6 +282,52 @@ def reception_area(counter: Ward):
     return Ward.objects.filter(area)
 
 
+def _next_log_entry(ward: Ward, received_at: datetime) -> tuple[int, int, int]:
+    """(year, volume, number) of the dossier log: the counter row is locked until the reception's
+    transaction ends, so concurrent receptions take consecutive numbers and a rolled-back one
+    gives its number back (no gaps, unlike a database sequence)."""
+    year = calendar.local_date(received_at).year
+    counter, _created = LogCounter.objects.select_for_update().get_or_create(ward=ward, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return year, counter.volume, counter.last
+
+
+_PAPER_RE = re.compile(r"^(?P<name>.+?)\s*\((?P<kind>[^,()]+),\s*(?P<copies>\d{1,3})\)\s*$")
+# The checklist's words (ProcedureDocument.line), in Vietnamese and in the officer's language.
+_PAPER_KINDS = {
+    "bản chính": ProcedureDocument.Kind.ORIGINAL,
+    "bản sao": ProcedureDocument.Kind.COPY,
+    "bản chính hoặc bản sao": ProcedureDocument.Kind.EITHER,
+}
+
+
+def paper_rows(documents: str) -> list[tuple[str, str, int]]:
+    """The dossier's list of documents as rows (name, original/copy, copies): the checklist writes
+    "Tờ khai (bản chính, 1)"; a line typed otherwise keeps its text, kind unknown, one copy."""
+    kinds = {**{str(label).lower(): value for value, label in ProcedureDocument.Kind.choices}, **_PAPER_KINDS}
+    rows = []
+    for line in documents.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        match = _PAPER_RE.match(line)
+        kind = kinds.get(match["kind"].strip().lower()) if match else None
+        if match and kind is not None and int(match["copies"]) >= 1:
+            rows.append((match["name"][:300], kind, int(match["copies"])))
+        else:
+            rows.append((line[:300], "", 1))
+    return rows
+
+
+def _write_papers(dossier: Dossier) -> None:
+    dossier.papers.all().delete()
+    DossierDocument.objects.bulk_create(
+        DossierDocument(dossier=dossier, position=i, name=name, kind=kind, copies=copies)
+        for i, (name, kind, copies) in enumerate(paper_rows(dossier.documents), start=1)
+    )
+
+
 def receive(
     *,
     ward: Ward,
@@ -291,8 +355,10 @@ def receive(
     official_code: str = "",
     received_by: Ward | None = None,
     result_at_counter: bool = False,
+    result_delivery: str = ResultDelivery.COUNTER,
 ) -> Dossier:
-    """Log a complete dossier and compute its appointment date.
+    """Log a complete dossier, give it the next entry of the ward's dossier log and compute its
+    appointment moment.
 
     ``received_by``: the ward whose counter took the dossier in when it is not ``ward`` (the
     competent unit), within the same city/province (Nghị định 118/2025). The dossier is then
@@ -311,6 +377,8 @@ def receive(
         raise WorkflowError(_("Số bộ hồ sơ phải từ 1 trở lên."))
     if notify_channel not in ("", *NoticeChannel.values):
         raise WorkflowError(_("Kênh nhận thông báo không hợp lệ."))
+    if result_delivery not in ResultDelivery.values:
+        raise WorkflowError(_("Hình thức nhận kết quả không hợp lệ."))
     if timezone.is_naive(received_at):
         raise WorkflowError(_("Thời điểm phải có múi giờ."))
     if received_by is not None and received_by.pk == ward.pk:
@@ -334,8 +402,13 @@ def receive(
     )
     try:
         with transaction.atomic():
+            log_year, log_volume, log_number = _next_log_entry(ward, received_at)
             dossier = Dossier(
                 ward=ward,
+                log_year=log_year,
+                log_volume=log_volume,
+                log_number=log_number,
+                result_delivery=result_delivery,
                 code=code or codes.next_code(ward, procedure, received_at),
                 received_by_ward=received_by,
                 result_at_counter=bool(received_by and result_at_counter),
@@ -367,6 +440,7 @@ def receive(
             deadlines.set_due(dossier, due, since=received_at)
             dossier._history_user = by
             dossier.save()
+            _write_papers(dossier)
             DueChange.objects.create(
                 dossier=dossier, kind=DueChange.Kind.RECEPTION, effective_at=received_at, due_at=due
             )
@@ -635,7 +709,9 @@ def withdraw(dossier: Dossier, *, by, at: datetime, reason: str) -> Dossier:
 
 
 @transaction.atomic
-def stop(dossier: Dossier, *, by, at: datetime, reason: str) -> Dossier:
+def stop(dossier: Dossier, *, by, at: datetime, reason: str, legal_basis: str = "") -> Dossier:
+    """Processing stopped; the notice (form 05 since Thông tư 03/2025) prints the reason and the
+    legal basis."""
     reason = _need_reason(reason)
     locked = _lock(dossier)
     _check("stop", locked)
@@ -643,7 +719,9 @@ def stop(dossier: Dossier, *, by, at: datetime, reason: str) -> Dossier:
     frm = locked.status
     _close(locked, at, Status.STOPPED, Outcome.STOPPED)
     locked.cancel_reason = reason[:300]
-    _save(locked, dossier, by=by, at=at, kind="stop", from_status=frm, note=reason)
+    locked.cancel_basis = legal_basis.strip()[:300]
+    note = reason if not locked.cancel_basis else "{} ({})".format(reason, locked.cancel_basis)
+    _save(locked, dossier, by=by, at=at, kind="stop", from_status=frm, note=note)
     return dossier
 
 
@@ -681,6 +759,93 @@ def issue_apology(
     note = _("Hẹn lại ngày {due}. {reason}").format(due=new_due_date.strftime("%d/%m/%Y"), reason=reason)
     _save(locked, dossier, by=by, at=at, kind="issue_apology", from_status=locked.status, note=note)
     return letter
+
+
+@transaction.atomic
+def request_extension(
+    dossier: Dossier,
+    *,
+    by,
+    at: datetime,
+    reason: str,
+    new_due_at: datetime,
+    agency_at_fault: Agency | None = None,
+) -> Extension:
+    """Form 04 since Thông tư 03/2025: an apology with a request for more time up to
+    ``new_due_at``. The due moment in force does not move until the leader approves it
+    (``decide_extension``)."""
+    reason = _need_reason(reason)
+    locked = _lock(dossier)
+    _check("request_extension", locked)
+    _check_time(locked, at)
+    if timezone.is_naive(new_due_at):
+        raise WorkflowError(_("Thời điểm phải có múi giờ."))
+    if new_due_at <= at or (locked.due_at is not None and new_due_at <= locked.due_at):
+        raise WorkflowError(_("Thời điểm hẹn trả mới phải sau thời điểm hẹn cũ và sau thời điểm đề nghị."))
+    if locked.extensions.filter(status=Extension.Status.PENDING).exists():
+        raise WorkflowError(_("Hồ sơ đang có một đề nghị gia hạn chờ lãnh đạo duyệt."))
+    letter = ApologyLetter.objects.create(
+        dossier=locked,
+        ward_id=locked.ward_id,
+        field_id=locked.field_id,
+        issued_at=at,
+        issued_by=by,
+        reason=reason,
+        agency_at_fault=agency_at_fault,
+        new_due_date=calendar.local_date(new_due_at),
+        issued_late=deadlines.letter_is_late(locked, at),
+    )
+    extension = Extension.objects.create(
+        dossier=locked,
+        letter=letter,
+        requested_at=at,
+        requested_by=by,
+        reason=reason,
+        previous_due_at=locked.due_at,
+        new_due_at=new_due_at,
+    )
+    note = _("Đề nghị gia hạn đến {due}, chờ lãnh đạo duyệt. {reason}").format(
+        due=receipt_moment(new_due_at), reason=reason
+    )
+    _save(locked, dossier, by=by, at=at, kind="request_extension", from_status=locked.status, note=note)
+    return extension
+
+
+@transaction.atomic
+def decide_extension(dossier: Dossier, *, by, at: datetime, approve: bool, note: str = "") -> Extension:
+    """The leader's decision on the pending request. Approved: the due moment in force becomes the
+    new moment from ``at`` on (a ``DueChange``), so figures of periods ended before stay as they
+    were; refused: nothing moves and the applicant's appointment stays the old one."""
+    move = "approve_extension" if approve else "refuse_extension"
+    locked = _lock(dossier)
+    if not may_approve_extension(by, locked.ward_id):
+        raise WorkflowError(_("Chỉ lãnh đạo phường được duyệt đề nghị gia hạn."))
+    _check(move, locked)
+    _check_time(locked, at)
+    extension = locked.extensions.select_for_update().filter(status=Extension.Status.PENDING).first()
+    if extension is None:
+        raise WorkflowError(_("Hồ sơ không có đề nghị gia hạn chờ duyệt."))
+    if approve:
+        if extension.new_due_at <= at:
+            raise WorkflowError(_("Thời điểm hẹn trả mới đã qua, không thể duyệt gia hạn."))
+        if locked.due_at is not None and extension.new_due_at <= locked.due_at:
+            raise WorkflowError(_("Thời điểm hẹn trả mới không sau thời điểm hẹn đang áp dụng."))
+        deadlines.record_change(
+            locked, kind=DueChange.Kind.EXTENSION, at=at, due_at=extension.new_due_at, note=note.strip()[:300]
+        )
+    extension.status = Extension.Status.APPROVED if approve else Extension.Status.REFUSED
+    extension.decided_at = at
+    extension.decided_by = by
+    extension.decision_note = note.strip()[:300]
+    extension._history_user = by
+    extension.save()
+    if approve:
+        text = _("Duyệt gia hạn đến {due}.").format(due=receipt_moment(extension.new_due_at))
+    else:
+        text = _("Không duyệt gia hạn.")
+    text = (text + " " + note.strip()).strip()
+    _save(locked, dossier, by=by, at=at, kind=move, from_status=locked.status, note=text)
+    return extension
 
 
 @transaction.atomic
@@ -760,6 +925,8 @@ def edit(dossier: Dossier, *, by, at: datetime, expected_version: int, changes: 
     for name in changed:
         setattr(locked, name, changes[name])
     _refresh_search(locked)
+    if "documents" in changed:
+        _write_papers(locked)
     labels = ", ".join(str(locked._meta.get_field(n).verbose_name) for n in changed)
     _save(
         locked,

@@ -146,6 +146,14 @@ def can_lead(user, ward: Ward | int) -> bool:
     return False
 
 
+def may_approve_extension(user, ward: Ward | int) -> bool:
+    """Approve a request for more time (form 04 since Thông tư 03/2025): the ward's leaders only,
+    the competent authority over the dossier (an administrator configures, does not decide)."""
+    member = membership_of(user)
+    ward_id = ward if isinstance(ward, int) else ward.id
+    return bool(member and member.role == Role.LEADER and member.ward_id == ward_id)
+
+
 def handled_field_ids(user) -> frozenset[int]:
     """Ids of the dossier fields (lĩnh vực) the user is an officer of. Cached for the request.
 

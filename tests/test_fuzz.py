@@ -210,7 +210,7 @@ def world(
     clock.stop()
 
 
-PRINTS = ["01", "02", "03", "04", "05"]
+PRINTS = ["01", "02", "03", "04", "05", "receipt", "supplement", "refusal", "apology", "stop", "control"]
 
 
 def _patterns(resolvers=None, prefix: str = ""):

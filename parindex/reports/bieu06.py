@@ -24,6 +24,14 @@ CENTER_ITALIC_RIGHT = xlsx.Style(italic=True, horizontal="right")
 HEADER_FIRST_ROW = 10  # first row of the column header, repeated on every printed page
 HEADER_LAST_ROW = 13  # the "(1) (2) ... (13)" row
 TOTAL_LABEL = gettext_noop("Tổng cộng")
+REFERENCE_LINE = gettext_noop("Ban hành kèm theo Thông tư số 01/2020/TT-VPCP")
+# The official form's header texts (Thông tư 01/2020/TT-VPCP, Biểu số 06/VPCP/KSTT).
+FIELD_HEADER = gettext_noop("Lĩnh vực, công việc giải quyết theo cấp")
+RECEIVED_HEADER = gettext_noop("Số hồ sơ nhận giải quyết")
+RESULT_HEADER = gettext_noop("Kết quả giải quyết")
+OF_WHICH = gettext_noop("Trong đó")
+RESOLVED_HEADER = gettext_noop("Số hồ sơ đã giải quyết")
+IN_PROGRESS_HEADER = gettext_noop("Số lượng hồ sơ đang giải quyết")
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 
 
@@ -81,8 +89,10 @@ def write_bieu06(workbook, scope: Scope, period, data: dict, meta: ReportMeta) -
         + [(_date_words(meta.report_date, meta.place), xlsx.CENTER_ITALIC)],
         merges=[(1, left), (right_first, 13)],
     )
-    sheet.blank()
+    # The form's own name and the text it is issued with (rows 4-5, where a blank row and the
+    # name stood: the rows below keep their places).
     sheet.append([None] * 10 + [(_("Biểu số 06/VPCP/KSTT"), xlsx.CENTER_BOLD)], merges=[(11, 13)])
+    sheet.append([None] * 10 + [(_(REFERENCE_LINE), xlsx.CENTER_ITALIC)], merges=[(11, 13)])
     sheet.line(
         _(
             "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
@@ -105,52 +115,31 @@ def write_bieu06(workbook, scope: Scope, period, data: dict, meta: ReportMeta) -
         [None] * 10 + [(_("Đơn vị tính: Số hồ sơ TTHC"), CENTER_ITALIC_RIGHT)], merges=[(11, 13)]
     )
     assert row == HEADER_FIRST_ROW - 1
-    # Column header, three rows with merged groups (DOMAIN.md 3).
+    # Column header, three rows with merged groups as on the official form: "Kết quả giải quyết"
+    # spans the resolved (7-10) and the in-progress (11-13) groups; "Trong đó" the parts of 3.
     h = xlsx.HEADER
     r1 = sheet.append(
-        [
-            (_("STT"), h),
-            (_("Lĩnh vực giải quyết"), h),
-            (_("Số hồ sơ nhận giải quyết"), h),
-            (None, h),
-            (None, h),
-            (None, h),
-            (_("Kết quả giải quyết"), h),
-            (None, h),
-            (None, h),
-            (None, h),
-            (_("Số hồ sơ đang giải quyết"), h),
-            (None, h),
-            (None, h),
-        ],
-        merges=[(3, 6), (7, 10), (11, 13)],
+        [(_("STT"), h), (_(FIELD_HEADER), h), (_(RECEIVED_HEADER), h)]
+        + [(None, h)] * 3
+        + [(_(RESULT_HEADER), h)]
+        + [(None, h)] * 6,
+        merges=[(3, 6), (7, 13)],
     )
     r2 = sheet.append(
-        [
-            (None, h),
-            (None, h),
-            (_("Tổng số"), h),
-            (_("Trong kỳ"), h),
-            (None, h),
-            (_("Từ kỳ trước"), h),
-            (_("Tổng số"), h),
-            (_("Trước hạn"), h),
-            (_("Đúng hạn"), h),
-            (_("Quá hạn"), h),
-            (_("Tổng số"), h),
-            (_("Trong hạn"), h),
-            (_("Quá hạn"), h),
-        ],
-        merges=[(4, 5)],
+        [(None, h), (None, h), (_("Tổng số"), h), (_(OF_WHICH), h), (None, h), (None, h)]
+        + [(_(RESOLVED_HEADER), h), (None, h), (None, h), (None, h)]
+        + [(_(IN_PROGRESS_HEADER), h), (None, h), (None, h)],
+        merges=[(4, 6), (7, 10), (11, 13)],
     )
     r3 = sheet.append(
-        [(None, h), (None, h), (None, h), (_("Trực tuyến"), h), (_("Trực tiếp, dịch vụ bưu chính"), h)]
-        + [(None, h)] * 8
+        [(None, h), (None, h), (None, h)]
+        + [(_("Trực tuyến"), h), (_("Trực tiếp, dịch vụ bưu chính"), h), (_("Từ kỳ trước"), h)]
+        + [(_("Tổng số"), h), (_("Trước hạn"), h), (_("Đúng hạn"), h), (_("Quá hạn"), h)]
+        + [(_("Tổng số"), h), (_("Trong hạn"), h), (_("Quá hạn"), h)]
     )
     sheet.merge(r1, 1, 1, r3)
     sheet.merge(r1, 2, 2, r3)
-    for col in (3, 6, 7, 8, 9, 10, 11, 12, 13):
-        sheet.merge(r2, col, col, r3)
+    sheet.merge(r2, 3, 3, r3)
     numbers = sheet.append([("({})".format(i), xlsx.CENTER_ITALIC) for i in range(1, 14)])
     assert numbers == HEADER_LAST_ROW
 

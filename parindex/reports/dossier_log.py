@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from dossiers import privacy
-from dossiers.models import Dossier, Hop
+from dossiers import printed_forms, privacy
+from dossiers.models import Dossier, FormKind, Hop
 from parindex import indicators
 from parindex.periods import Period
 from parindex.reports import xlsx
@@ -189,7 +189,19 @@ def write_log(
         xlsx.TITLE,
         last_col=10,
     )
-    sheet.blank()
+    # The log is form 06 of Thông tư 01/2018, 07 of Thông tư 03/2025: the set in force at the
+    # period's end names it (the row stays where the blank line was).
+    form = printed_forms.form_for(FormKind.LOG, period.end)
+    if form is None:
+        sheet.blank()
+    else:
+        sheet.line(
+            _("Mẫu số {number} (ban hành kèm theo {basis})").format(
+                number=form.number, basis=form.legal_basis
+            ),
+            xlsx.CENTER_ITALIC,
+            last_col=10,
+        )
     sheet.append([(str(c.header), xlsx.HEADER) for c in LOG_COLUMNS])
     # Only the date cells need a style (their number format); plain cells stay unstyled so a
     # 100k-row log writes fast.

@@ -7,6 +7,7 @@ module; none computes a ratio of its own.
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers import calendar, deadlines
@@ -131,15 +132,36 @@ def late_queryset(scope: Scope, period: Period):
         .annotate(due_at_end=deadlines.due_in_force_expr(period.end_at))
         .select_related("ward", "procedure", "field")
         .prefetch_related(
-            Prefetch("apologies", queryset=ApologyLetter.objects.select_related("agency_at_fault")),
+            Prefetch(
+                "apologies", queryset=ApologyLetter.objects.select_related("agency_at_fault", "extension")
+            ),
             Prefetch("hops", queryset=Hop.objects.select_related("agency")),
         )
         .order_by("ward__name", "due_date", "id")
     )
 
 
+def extension_at(letters, end_at) -> str:
+    """The request for more time (form 04 since Thông tư 03/2025) as it stood at ``end_at``:
+    approved, refused or still awaiting the leader."""
+    extensions = [
+        ext for ext in (getattr(letter, "extension", None) for letter in letters) if ext is not None
+    ]
+    extensions = [ext for ext in extensions if ext.requested_at < end_at]
+    if not extensions:
+        return ""
+    ext = extensions[-1]
+    due = timezone.localtime(ext.new_due_at).strftime("%H:%M %d/%m/%Y")
+    decided = ext.decided_at is not None and ext.decided_at < end_at
+    if decided and ext.status == "approved":
+        return _("Đã duyệt gia hạn đến {due}").format(due=due)
+    if decided and ext.status == "refused":
+        return _("Không duyệt gia hạn đến {due}").format(due=due)
+    return _("Đề nghị gia hạn đến {due}, chờ duyệt").format(due=due)
+
+
 def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
-    widths = [5, 14, 18, 30, 14, 18, 16, 11, 16, 14, 9, 18, 11, 11, 28]
+    widths = [5, 14, 18, 30, 14, 18, 16, 11, 16, 14, 9, 18, 11, 11, 28, 26]
     sheet = SheetWriter(workbook, "Hồ sơ trễ hạn", widths=widths, freeze="D4", repeat_rows=(3, 3))
     sheet.line(
         _("HỒ SƠ GIẢI QUYẾT QUÁ HẠN VÀ ĐANG QUÁ HẠN - {} - Từ ngày {} đến ngày {}").format(
@@ -164,6 +186,7 @@ def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
         _("Ngày thư xin lỗi"),
         _("Ngày hẹn trả mới"),
         _("Lý do chậm"),
+        _("Gia hạn (mẫu 04)"),
     ]
     sheet.append([(h, xlsx.HEADER) for h in headers])
     late_ids = set(
@@ -198,6 +221,7 @@ def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
                 (letter.issued_at.date() if letter else None, xlsx.DATE),
                 (letter.new_due_date if letter else None, xlsx.DATE),
                 (letter.reason if letter else _("Chưa có thư xin lỗi"), xlsx.CELL),
+                (extension_at(letters, period.end_at), xlsx.CELL),
             ]
         )
     return sheet

@@ -49,6 +49,7 @@ from dossiers.models import (
     DossierEvent,
     DueChange,
     Hop,
+    LogCounter,
     Procedure,
     Rating,
     SupplementRequest,
@@ -112,6 +113,11 @@ DOSSIER_COLUMNS = [
     "e_circulated",
     "electronic_result",
     "cancel_reason",
+    "cancel_basis",
+    "result_delivery",
+    "log_year",
+    "log_volume",
+    "log_number",
     "notify_consent",
     "notify_channel",
     "search_text",
@@ -574,6 +580,12 @@ class Generator:
                 e_circulated,
                 electronic_result,
                 cancel_reason,
+                "",
+                "counter",
+                # the code's sequence is the log's: one entry per dossier, in reception order
+                received.year,
+                1,
+                int(code.rsplit("-", 1)[1]),
                 False,  # synthetic applicants gave no consent to notices
                 "",
                 search_text,
@@ -888,6 +900,7 @@ def cleanup(city_code: str, out=None) -> bool:
                         ward_ids,
                     )
         CodeCounter.objects.filter(ward_id__in=ward_ids).delete()
+        LogCounter.objects.filter(ward_id__in=ward_ids).delete()
         Evidence.objects.filter(ward_id__in=ward_ids).delete()
         Task.objects.filter(plan__ward_id__in=ward_ids).delete()
         Plan.objects.filter(ward_id__in=ward_ids).delete()
@@ -959,17 +972,19 @@ class Command(BaseCommand):
             first_year = end.year - years + 1
             city_obj, people = create_organisation(city, wards, first_year, end.year)
             gen = Generator(seed=seed, end=end, years=years, per_ward_year=per_ward_year, out=self.stdout)
-            counters = []
+            counters, log_counters = [], []
             for index, p in enumerate(people, start=1):
                 gen.reserve_ids(years * per_ward_year)
                 for year, last in gen.ward(p, index).items():
                     counters.append(CodeCounter(ward=p.ward, year=year, last=last))
+                    log_counters.append(LogCounter(ward=p.ward, year=year, last=last))
                 if index % 10 == 0 or index == len(people):
                     self.stdout.write(
                         "{}/{} wards, {:.0f} s".format(index, len(people), clock.monotonic() - started)
                     )
             gen.flush()
             CodeCounter.objects.bulk_create(counters)
+            LogCounter.objects.bulk_create(log_counters)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for model, _c, _k in TABLES:
