@@ -7,10 +7,12 @@ Each function changes the petition row and appends its event in one transaction;
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -25,12 +27,17 @@ from dossiers.models import (
     PetitionOutcome,
     PetitionReply,
     PetitionSatisfaction,
+    PetitionSource,
     PetitionStatus,
     PetitionType,
 )
 from parindex.models import Role, Ward
 
 User = get_user_model()
+
+# The petitioner's signed link to the status page (not the dossiers' salt: a dossier's token never
+# opens a petition).
+TOKEN_SALT = "dossiers.petition_status"
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
@@ -101,10 +108,14 @@ def receive(
     petitioner_phone: str = "",
     petitioner_email: str = "",
     petitioner_address: str = "",
+    petitioner_id_number: str = "",
     dossier: Dossier | None = None,
     official=None,
 ) -> Petition:
-    """Log a petition; its deadline follows from its type."""
+    """Log a petition; its deadline follows from its type. ``by=None``: the citizen sent it from
+    the public page (its source must say so)."""
+    if by is None and source != PetitionSource.PUBLIC_PAGE:
+        raise ValidationError(_("Phản ánh do cán bộ tiếp nhận phải ghi người tiếp nhận."))
     _check_moment(received_at)
     if not petition_type.active:
         raise ValidationError({"petition_type": _("Loại phản ánh này không còn được dùng.")})
@@ -120,6 +131,7 @@ def receive(
         petitioner_phone=petitioner_phone.strip(),
         petitioner_email=petitioner_email.strip(),
         petitioner_address=petitioner_address.strip(),
+        petitioner_id_number=petitioner_id_number.strip(),
         content=content.strip(),
         received_at=received_at,
         due_on=due_on_for(petition_type, received_at),
@@ -211,3 +223,43 @@ def record_satisfaction(petition: Petition, *, satisfaction: str, by, at: dateti
     _save(petition, by)
     _event(petition, "rated", by=by, at=at, note=PetitionSatisfaction(satisfaction).label)
     return petition
+
+
+@transaction.atomic
+def rate_by_petitioner(petition: Petition, *, satisfaction: str, at: datetime) -> Petition:
+    """The petitioner's own rating of the reply from the public page: once, after the reply.
+    (An officer may still record what the petitioner says later, ``record_satisfaction``.)"""
+    if _locked(petition).satisfaction:
+        raise ValidationError(_("Phản ánh này đã được đánh giá."))
+    return record_satisfaction(petition, satisfaction=satisfaction, by=None, at=at)
+
+
+# -- the petitioner's own view (no login) -------------------------------------------------------
+
+_DIGITS = re.compile(r"^\d{4}$")
+
+
+def find_for_petitioner(code: str, last_four: str) -> Petition | None:
+    """The petition with this tracking code whose phone or ID number ends with ``last_four``;
+    None otherwise: an unknown code and wrong digits are one answer (``dossiers.lookup.find``)."""
+    code = (code or "").strip().upper()
+    last_four = (last_four or "").strip()
+    if not code or len(code) > 40 or not code.isprintable() or not _DIGITS.match(last_four):
+        return None
+    petition = Petition.objects.filter(code__iexact=code).first()
+    if petition is None:
+        return None
+    numbers = (re.sub(r"\D", "", petition.petitioner_phone), re.sub(r"\D", "", petition.petitioner_id_number))
+    return petition if any(len(n) >= 4 and n.endswith(last_four) for n in numbers) else None
+
+
+def public_token(petition: Petition) -> str:
+    return signing.dumps({"p": petition.pk}, salt=TOKEN_SALT, compress=True)
+
+
+def petition_for_token(token: str) -> Petition | None:
+    try:
+        payload = signing.loads(token, salt=TOKEN_SALT)
+        return Petition.objects.select_related("ward", "type").get(pk=payload["p"])
+    except (signing.BadSignature, Petition.DoesNotExist, KeyError, TypeError, ValueError):
+        return None
