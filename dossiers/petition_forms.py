@@ -97,6 +97,7 @@ class PublicPetitionForm(forms.Form):
         label=_("Số điện thoại"),
         max_length=20,
         help_text=_("Dùng 4 số cuối cùng mã tra cứu để xem kết quả xử lý."),
+        error_messages={"required": _("Nhập số điện thoại.")},
     )
     petitioner_id_number = forms.CharField(label=_("Số CCCD (không bắt buộc)"), max_length=12, required=False)
     petitioner_email = forms.EmailField(label=_("Thư điện tử (không bắt buộc)"), required=False)

@@ -252,4 +252,6 @@ def petition_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             messages.success(request, _("Đã cập nhật phản ánh {code}.").format(code=petition.code))
             return redirect("petitions:detail", pk=petition.pk)
     petition.refresh_from_db()
-    return _render(request, petition, forms, status=400, full=privacy.may_see_petitioner(request.user, petition))
+    return _render(
+        request, petition, forms, status=400, full=privacy.may_see_petitioner(request.user, petition)
+    )
