@@ -4,6 +4,7 @@ fixes the result."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -112,7 +113,10 @@ def test_criterion_walks_through_both_appraisal_rounds(
     with page.expect_download() as download:
         page.get_by_test_id("report-xlsx").click()
     assert download.value.suggested_filename == "bao-cao-tu-danh-gia-cchc-BH-2023.xlsx"
-    rows = [[c.value for c in r] for r in load_workbook(download.value.path()).active.iter_rows()]
+    rows = [
+        [c.value for c in r]
+        for r in load_workbook(io.BytesIO(download.value.path().read_bytes())).active.iter_rows()
+    ]
     procedures = next(r for r in rows if r[1] == str(Component.PROCEDURES.label))
     assert procedures[2:7] == [6, 6, 5, 5.5, 5.5]  # max, self, round 1, round 2, final
     explained = next(r for r in rows if r[0] == "3.1")
