@@ -191,6 +191,7 @@ def _render(
             "can_handle": can_handle_petitions(request.user, petition.ward_id),
             "events": petition.events.select_related("by"), "replies": petition.replies.select_related("by"),
             "personal": privacy.petitioner_data(petition, full=full),
+            "rated_by_petitioner": petition.satisfaction != "" and petitions.rated_by_petitioner(petition),
             "reveal_form": reveal_form or RevealForm(),
             "reveal_url": reverse("petitions:reveal", args=[petition.pk]),
             "audit_entries": changes(petition, masks=None if full else privacy.PETITION_MASKS),

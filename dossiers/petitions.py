@@ -218,6 +218,9 @@ def record_satisfaction(petition: Petition, *, satisfaction: str, by, at: dateti
         raise ValidationError(_("Chỉ ghi nhận mức độ hài lòng sau khi đã trả lời."))
     if satisfaction not in PetitionSatisfaction.values:
         raise ValidationError({"satisfaction": _("Chọn mức độ hài lòng.")})
+    if rated_by_petitioner(petition):
+        # The petitioner's own answer is what the service index counts: nobody overwrites it.
+        raise ValidationError(_("Người phản ánh đã tự đánh giá trên trang công khai; không sửa được."))
     _check_moment(at, petition)
     petition.satisfaction = satisfaction
     _save(petition, by)
@@ -225,10 +228,15 @@ def record_satisfaction(petition: Petition, *, satisfaction: str, by, at: dateti
     return petition
 
 
+def rated_by_petitioner(petition: Petition) -> bool:
+    return petition.events.filter(kind="rated", by__isnull=True).exists()
+
+
 @transaction.atomic
 def rate_by_petitioner(petition: Petition, *, satisfaction: str, at: datetime) -> Petition:
-    """The petitioner's own rating of the reply from the public page: once, after the reply.
-    (An officer may still record what the petitioner says later, ``record_satisfaction``.)"""
+    """The petitioner's own rating of the reply from the public page: once, after the reply, and
+    not over an answer an officer already recorded (``record_satisfaction``), which in turn never
+    overwrites the petitioner's own."""
     if _locked(petition).satisfaction:
         raise ValidationError(_("Phản ánh này đã được đánh giá."))
     return record_satisfaction(petition, satisfaction=satisfaction, by=None, at=at)

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from freezegun import freeze_time
 
@@ -241,6 +242,11 @@ def test_the_reply_is_shown_and_rated_once(client, sent, officer_tuphap):
     assert sent.satisfaction == PetitionSatisfaction.DISSATISFIED
     assert [(e.kind, e.by) for e in sent.events.all()][-1] == ("rated", None)
     assert "pakn-rated" in client.get(url).content.decode()
+    with pytest.raises(ValidationError):  # an officer does not overwrite the petitioner's answer
+        petitions.record_satisfaction(sent, satisfaction="satisfied", by=officer_tuphap, at=at(2023, 3, 9, 9))
+    client.force_login(officer_tuphap)
+    detail = client.get(reverse("petitions:detail", args=[sent.pk])).content.decode()
+    assert "tự đánh giá trên trang công khai" in detail and "/rate/" not in detail
 
 
 # -- the officers' pages: masked by the rule, reveal logged -------------------------------------------
