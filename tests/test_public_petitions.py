@@ -309,3 +309,9 @@ def test_public_status_queries_do_not_grow(client, sent, officer_tuphap, django_
     with django_assert_max_num_queries(2):
         response = client.get(url)
     assert response.status_code == 200 and len(response.context["replies"]) == progress_notes + 1
+
+
+def test_the_public_page_speaks_english_on_request(client, ward):
+    client.post("/i18n/setlang/", {"language": "en", "next": SEND})
+    body = client.get(SEND).content.decode()
+    assert "Send a petition or recommendation" in body and "Petition or recommendation about" in body
