@@ -84,7 +84,10 @@ def petition_list(request: HttpRequest) -> HttpResponse:
             petitions_qs = petitions_qs.filter(status=form.cleaned_data["status"])
         if form.cleaned_data["q"]:
             text = form.cleaned_data["q"].strip()
-            petitions_qs = petitions_qs.filter(Q(code__icontains=text) | Q(petitioner_name__icontains=text))
+            by_name = Q(petitioner_name__icontains=text) & privacy.petitioner_readable_q(
+                request.user, ward.id
+            )
+            petitions_qs = petitions_qs.filter(Q(code__icontains=text) | by_name)
     counts = Petition.objects.filter(ward=ward).aggregate(
         **{key: Count("id", filter=condition) for key, condition in filters.items()}
     )

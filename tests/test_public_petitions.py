@@ -315,3 +315,17 @@ def test_the_public_page_speaks_english_on_request(client, ward):
     client.post("/i18n/setlang/", {"language": "en", "next": SEND})
     body = client.get(SEND).content.decode()
     assert "Send a petition or recommendation" in body and "Petition or recommendation about" in body
+
+
+def test_a_name_search_finds_only_petitions_the_reader_sees_in_full(
+    client, sent, chairperson, officer_datdai
+):
+    index = reverse("petitions:index")
+    for user, found in ((chairperson, [sent.code]), (officer_datdai, [])):
+        client.force_login(user)
+        response = client.get(index, {"list": "all", "q": "Hoa"})
+        assert [p.code for p in response.context["page"].object_list] == found
+    # the code is printed on the reply letter: anyone of the ward finds it by code
+    assert [
+        p.code for p in client.get(index, {"list": "all", "q": sent.code}).context["page"].object_list
+    ] == [sent.code]
