@@ -70,7 +70,8 @@ def _new_code(ward: Ward, received_at: datetime) -> str:
 def _check_moment(at: datetime, petition: Petition | None = None) -> None:
     if at > timezone.now():
         raise ValidationError(_("Thời điểm không được ở tương lai."))
-    if petition is not None and at < petition.received_at:
+    # Forms take moments to the minute: a reply typed in the minute of a reception is not "before" it.
+    if petition is not None and at < petition.received_at.replace(second=0, microsecond=0):
         raise ValidationError(_("Thời điểm không được trước thời điểm tiếp nhận phản ánh."))
 
 
@@ -195,6 +196,7 @@ def reply(
         raise ValidationError({"text": _("Nhập nội dung trả lời.")})
     if final and outcome not in PetitionOutcome.values:
         raise ValidationError({"outcome": _("Chọn kết quả xử lý.")})
+    at = max(at, petition.received_at)  # the timeline stays in order within that minute
     PetitionReply.objects.create(petition=petition, text=text, final=final, at=at, by=by)
     if final:
         petition.status = PetitionStatus.REPLIED

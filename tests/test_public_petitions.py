@@ -329,3 +329,16 @@ def test_a_name_search_finds_only_petitions_the_reader_sees_in_full(
     assert [
         p.code for p in client.get(index, {"list": "all", "q": sent.code}).context["page"].object_list
     ] == [sent.code]
+
+
+def test_a_reply_typed_in_the_minute_of_the_reception_is_accepted(ward, petition_type, officer_tuphap):
+    received = at(2023, 3, 6, 9).replace(second=40)
+    petition = petitions.receive(ward=ward, petition_type=petition_type, source=PetitionSource.PUBLIC_PAGE,
+                                 petitioner_name="Đỗ Tư", content="Chờ lâu", received_at=received, by=None)  # fmt: skip
+    petitions.reply(petition, text="Đã xử lý", outcome="upheld", by=officer_tuphap, at=at(2023, 3, 6, 9))
+    petition.refresh_from_db()
+    assert petition.replied_at == received and petition.handled_on_time
+    other = petitions.receive(ward=ward, petition_type=petition_type, source=PetitionSource.PUBLIC_PAGE,
+                              petitioner_name="Đỗ Tư", content="Chờ lâu", received_at=received, by=None)  # fmt: skip
+    with pytest.raises(ValidationError):  # a minute before the reception's minute
+        petitions.reply(other, text="Sớm", outcome="upheld", by=officer_tuphap, at=at(2023, 3, 6, 8, 59))
