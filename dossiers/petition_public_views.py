@@ -27,6 +27,7 @@ from parindex.access import ward_code_from
 from parindex.models import Ward
 
 SEND_PURPOSE = "pakn.send"
+FORMS_PER_PETITION = 10
 NOT_FOUND = gettext_noop(
     "Không tìm thấy phản ánh với mã tra cứu và 4 số cuối đã nhập. Vui lòng kiểm tra lại."
 )
@@ -46,6 +47,12 @@ def send(request: HttpRequest) -> HttpResponse:
         initial["ward"] = Ward.objects.filter(code=code).values_list("id", flat=True).first()
     form = PublicPetitionForm(request.POST or None, initial=initial)
     status = 200
+    if request.method != "POST" and throttle.over_limit(
+        "petition-form", request, limit=settings.PUBLIC_PETITIONS_PER_HOUR * FORMS_PER_PETITION
+    ):
+        # Each form shown stores a one-time token: a client reloading it without end would fill
+        # the table, so the form itself is limited too (generously: mistakes, a second tab).
+        return render(request, "dossiers/pakn_send.html", {"form": None, "blocked": True}, status=429)
     if request.method == "POST":
         first = idempotency.previous_result(request, SEND_PURPOSE)
         if first:

@@ -342,3 +342,13 @@ def test_a_reply_typed_in_the_minute_of_the_reception_is_accepted(ward, petition
                               petitioner_name="Đỗ Tư", content="Chờ lâu", received_at=received, by=None)  # fmt: skip
     with pytest.raises(ValidationError):  # a minute before the reception's minute
         petitions.reply(other, text="Sớm", outcome="upheld", by=officer_tuphap, at=at(2023, 3, 6, 8, 59))
+
+
+def test_the_form_itself_is_limited_since_each_one_stores_a_token(client, db, settings, behind_proxy):
+    settings.PUBLIC_PETITIONS_PER_HOUR = 1  # ten forms an hour
+    for _ in range(10):
+        assert client.get(SEND, **client_at("203.0.113.7")).status_code == 200
+    blocked = client.get(SEND, **client_at("203.0.113.7"))
+    assert blocked.status_code == 429 and 'name="form_token"' not in blocked.content.decode()
+    assert FormToken.objects.count() == 10
+    assert client.get(SEND, **client_at("198.51.100.2")).status_code == 200
