@@ -330,3 +330,19 @@ def working_days_in(start: date, end: date) -> int:
         )
         if cal.is_working_day(d)
     )
+
+
+def working_day_numbers(first: date, last: date) -> dict[date, int]:
+    """Each day of first..last numbered by the working days up to it (first itself counts 0):
+    ``numbers[b] - numbers[a]`` is ``working_days_between(a, b)`` for any a <= b in the range, so
+    a batch of durations costs one walk over the calendar instead of one per duration."""
+    cal = _Calendar()
+    numbers: dict[date, int] = {}
+    count = 0
+    day = first
+    while day <= last:
+        if day != first and cal.is_working_day(day):
+            count += 1
+        numbers[day] = count
+        day += timedelta(days=1)
+    return numbers

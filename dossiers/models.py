@@ -1069,6 +1069,7 @@ class Petition(models.Model):
     petitioner_phone = models.CharField(_("số điện thoại"), max_length=15, blank=True)
     petitioner_email = models.EmailField(_("thư điện tử"), blank=True)
     petitioner_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    petitioner_id_number = models.CharField(_("số CCCD"), max_length=12, blank=True)
     content = models.TextField(_("nội dung phản ánh, kiến nghị"))
     received_at = models.DateTimeField(_("thời điểm tiếp nhận"))
     due_on = models.DateField(_("hạn xử lý"))
@@ -1102,9 +1103,12 @@ class Petition(models.Model):
     satisfaction = models.CharField(
         _("mức độ hài lòng"), max_length=12, choices=PetitionSatisfaction.choices, blank=True
     )
+    # None: sent by the citizen from the public page, nobody of the ward typed it in.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="petitions_created",
         verbose_name=_("người tiếp nhận"),
     )
@@ -1156,8 +1160,13 @@ class PetitionEvent(models.Model):
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("thao tác"), max_length=20)
     at = models.DateTimeField(_("thời điểm"))
+    # None: the petitioner's own step on the public page (sending it, rating the reply).
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("người thực hiện")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("người thực hiện"),
     )
     note = models.TextField(_("ghi chú"), blank=True)
 

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dossiers import calendar, petitions
+from dossiers import calendar, petitions, privacy
+from dossiers.forms import RevealForm
 from dossiers.models import Petition, PetitionStatus
 from dossiers.petition_forms import (
     AssignForm,
@@ -83,15 +84,21 @@ def petition_list(request: HttpRequest) -> HttpResponse:
             petitions_qs = petitions_qs.filter(status=form.cleaned_data["status"])
         if form.cleaned_data["q"]:
             text = form.cleaned_data["q"].strip()
-            petitions_qs = petitions_qs.filter(Q(code__icontains=text) | Q(petitioner_name__icontains=text))
+            by_name = Q(petitioner_name__icontains=text) & privacy.petitioner_readable_q(
+                request.user, ward.id
+            )
+            petitions_qs = petitions_qs.filter(Q(code__icontains=text) | by_name)
     counts = Petition.objects.filter(ward=ward).aggregate(
         **{key: Count("id", filter=condition) for key, condition in filters.items()}
     )
     page = Paginator(
         petitions_qs.select_related("type", "handled_by").order_by("due_on", "received_at", "id"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    reads = privacy.UnmaskedPetitionReads(request.user)
     for petition in page.object_list:
         petition.overdue = petition.is_overdue(on)
+        petition.personal = privacy.petitioner_data(petition, full=reads(petition))
+    reads.log(action="list")
     return render(
         request,
         "dossiers/petition_list.html",
@@ -164,7 +171,21 @@ def _forms(petition: Petition, data=None, *, name: str | None = None) -> dict:
     }  # fmt: skip
 
 
-def _render(request: HttpRequest, petition: Petition, forms: dict, status: int = 200) -> HttpResponse:
+def _render(
+    request: HttpRequest,
+    petition: Petition,
+    forms: dict,
+    status: int = 200,
+    *,
+    full: bool | None = None,
+    reveal_form: RevealForm | None = None,
+) -> HttpResponse:
+    """The petition page. ``full=None`` applies the personal-data rule (and logs an unmasked
+    read); ``petition_reveal`` passes ``full`` itself, having logged the "show"."""
+    if full is None:
+        full = privacy.may_see_petitioner(request.user, petition)
+        if full:
+            privacy.log_petition_read(request.user, petition, action="view")
     return render(
         request,
         "dossiers/petition_detail.html",
@@ -172,7 +193,11 @@ def _render(request: HttpRequest, petition: Petition, forms: dict, status: int =
             "petition": petition, "forms": forms, "overdue": petition.is_overdue(today()),
             "can_handle": can_handle_petitions(request.user, petition.ward_id),
             "events": petition.events.select_related("by"), "replies": petition.replies.select_related("by"),
-            "audit_entries": changes(petition),
+            "personal": privacy.petitioner_data(petition, full=full),
+            "rated_by_petitioner": petition.satisfaction != "" and petitions.rated_by_petitioner(petition),
+            "reveal_form": reveal_form or RevealForm(),
+            "reveal_url": reverse("petitions:reveal", args=[petition.pk]),
+            "audit_entries": changes(petition, masks=None if full else privacy.PETITION_MASKS),
         },
         status=status,
     )  # fmt: skip
@@ -181,6 +206,18 @@ def _render(request: HttpRequest, petition: Petition, forms: dict, status: int =
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     petition = _visible(request, pk)
     return _render(request, petition, _forms(petition))
+
+
+@require_POST
+def petition_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "show" button: the petitioner's data in full, once, for a reader who otherwise sees it
+    masked; the read and its reason are logged (Nghị định 13/2023)."""
+    petition = _visible(request, pk)
+    form = RevealForm(request.POST)
+    full = form.is_valid()
+    if full:
+        privacy.log_petition_read(request.user, petition, action="show", note=form.cleaned_data["reason"])
+    return _render(request, petition, _forms(petition), 200 if full else 400, full=full, reveal_form=form)
 
 
 MOVES = ("assign", "reply", "rate", "link")
@@ -219,4 +256,6 @@ def petition_move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             messages.success(request, _("Đã cập nhật phản ánh {code}.").format(code=petition.code))
             return redirect("petitions:detail", pk=petition.pk)
     petition.refresh_from_db()
-    return _render(request, petition, forms, status=400)
+    return _render(
+        request, petition, forms, status=400, full=privacy.may_see_petitioner(request.user, petition)
+    )

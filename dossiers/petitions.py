@@ -7,10 +7,12 @@ Each function changes the petition row and appends its event in one transaction;
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -25,12 +27,17 @@ from dossiers.models import (
     PetitionOutcome,
     PetitionReply,
     PetitionSatisfaction,
+    PetitionSource,
     PetitionStatus,
     PetitionType,
 )
 from parindex.models import Role, Ward
 
 User = get_user_model()
+
+# The petitioner's signed link to the status page (not the dossiers' salt: a dossier's token never
+# opens a petition).
+TOKEN_SALT = "dossiers.petition_status"
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
@@ -63,7 +70,8 @@ def _new_code(ward: Ward, received_at: datetime) -> str:
 def _check_moment(at: datetime, petition: Petition | None = None) -> None:
     if at > timezone.now():
         raise ValidationError(_("Thời điểm không được ở tương lai."))
-    if petition is not None and at < petition.received_at:
+    # Forms take moments to the minute: a reply typed in the minute of a reception is not "before" it.
+    if petition is not None and at < petition.received_at.replace(second=0, microsecond=0):
         raise ValidationError(_("Thời điểm không được trước thời điểm tiếp nhận phản ánh."))
 
 
@@ -101,10 +109,14 @@ def receive(
     petitioner_phone: str = "",
     petitioner_email: str = "",
     petitioner_address: str = "",
+    petitioner_id_number: str = "",
     dossier: Dossier | None = None,
     official=None,
 ) -> Petition:
-    """Log a petition; its deadline follows from its type."""
+    """Log a petition; its deadline follows from its type. ``by=None``: the citizen sent it from
+    the public page (its source must say so)."""
+    if by is None and source != PetitionSource.PUBLIC_PAGE:
+        raise ValidationError(_("Phản ánh do cán bộ tiếp nhận phải ghi người tiếp nhận."))
     _check_moment(received_at)
     if not petition_type.active:
         raise ValidationError({"petition_type": _("Loại phản ánh này không còn được dùng.")})
@@ -120,6 +132,7 @@ def receive(
         petitioner_phone=petitioner_phone.strip(),
         petitioner_email=petitioner_email.strip(),
         petitioner_address=petitioner_address.strip(),
+        petitioner_id_number=petitioner_id_number.strip(),
         content=content.strip(),
         received_at=received_at,
         due_on=due_on_for(petition_type, received_at),
@@ -183,6 +196,7 @@ def reply(
         raise ValidationError({"text": _("Nhập nội dung trả lời.")})
     if final and outcome not in PetitionOutcome.values:
         raise ValidationError({"outcome": _("Chọn kết quả xử lý.")})
+    at = max(at, petition.received_at)  # the timeline stays in order within that minute
     PetitionReply.objects.create(petition=petition, text=text, final=final, at=at, by=by)
     if final:
         petition.status = PetitionStatus.REPLIED
@@ -206,8 +220,56 @@ def record_satisfaction(petition: Petition, *, satisfaction: str, by, at: dateti
         raise ValidationError(_("Chỉ ghi nhận mức độ hài lòng sau khi đã trả lời."))
     if satisfaction not in PetitionSatisfaction.values:
         raise ValidationError({"satisfaction": _("Chọn mức độ hài lòng.")})
+    if rated_by_petitioner(petition):
+        # The petitioner's own answer is what the service index counts: nobody overwrites it.
+        raise ValidationError(_("Người phản ánh đã tự đánh giá trên trang công khai; không sửa được."))
     _check_moment(at, petition)
     petition.satisfaction = satisfaction
     _save(petition, by)
     _event(petition, "rated", by=by, at=at, note=PetitionSatisfaction(satisfaction).label)
     return petition
+
+
+def rated_by_petitioner(petition: Petition) -> bool:
+    return petition.events.filter(kind="rated", by__isnull=True).exists()
+
+
+@transaction.atomic
+def rate_by_petitioner(petition: Petition, *, satisfaction: str, at: datetime) -> Petition:
+    """The petitioner's own rating of the reply from the public page: once, after the reply, and
+    not over an answer an officer already recorded (``record_satisfaction``), which in turn never
+    overwrites the petitioner's own."""
+    if _locked(petition).satisfaction:
+        raise ValidationError(_("Phản ánh này đã được đánh giá."))
+    return record_satisfaction(petition, satisfaction=satisfaction, by=None, at=at)
+
+
+# -- the petitioner's own view (no login) -------------------------------------------------------
+
+_DIGITS = re.compile(r"^\d{4}$")
+
+
+def find_for_petitioner(code: str, last_four: str) -> Petition | None:
+    """The petition with this tracking code whose phone or ID number ends with ``last_four``;
+    None otherwise: an unknown code and wrong digits are one answer (``dossiers.lookup.find``)."""
+    code = (code or "").strip().upper()
+    last_four = (last_four or "").strip()
+    if not code or len(code) > 40 or not code.isprintable() or not _DIGITS.match(last_four):
+        return None
+    petition = Petition.objects.filter(code__iexact=code).first()
+    if petition is None:
+        return None
+    numbers = (re.sub(r"\D", "", petition.petitioner_phone), re.sub(r"\D", "", petition.petitioner_id_number))
+    return petition if any(len(n) >= 4 and n.endswith(last_four) for n in numbers) else None
+
+
+def public_token(petition: Petition) -> str:
+    return signing.dumps({"p": petition.pk}, salt=TOKEN_SALT, compress=True)
+
+
+def petition_for_token(token: str) -> Petition | None:
+    try:
+        payload = signing.loads(token, salt=TOKEN_SALT)
+        return Petition.objects.select_related("ward", "type").get(pk=payload["p"])
+    except (signing.BadSignature, Petition.DoesNotExist, KeyError, TypeError, ValueError):
+        return None

@@ -12,9 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dossiers.models import Dossier
-from parindex.access import is_receiving_counter, may_see_personal_data
+from django.db.models import Q
+
+from dossiers.models import Dossier, Petition
+from parindex.access import (
+    is_receiving_counter,
+    may_see_personal_data,
+    may_see_petitioner_data,
+    membership_of,
+)
 from parindex.audit import log_access, log_accesses
+from parindex.models import Role
 
 
 def mask_id(value: str) -> str:
@@ -163,3 +171,80 @@ class UnmaskedReads:
         if not self.refs:
             return 0
         return log_accesses(user=self.user, model=Dossier, refs=self.refs, action=action, note=note)
+
+
+# -- petitioners (the PAKN register) ---------------------------------------------------------------
+
+# A petition's personal fields and their masks. The name is masked too: a petition may be a
+# complaint about the ward's own staff, and the petitioner is only known to those handling it.
+PETITION_MASKS: dict[str, Callable[[str], str]] = {
+    "petitioner_name": mask_name,
+    "petitioner_id_number": mask_id,
+    "petitioner_phone": mask_phone,
+    "petitioner_email": mask_email,
+    "petitioner_address": mask_address,
+}
+
+
+@dataclass(frozen=True)
+class PetitionerData:
+    name: str
+    id_number: str
+    phone: str
+    email: str
+    address: str
+    masked: bool
+
+
+def petitioner_data(petition: Petition, *, full: bool) -> PetitionerData:
+    values = {name: getattr(petition, name, "") or "" for name in PETITION_MASKS}
+    if not full:
+        values = {name: PETITION_MASKS[name](value) for name, value in values.items()}
+    return PetitionerData(
+        name=values["petitioner_name"],
+        id_number=values["petitioner_id_number"],
+        phone=values["petitioner_phone"],
+        email=values["petitioner_email"],
+        address=values["petitioner_address"],
+        masked=not full,
+    )
+
+
+def may_see_petitioner(user, petition: Petition) -> bool:
+    return may_see_petitioner_data(
+        user,
+        ward_id=petition.ward_id,
+        handler_id=petition.handled_by_id,
+        receiver_id=petition.created_by_id,
+        official_id=petition.official_id,
+    )
+
+
+def petitioner_readable_q(user, ward_id: int) -> Q:
+    """The petitions of the ward whose petitioner ``user`` sees in full (``may_see_petitioner``
+    as a condition): a search by the petitioner's name finds only those, or it would tell a
+    masked reader who complained."""
+    member = membership_of(user)
+    if member is None or member.ward_id != ward_id or member.role not in (Role.LEADER, Role.OFFICER):
+        return Q(pk__in=[])
+    readable = Q() if member.role == Role.LEADER else Q(handled_by=user) | Q(created_by=user)
+    return readable & (Q(official__isnull=True) | ~Q(official=user))
+
+
+def log_petition_read(user, petition: Petition, *, action: str, note: str = "") -> None:
+    log_access(user=user, obj=petition, action=action, ward=petition.ward, note=note)
+
+
+class UnmaskedPetitionReads(UnmaskedReads):
+    """``UnmaskedReads`` for a list of petitions."""
+
+    def __call__(self, petition) -> bool:
+        if self.user is None or not may_see_petitioner(self.user, petition):
+            return False
+        self.refs.append((petition.pk, petition.ward_id))
+        return True
+
+    def log(self, *, action: str, note: str = "") -> int:
+        if not self.refs:
+            return 0
+        return log_accesses(user=self.user, model=Petition, refs=self.refs, action=action, note=note)

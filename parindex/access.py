@@ -317,3 +317,21 @@ def can_handle_petitions(user, ward: Ward | int) -> bool:
     """Receive, assign, answer and record the petitioner's rating of a PAKN: the ward's officers
     and leaders (the people who handle its dossiers)."""
     return can_handle_dossiers(user, ward)
+
+
+def may_see_petitioner_data(
+    user, *, ward_id: int, handler_id: int | None, receiver_id: int | None, official_id: int | None
+) -> bool:
+    """The petitioner's full name, phone, ID, e-mail and address (Nghị định 13/2023), by the same
+    rule as an applicant's: the ward's leaders, and the ward's officers whose work it is, that is
+    the officer handling the petition and the one who received it at the counter. Never the
+    official the petition is about (a petitioner must not fear a complaint about staff), even a
+    leader; everyone else reads them masked unless they ask to see them, which is logged."""
+    member = membership_of(user)
+    if member is None or member.ward_id != ward_id:
+        return False
+    if official_id is not None and official_id == user.id:
+        return False
+    if member.role == Role.LEADER:
+        return True
+    return member.role == Role.OFFICER and user.id in (handler_id, receiver_id)

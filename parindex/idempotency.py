@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,13 +51,19 @@ class AlreadyDone(Exception):
         super().__init__(url)
 
 
+def _owner(request: HttpRequest):
+    """The token's user; None for a citizen on a public page (the random key is the only secret)."""
+    user = getattr(request, "user", None)
+    return user if getattr(user, "is_authenticated", False) else None
+
+
 def issue(request: HttpRequest, purpose: str) -> str:
     """A new token for ``purpose`` and the request's user (the form's hidden field value)."""
     now = timezone.now()
     # Expired tokens go as new ones come: the table stays the size of a day's forms.
     FormToken.objects.filter(created_at__lt=now - LIFETIME).delete()
     key = secrets.token_urlsafe(32)
-    FormToken.objects.create(key=key, user=request.user, purpose=purpose, created_at=now)
+    FormToken.objects.create(key=key, user=_owner(request), purpose=purpose, created_at=now)
     return key
 
 
@@ -65,9 +72,10 @@ def _tokens(request: HttpRequest, purpose: str):
     if not key or len(key) > 100 or not key.isprintable():
         # Not a token this module issued (PostgreSQL would refuse a NUL byte in the query).
         return FormToken.objects.none()
+    owner = _owner(request)
     return FormToken.objects.filter(
+        Q(user=owner) if owner is not None else Q(user__isnull=True),
         key=key,
-        user=request.user,
         purpose=purpose,
         created_at__gte=timezone.now() - LIFETIME,
     )

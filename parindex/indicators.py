@@ -886,3 +886,117 @@ def monthly_trend(
             resolved[j] += row["r"]
             in_time[j] += row["t"]
     return [TrendPoint(month, new[i], resolved[i], in_time[i]) for i, month in enumerate(months)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Processing time and petitions (PAKN): the ward's public results page.
+
+PROCESSING_TIME_DEFINITION = _(
+    "Thời gian giải quyết trung bình: trung bình cộng, trên các hồ sơ có kết quả (chấp thuận hoặc "
+    "từ chối giải quyết) trong kỳ, số ngày làm việc từ ngày tiếp nhận đến ngày có kết quả (không "
+    "tính ngày tiếp nhận, tính ngày có kết quả; hồ sơ có kết quả ngay trong ngày tiếp nhận tính 0 "
+    "ngày; ngày nghỉ, lễ, Tết không tính; thời gian chờ bổ sung hồ sơ vẫn tính). Hồ sơ rút, dừng "
+    "giải quyết không tính."
+)
+
+
+@dataclass
+class ProcessingTime:
+    """Dossiers resolved with a result and their working days from reception to result, summed."""
+
+    resolved: int = 0
+    working_days: int = 0
+
+    def __add__(self, other: ProcessingTime) -> ProcessingTime:
+        return ProcessingTime(self.resolved + other.resolved, self.working_days + other.working_days)
+
+    @property
+    def mean(self) -> Decimal | None:
+        """Mean working days, one decimal; None when no dossier was resolved."""
+        if not self.resolved:
+            return None
+        return (Decimal(self.working_days) / self.resolved).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    def __str__(self) -> str:
+        mean = self.mean
+        return "—" if mean is None else str(mean).replace(".", ",")
+
+
+def processing_times(
+    ward_ids: Iterable[int], period: Period
+) -> dict[tuple[int, int, object], ProcessingTime]:
+    """``PROCESSING_TIME_DEFINITION`` per (ward_id, field_id, first day of the month of the
+    result), for the dossiers resolved in ``period``. One query (the dossiers' two moments), then
+    the calendar's working days counted once over the span (``calendar.working_day_numbers``)."""
+    from dossiers import calendar
+    from dossiers.models import Outcome
+
+    rows = list(
+        _accepted_dossiers(ward_ids, None)
+        .filter(
+            resolved_at__gte=period.start_at,
+            resolved_at__lt=period.end_at,
+            outcome__in=[Outcome.APPROVED, Outcome.REFUSED],
+        )
+        .order_by()
+        .values_list("ward_id", "field_id", "received_at", "resolved_at")
+    )
+    result: dict[tuple[int, int, object], ProcessingTime] = {}
+    if not rows:
+        return result
+    days = [(w, f, calendar.local_date(a), calendar.local_date(b)) for w, f, a, b in rows]
+    numbers = calendar.working_day_numbers(min(d[2] for d in days), max(d[3] for d in days))
+    for ward_id, field_id, received, resolved in days:
+        key = (ward_id, field_id, resolved.replace(day=1))
+        elapsed = max(0, numbers[resolved] - numbers[received])
+        result[key] = result.get(key, ProcessingTime()) + ProcessingTime(1, elapsed)
+    return result
+
+
+@dataclass
+class PetitionCounts:
+    """PAKN of one month: received in it, answered (final reply) in it, of those on or before the
+    due day."""
+
+    received: int = 0
+    answered: int = 0
+    answered_on_time: int = 0
+
+    @property
+    def on_time(self) -> Ratio:
+        return ratio(self.answered_on_time, self.answered)
+
+    def __add__(self, other: PetitionCounts) -> PetitionCounts:
+        return PetitionCounts(**_added(self, other))
+
+
+def petition_counts(ward_ids: Iterable[int], period: Period) -> dict[object, PetitionCounts]:
+    """``PetitionCounts`` per first day of the month, for the months of ``period``. Two grouped
+    queries: petitions received per month, petitions answered per month with those on time."""
+    from django.db.models import F
+    from django.db.models.functions import TruncMonth
+
+    from dossiers.models import Petition
+
+    ward_ids = list(ward_ids)
+    petitions = Petition.objects.filter(ward_id__in=ward_ids).order_by()
+    result: dict[object, PetitionCounts] = {}
+    received = (
+        petitions.filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
+        .annotate(month=TruncMonth("received_at"))
+        .values("month")
+        .annotate(n=Count("id"))
+    )
+    for row in received:
+        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+        result.setdefault(month, PetitionCounts()).received = row["n"]
+    answered = (
+        petitions.filter(replied_on__gte=period.start, replied_on__lte=period.end)
+        .annotate(month=TruncMonth("replied_on"))
+        .values("month")
+        .annotate(n=Count("id"), on_time=Count("id", filter=Q(replied_on__lte=F("due_on"))))
+    )
+    for row in answered:
+        counts = result.setdefault(row["month"], PetitionCounts())
+        counts.answered, counts.answered_on_time = row["n"], row["on_time"]
+    return result

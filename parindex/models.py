@@ -169,7 +169,10 @@ class FormToken(models.Model):
     """
 
     key = models.CharField(_("mã"), max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # None: issued on a public page to a citizen who is not logged in.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     purpose = models.CharField(_("mục đích"), max_length=50)
     created_at = models.DateTimeField(_("thời điểm cấp"), db_index=True)
     used_at = models.DateTimeField(_("thời điểm dùng"), null=True, blank=True)

@@ -1,7 +1,9 @@
 """The ward's public results page (/cong-khai/<ward_code>/): no login, no personal data.
 
-Per month of the year: dossiers received and resolved, the share resolved on time and, once at
-least ``PUBLIC_MIN_RATINGS`` ratings exist, the share satisfied; the same per field for the year.
+Per month of the year: dossiers received and resolved, the share resolved on time, the mean
+processing time in working days (``indicators.PROCESSING_TIME_DEFINITION``, shown on the page) and,
+once at least ``PUBLIC_MIN_RATINGS`` ratings exist, the share satisfied; the same per field for the
+year; and the petitions (PAKN) received, answered and answered on time per month.
 Every figure is the indicator engine's (``service_counts`` into ``WardIndicators``): the page
 shows the dashboard's numbers, never a second formula. The figures are cached (they change slowly
 and the page is linked from the ward's website); the page itself may be cached by browsers.
@@ -22,7 +24,7 @@ from django.utils.cache import patch_cache_control
 
 from dossiers.models import Field
 from parindex import indicators
-from parindex.indicators import Ratio, WardIndicators
+from parindex.indicators import PetitionCounts, ProcessingTime, Ratio, WardIndicators
 from parindex.models import Ward
 from parindex.periods import Period, months_of, year_to_date
 from parindex.periods import year as year_period
@@ -36,6 +38,13 @@ class Row:
     on_time: Ratio
     rated: int
     satisfaction: Ratio | None  # None: fewer ratings than the minimum, not shown
+    processing: ProcessingTime  # mean working days from reception to result
+
+
+@dataclass(frozen=True)
+class PetitionRow:
+    label: str
+    counts: PetitionCounts
 
 
 def _indicators(ward: Ward, period: Period) -> WardIndicators:
@@ -45,7 +54,7 @@ def _indicators(ward: Ward, period: Period) -> WardIndicators:
     return result
 
 
-def _row(label: str, wi: WardIndicators, field_id: int | None = None) -> Row:
+def _row(label: str, wi: WardIndicators, field_id: int | None = None, *, processing: ProcessingTime) -> Row:
     counts, service = (wi.counts, wi.service) if field_id is None else wi.by_field[field_id]
     satisfaction = wi.value_of("satisfaction", field_id).value
     return Row(
@@ -55,18 +64,44 @@ def _row(label: str, wi: WardIndicators, field_id: int | None = None) -> Row:
         on_time=wi.value_of("on_time_rate", field_id).value,
         rated=service.rated,
         satisfaction=satisfaction if service.rated >= settings.PUBLIC_MIN_RATINGS else None,
+        processing=processing,
     )
+
+
+def _summed(values) -> ProcessingTime:
+    return sum(values, ProcessingTime())
 
 
 def figures(ward: Ward, year: int, today: date) -> dict:
     period = year_to_date(today) if year == today.year else year_period(year)
-    months = [_row(m.start.strftime("%m/%Y"), _indicators(ward, m)) for m in months_of(period)]
+    months = months_of(period)
+    times = indicators.processing_times([ward.id], period)
+    by_month = {
+        m.start: _summed(t for (_w, _f, month), t in times.items() if month == m.start) for m in months
+    }
+    by_field = {fid: _summed(t for (_w, f, _m), t in times.items() if f == fid) for _w, fid, _m in times}
+    month_rows = [
+        _row(m.start.strftime("%m/%Y"), _indicators(ward, m), processing=by_month[m.start]) for m in months
+    ]
     whole = _indicators(ward, period)
     names = dict(Field.objects.filter(id__in=whole.by_field).values_list("id", "name"))
-    by_field = sorted(
-        (_row(names.get(fid, ""), whole, fid) for fid in whole.by_field), key=lambda r: (-r.received, r.label)
+    field_rows = sorted(
+        (
+            _row(names.get(fid, ""), whole, fid, processing=by_field.get(fid, ProcessingTime()))
+            for fid in whole.by_field
+        ),
+        key=lambda r: (-r.received, r.label),
     )
-    return {"period": period, "months": months, "fields": by_field, "total": _row("", whole)}
+    pakn = indicators.petition_counts([ward.id], period)
+    pakn_rows = [PetitionRow(m.start.strftime("%m/%Y"), pakn.get(m.start, PetitionCounts())) for m in months]
+    return {
+        "period": period,
+        "months": month_rows,
+        "fields": field_rows,
+        "total": _row("", whole, processing=_summed(times.values())),
+        "petitions": pakn_rows,
+        "petitions_total": sum((r.counts for r in pakn_rows), PetitionCounts()),
+    }
 
 
 @login_not_required
@@ -89,6 +124,8 @@ def ward_results(request: HttpRequest, ward_code: str) -> HttpResponse:
         "year": str(year),
         "years": [str(y) for y in range(today.year, max(2000, today.year - 5) - 1, -1)],
         "min_ratings": settings.PUBLIC_MIN_RATINGS,
+        # in the reader's language: the cached figures are shared by every language
+        "processing_definition": indicators.PROCESSING_TIME_DEFINITION,
         **data,
     }
     response = render(request, "parindex/public_results.html", context)

@@ -233,6 +233,8 @@ AXES_USERNAME_CALLABLE = "parindex.access.axes_username"
 # Public pages (no login) per client address and hour: the status lookup's attempts and ratings.
 PUBLIC_LOOKUPS_PER_HOUR = env_int("PUBLIC_LOOKUPS_PER_HOUR", 30, minimum=1)
 PUBLIC_RATINGS_PER_HOUR = env_int("PUBLIC_RATINGS_PER_HOUR", 20, minimum=1)
+# Petitions (PAKN) a client address may send from the public page per hour.
+PUBLIC_PETITIONS_PER_HOUR = env_int("PUBLIC_PETITIONS_PER_HOUR", 5, minimum=1)
 # The ward's public results page: satisfaction is shown only from this many ratings (fewer would
 # let one applicant's answer read as "0% satisfied"); figures are cached this long.
 PUBLIC_MIN_RATINGS = env_int("PUBLIC_MIN_RATINGS", 10, minimum=1)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("dossiers/", include("dossiers.urls")),
     path("petitions/", include("dossiers.petition_urls")),
     path("tra-cuu/", include("dossiers.public_urls")),
+    path("phan-anh/", include("dossiers.petition_public_urls")),
     path("cong-khai/<str:ward_code>/", public_results.ward_results, name="public_results"),
     path("tasks/", include("tasks.urls")),
     path("staffing/", include("parindex.staffing.urls")),

@@ -525,3 +525,30 @@ def add_criterion_evidence(criterion: Criterion, *, by, city: bool, file=None, u
             )
         )
     return plans.add_evidence(by=by, criterion=criterion, file=file, url=url, note=note, stage=stage)
+
+
+# -- what the rounds lock, for screens that do not go through the moves above (the Django admin) --
+
+EVIDENCE_STAGE_STATES = {
+    EvidenceStage.SELF: AppraisalState.SELF,
+    EvidenceStage.FIRST: AppraisalState.FIRST,
+    EvidenceStage.EXPLANATION: AppraisalState.EXPLANATION,
+    EvidenceStage.SECOND: AppraisalState.SECOND,
+}
+
+
+def round_state(ward_id: int, year: int) -> str:
+    return (
+        Appraisal.objects.filter(ward_id=ward_id, year=year).values_list("state", flat=True).first()
+        or AppraisalState.SELF
+    )
+
+
+def tree_locked(ward_id: int, year: int) -> bool:
+    """The criteria of the year (structure and scores) change only during self-assessment."""
+    return round_state(ward_id, year) != AppraisalState.SELF
+
+
+def evidence_locked(*, ward_id: int, year: int, stage: str) -> bool:
+    """A criterion's evidence of one stage is added, changed or removed only in that stage."""
+    return round_state(ward_id, year) != EVIDENCE_STAGE_STATES.get(stage)

@@ -21,6 +21,9 @@ PUBLIC = {
     "lookup:form",
     "lookup:status",
     "public_results",
+    "pakn:send",
+    "pakn:lookup",
+    "pakn:status",
 }
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _DUMMY = {

@@ -170,6 +170,12 @@ def world(
     kwargs = {
         "petitions:detail": [{"pk": petition.pk}],
         "petitions:move": [{"pk": petition.pk, "name": n} for n in ("assign", "reply", "x")],
+        "petitions:reveal": [{"pk": petition.pk}],
+        "pakn:status": [
+            {"token": petitions.public_token(petition)},
+            {"token": "x\x00"},
+            {"token": "a" * 300},
+        ],
         "jobs:detail": [{"pk": job.pk}, {"pk": uuid.uuid4()}],
         "jobs:file": [{"pk": job.pk}],
         "dossiers:detail": [{"pk": d.pk} for d in (received, waiting, late)],
@@ -432,6 +438,13 @@ def test_anonymous_login_and_public_pages_answer_no_500(world):
             reverse("dossiers:public_rating", args=[token]),
             {"value": value, "comment": value},
         )
+    petition_token = world["kwargs"]["pakn:status"][0]["token"]
+    pakn_fields = ("ward", "petition_type", "petitioner_name", "petitioner_phone", "petitioner_id_number",
+                   "petitioner_email", "petitioner_address", "content", "form_token")  # fmt: skip
+    for value in BAD:
+        _post(client, failures, reverse("pakn:send"), dict.fromkeys(pakn_fields, value))
+        _post(client, failures, reverse("pakn:lookup"), {"code": value, "digits": value})
+        _post(client, failures, reverse("pakn:status", args=[petition_token]), {"satisfaction": value})
     assert not failures, "\n".join(failures)
 
 

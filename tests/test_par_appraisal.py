@@ -586,3 +586,80 @@ def test_tree_edit_screen_works_while_self_assessing_and_is_locked_after(
     assert "đang ở bước" in response.content.decode()
     assert get(ward, "B").title == "Tiêu chí B sửa"
     assert not client.get(reverse("tasks:criterion_detail", args=[get(ward, "B").pk])).context["can_manage"]
+
+
+# -- the Django admin keeps the rounds' locks ----------------------------------------------------
+
+
+def _admin_post(client, url, criterion, **changes):
+    data = {"ward": criterion.ward_id, "year": criterion.year, "component": criterion.component,
+            "parent": criterion.parent_id or "", "code": criterion.code, "title": criterion.title,
+            "position": criterion.position, "max_score": str(criterion.max_score),
+            "responsible": criterion.responsible_id or ""}  # fmt: skip
+    data.update(changes)
+    return client.post(url, data)
+
+
+def test_admin_never_edits_scores_and_edits_the_tree_only_while_self_assessing(
+    client, ward, small_tree, chairperson, city_viewer, administrator
+):
+    criteria.score(get(ward, "B"), by=chairperson, self_score=D("2"))
+    client.force_login(administrator)
+    b = get(ward, "B")
+    url = reverse("admin:tasks_criterion_change", args=[b.pk])
+    response = _admin_post(client, url, b, title="Tiêu chí B sửa", self_score="3", appraised_score="3",
+                           not_applicable="on")  # fmt: skip
+    assert response.status_code == 302
+    b.refresh_from_db()
+    assert (b.title, b.self_score, b.appraised_score, b.not_applicable) == (
+        "Tiêu chí B sửa",
+        D("2"),
+        None,
+        False,
+    )
+
+    to_first(ward, chairperson)
+    before = {c.pk: (c.title, c.max_score, c.self_score) for c in Criterion.objects.filter(ward=ward)}
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()  # read only
+    assert _admin_post(client, url, b, title="Sửa sau khi nộp", max_score="9").status_code == 403
+    assert (
+        client.post(reverse("admin:tasks_criterion_delete", args=[b.pk]), {"post": "yes"}).status_code == 403
+    )
+    bulk = client.post(reverse("admin:tasks_criterion_changelist"),
+                       {"action": "delete_selected", "_selected_action": [b.pk], "post": "yes"})  # fmt: skip
+    assert bulk.status_code == 403
+    added = _admin_post(client, reverse("admin:tasks_criterion_add"), b, code="Z", parent="")
+    assert added.status_code == 200 and "bộ tiêu chí bị khóa" in added.content.decode()
+    version = b.history.order_by("history_date").first().history_id
+    revert = client.post(reverse("admin:tasks_criterion_simple_history", args=[b.pk, version]),
+                         {"title": "cũ", "max_score": "3"})  # fmt: skip
+    assert revert.status_code == 403
+    assert {c.pk: (c.title, c.max_score, c.self_score) for c in Criterion.objects.filter(ward=ward)} == before
+
+
+def test_admin_changes_a_criterions_evidence_only_in_its_own_stage(
+    client, ward, small_tree, chairperson, city_viewer, administrator
+):
+    to_first(ward, chairperson)
+    ward_file = get(ward, "C").evidence.get(stage=EvidenceStage.SELF)
+    city_note = criteria.add_criterion_evidence(
+        get(ward, "C"), by=city_viewer, city=True, note="Biên bản thẩm định"
+    )
+    client.force_login(administrator)
+    delete = "admin:tasks_evidence_delete"
+    assert client.post(reverse(delete, args=[ward_file.pk]), {"post": "yes"}).status_code == 403
+    change = client.post(reverse("admin:tasks_evidence_change", args=[ward_file.pk]),
+                         {"ward": ward.pk, "criterion": ward_file.criterion_id, "kind": "note", "stage": "self",
+                          "note": "Sửa lén", "added_by": chairperson.pk})  # fmt: skip
+    assert change.status_code == 403
+    assert (
+        client.post(reverse(delete, args=[city_note.pk]), {"post": "yes"}).status_code == 302
+    )  # round 1's own
+    ward_file.refresh_from_db()
+    assert ward_file.note == "Biên bản C"
+    added = client.post(reverse("admin:tasks_evidence_add"),
+                        {"ward": ward.pk, "criterion": ward_file.criterion_id, "kind": "note", "stage": "self",
+                         "note": "Bổ sung muộn", "added_by": chairperson.pk})  # fmt: skip
+    assert added.status_code == 200 and "đã bị khóa" in added.content.decode()
+    assert not get(ward, "C").evidence.filter(note="Bổ sung muộn").exists()

@@ -4,10 +4,12 @@ fixes the result."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 from tasks import criteria
 from tasks.models import Component, Criterion
@@ -111,6 +113,14 @@ def test_criterion_walks_through_both_appraisal_rounds(
     with page.expect_download() as download:
         page.get_by_test_id("report-xlsx").click()
     assert download.value.suggested_filename == "bao-cao-tu-danh-gia-cchc-BH-2023.xlsx"
+    rows = [
+        [c.value for c in r]
+        for r in load_workbook(io.BytesIO(download.value.path().read_bytes())).active.iter_rows()
+    ]
+    procedures = next(r for r in rows if r[1] == str(Component.PROCEDURES.label))
+    assert procedures[2:7] == [6, 6, 5, 5.5, 5.5]  # max, self, round 1, round 2, final
+    explained = next(r for r in rows if r[0] == "3.1")
+    assert explained[2:5] == [4, 3, 3.5] and "12 thủ tục đất đai" in explained[6]
     page.context.clear_cookies()
     login("chutich")
     page.goto(page.base_url + "/tasks/criteria/?year=2023")
