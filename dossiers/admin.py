@@ -14,6 +14,7 @@ from dossiers.models import (
     CalendarDay,
     Field,
     NoticeTemplate,
+    OnlineSubmission,
     PetitionType,
     Procedure,
     ProcedureDocument,
@@ -114,3 +115,30 @@ class NoticeTemplateAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["event", "channel", "subject"]
     list_filter = ["event", "channel"]
     search_fields = ["subject", "text"]
+
+
+@admin.register(OnlineSubmission)
+class OnlineSubmissionAdmin(ScopedHistoryAdmin):
+    """Read only: submissions are accepted or refused on the inbox screen (workflow, audit). The
+    applicant's personal data stays on that screen, under its masking rule."""
+
+    list_display = ["official_code", "ward", "procedure", "source", "submitted_at", "accept_by", "state"]
+    list_filter = ["state", "source"]
+    search_fields = ["official_code"]
+    list_select_related = ["ward", "procedure"]
+    date_hierarchy = "submitted_at"
+    exclude = [
+        "applicant_name",
+        "applicant_id_number",
+        "applicant_phone",
+        "applicant_email",
+        "applicant_address",
+        "documents",
+    ]
+    history_list_display = ["state"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

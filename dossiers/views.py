@@ -189,7 +189,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "form": form,
         # the tabs are outside the htmx fragment: their counts are computed for full pages only
-        "worklists": [] if fragment else _worklist_tabs(base, request.user, today, drill),
+        "worklists": [] if fragment else _worklist_tabs(base, request.user, today, drill, ward),
         "worklist": worklist,
         "today": today,
         "query": query.urlencode(),
@@ -203,13 +203,26 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _worklist_tabs(qs, user, today: date, drill: bool) -> list[dict]:
-    """The worklists with their sizes (one query); a drill-down shows them without counts."""
-    sizes = {} if drill else worklists.counts(qs, user, today, now=timezone.now())
-    return [
+def _worklist_tabs(qs, user, today: date, drill: bool, ward) -> list[dict]:
+    """The worklists with their sizes (one query), then the inbox of online submissions for
+    those who accept them (one more); a drill-down shows them without counts."""
+    now = timezone.now()
+    sizes = {} if drill else worklists.counts(qs, user, today, now=now)
+    tabs = [
         {"key": key, "label": _(label), "count": sizes.get(key), "url": "?list={}".format(key)}
         for key, label in worklists.WORKLISTS.items()
     ]
+    if ward is not None and can_handle_dossiers(user, ward):
+        count = None if drill else worklists.inbox_counts([ward.id], now)["online"]
+        tabs.append(
+            {
+                "key": worklists.ONLINE,
+                "label": _(worklists.ONLINE_LABEL),
+                "count": count,
+                "url": reverse("dossiers:inbox"),
+            }
+        )
+    return tabs
 
 
 def calendar_start(day: date):
@@ -486,6 +499,7 @@ def _detail_context(
         "reveal_form": reveal_form or RevealForm(),
         "reveal_url": reverse("dossiers:reveal", args=[dossier.pk, "detail"]),
         "classification": kind,
+        "time_left": deadlines.time_left(dossier),
         "classification_label": _(deadlines.LABELS[kind]) if kind else "",
         "late_agencies": deadlines.agencies_at_fault(dossier),
         # A late dossier without a timely letter: the gap is shown with the letter's form.
