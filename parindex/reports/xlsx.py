@@ -127,6 +127,7 @@ class SheetWriter:
         landscape: bool = True,
         fit_width: bool = True,
         repeat_rows: tuple[int, int] | None = None,
+        margins: float = 0.5,
     ) -> None:
         # Sheet names: at most 31 characters, none of []:*?/\ (Excel refuses the file otherwise).
         safe_title = re.sub(r"[\[\]:*?/\\]", "-", clean_text(title))[:31]
@@ -144,7 +145,8 @@ class SheetWriter:
             setup.fitToHeight = 0  # as many pages tall as needed
         if repeat_rows:
             self.ws.print_title_rows = "{}:{}".format(*repeat_rows)
-        self.ws.page_margins.left = self.ws.page_margins.right = 0.5
+        self.ws.page_margins.left = self.ws.page_margins.right = margins
+        self.write_only = bool(getattr(workbook, "write_only", False))
         self.columns = len(widths)
         self.widths = list(widths)
         self.rows_written = 0
@@ -224,6 +226,9 @@ class SheetWriter:
             self.ws.row_dimensions[self.rows_written + 1].height = math.ceil(lines * LINE_POINTS * size / 11)
         self.ws.append(cells)
         self.rows_written += 1
+        if self.write_only:
+            # Written with the row: drop it, or a 100k-row sheet keeps 100k of them in memory.
+            self.ws.row_dimensions.pop(self.rows_written, None)
         for first, last in merges:
             self.merge(self.rows_written, first, last)
         return self.rows_written
