@@ -254,3 +254,34 @@ def test_the_api_puts_a_submission_in_the_inbox(client, ward, business, officer_
     assert Dossier.objects.count() == 0
     got = client.get("/api/v1/submissions/{}".format(first.json()["id"]), **headers)
     assert got.json()["accept_by"] == "2024-03-07T03:00:00Z"  # 10:00 in Hanoi
+
+
+def _national(code: str, status: str, received: str) -> dict:
+    return {
+        "MaHoSo": code,
+        "MaTTHC": "2.000720",
+        "ChuHoSo": "Ngô Thị Bảy",
+        "NgayTiepNhan": received,
+        "TrangThaiHoSo": status,
+        "HinhThuc": "1",
+        "TaiLieuNop": [{"TenGiayTo": "Giấy đề nghị đăng ký hộ kinh doanh"}],
+    }
+
+
+@freeze_time("2024-03-07 09:00:00+07:00")
+def test_a_national_record_newly_registered_waits_in_the_inbox_until_accepted(business, ward, officer_datdai):
+    from parindex.api import exchange
+
+    batch = {"data": [_national("000.00.01.H35-240305-0009", "1", "20240305201500")]}
+    first = exchange.import_dossiers(batch, ward=ward, by=officer_datdai)
+    again = exchange.import_dossiers(batch, ward=ward, by=officer_datdai)
+    assert (first.queued, first.created, again.queued, again.unchanged) == (1, 0, 0, 1)
+    submission = OnlineSubmission.objects.get()
+    assert (submission.is_waiting, submission.accept_by) == (True, at(2024, 3, 6, 17))
+    assert Dossier.objects.count() == 0
+    # Accepted in the national system on Thu 07/03 08:00: the dossier is received then.
+    accepted = {"data": [_national("000.00.01.H35-240305-0009", "2", "20240307080000")]}
+    result = exchange.import_dossiers(accepted, ward=ward, by=officer_datdai)
+    dossier = Dossier.objects.get()
+    submission.refresh_from_db()
+    assert (result.created, dossier.received_at, submission.dossier_id) == (1, at(2024, 3, 7, 8), dossier.pk)

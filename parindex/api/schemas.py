@@ -258,6 +258,7 @@ class ExchangeResult(Schema):
     moved: int
     unchanged: int
     progress_added: int
+    queued: int = Field(0, description="Online submissions put in the ward's inbox (status waiting).")
 
 
 class ExchangeExport(Schema):
