@@ -285,3 +285,44 @@ def test_a_national_record_newly_registered_waits_in_the_inbox_until_accepted(bu
     dossier = Dossier.objects.get()
     submission.refresh_from_db()
     assert (result.created, dossier.received_at, submission.dossier_id) == (1, at(2024, 3, 7, 8), dossier.pk)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_accepting_at_once_receive_one_dossier(ward, business, officer_datdai, officer_tuphap):
+    import threading
+
+    from django.db import connection
+    from django.utils import timezone
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL: DATABASE_URL=postgres://...")
+    # No frozen clock: freezegun would stop psycopg's connection timer in the threads.
+    submission, _created = workflow.submit_online(
+        ward=ward,
+        procedure=business,
+        submitted_at=timezone.now(),
+        applicant_name="Lý Thị Tám",
+        by=officer_datdai,
+    )
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def accept(by) -> None:
+        try:
+            mine = OnlineSubmission.objects.get(pk=submission.pk)
+            barrier.wait()
+            workflow.accept_submission(mine, by=by, at=timezone.now())
+            outcomes.append("accepted")
+        except workflow.WorkflowError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=(u,)) for u in (officer_datdai, officer_tuphap)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["accepted", "refused"]
+    assert Dossier.objects.count() == 1
