@@ -17,6 +17,7 @@ from dossiers.models import (
     CodeScheme,
     Field,
     NoticeTemplate,
+    OnlineSubmission,
     PetitionType,
     PrintedForm,
     Procedure,
@@ -162,3 +163,30 @@ class CodeSchemeAdmin(ScopedHistoryAdmin):
     form = CodeSchemeForm
     list_display = ["ward", "pattern", "reset", "agency_code", "platform_owner"]
     list_select_related = ["ward"]
+
+
+@admin.register(OnlineSubmission)
+class OnlineSubmissionAdmin(ScopedHistoryAdmin):
+    """Read only: submissions are accepted or refused on the inbox screen (workflow, audit). The
+    applicant's personal data stays on that screen, under its masking rule."""
+
+    list_display = ["official_code", "ward", "procedure", "source", "submitted_at", "accept_by", "state"]
+    list_filter = ["state", "source"]
+    search_fields = ["official_code"]
+    list_select_related = ["ward", "procedure"]
+    date_hierarchy = "submitted_at"
+    exclude = [
+        "applicant_name",
+        "applicant_id_number",
+        "applicant_phone",
+        "applicant_email",
+        "applicant_address",
+        "documents",
+    ]
+    history_list_display = ["state"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

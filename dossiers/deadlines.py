@@ -9,6 +9,11 @@
   at the first working moment at or after an officer accepted it (``received_at``).
 - **Pauses** (``pause_credit``): a supplement request stops the clock; on resume the due moment
   moves by exactly the working minutes stopped (Mon 16:30 -> Tue 08:00 is one working hour).
+- **Online submissions** (``acceptance_limit``): a submission from the portal is not a dossier
+  until an officer accepts it; accepted, it is received at that moment and its clock starts
+  then. A submission still waiting one working day after the first working moment at or after it
+  was sent (Mon 10:00 -> Tue 10:00; Fri 20:00 -> Mon 17:00) is listed as waiting too long.
+- **Time left** (``time_left``): the working time from now to the due moment, or past it.
 - **History**: every change of the due moment is a ``DueChange`` row with the moment it took
   effect; the row's ``due_at``/``due_since``/``due_paused`` are the latest one. The due moment in
   force at a cut-off is the latest change before it (``None`` while the clock is stopped).
@@ -26,6 +31,7 @@ overdue.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -42,6 +48,7 @@ from dossiers.models import (
     DossierEvent,
     DueChange,
     Hop,
+    OnlineSubmission,
     Outcome,
     Status,
 )
@@ -87,6 +94,13 @@ def due_moment_for(
     if hours:
         due = cal.add_working_minutes(due, int(hours * 60))
     return due
+
+
+def acceptance_limit(submitted_at: datetime, *, city_id: int | None = None) -> datetime:
+    """The moment after which an online submission not yet accepted has waited too long."""
+    cal = calendar.calendar_for(city_id)
+    start = cal.clock_start(submitted_at)
+    return cal.add_working_minutes(start, cal.day_minutes(start.date()))
 
 
 def due_date_for(procedure, received_at: datetime, channel: str, **kwargs) -> date:
@@ -191,6 +205,34 @@ def classify(
     if due is None or due >= judge:
         return WITHIN
     return OVERDUE
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """Working time between now and an open dossier's due moment: ``state`` is "left", "late"
+    or "paused" (clock stopped for a supplement); ``days`` are whole working days of the
+    city's day length, ``minutes`` the rest."""
+
+    state: str
+    days: int = 0
+    minutes: int = 0
+
+
+def time_left(dossier, *, now: datetime | None = None) -> TimeLeft | None:
+    """None for a closed dossier or one without a due moment (nothing is counting down)."""
+    if dossier.status not in OPEN_STATUSES or dossier.due_at is None:
+        return None
+    if dossier.status == Status.SUPPLEMENT or dossier.due_paused:
+        return TimeLeft("paused")
+    now = now or timezone.now()
+    cal = calendar.calendar_for(dossier.ward.city_id)
+    if now <= dossier.due_at:
+        state, total = "left", cal.working_minutes_between(now, dossier.due_at)
+    else:
+        state, total = "late", cal.working_minutes_between(dossier.due_at, now)
+    day = cal.day_minutes(calendar.local_date(now)) or 1
+    days, minutes = divmod(total, day)
+    return TimeLeft(state, days, minutes)
 
 
 def agencies_at_fault(dossier) -> list:
@@ -328,3 +370,15 @@ def status_at(at: datetime):
         .order_by("-at", "-id")
         .values("to_status")[:1]
     )
+
+
+# Online submissions waiting for acceptance (not dossiers yet: no figure counts them).
+
+
+def waiting_q() -> Q:
+    return Q(state=OnlineSubmission.State.WAITING)
+
+
+def waiting_too_long_q(now: datetime) -> Q:
+    """Waiting past ``acceptance_limit`` at ``now``."""
+    return waiting_q() & Q(accept_by__lt=now)

@@ -1,5 +1,6 @@
 """The officers' daily digest: what is due today and on the next working day and what is overdue,
-among the dossiers the officer holds (the "mine" worklist); leaders also get their ward's overdue
+among the dossiers the officer holds (the "mine" worklist), and the ward's online submissions
+waiting for acceptance (any of its officers may accept them); leaders also get their ward's overdue
 and late-without-apology counts. Counts come from the worklists' querysets, the same rows the
 register's lists show.
 
@@ -39,6 +40,7 @@ def build(member: Membership, day: date) -> tuple[OfficerDigest, dict[str, list[
     user, ward = member.user, member.ward
     lists = _lists(user, ward, day)
     values = {name: len(rows) for name, rows in lists.items()}
+    values["online_waiting"] = worklists.inbox([ward.id]).count()
     if member.role == Role.LEADER:
         ward_qs = Dossier.objects.for_ward(ward)
         values["ward_overdue"] = ward_qs.overdue_on(day).count()
@@ -67,6 +69,9 @@ def _email_text(digest: OfficerDigest, lists: dict[str, list[Dossier]]) -> str:
         ]
         if base:
             lines.append("  " + base + reverse("dossiers:index") + "?list=" + worklist)
+    lines.append(_("Hồ sơ trực tuyến chờ tiếp nhận") + ": {}".format(digest.online_waiting))
+    if base:
+        lines.append("  " + base + reverse("dossiers:inbox"))
     if digest.ward_overdue is not None:
         lines += [
             "",

@@ -437,3 +437,51 @@ class RevealForm(forms.Form):
 
 class CatalogueImportForm(forms.Form):
     file = forms.FileField(label=_("Tệp Excel danh mục thủ tục (.xlsx)"))
+
+
+class OnlineSubmissionForm(ApplicantMixin, forms.Form):
+    """An online submission typed in by hand (received by e-mail or from a portal without the
+    connection): it goes to the inbox, not the register."""
+
+    procedure = DossierForm.base_fields["procedure"]
+    official_code = forms.CharField(
+        label=_("Mã hồ sơ trên cổng dịch vụ công"),
+        max_length=60,
+        required=False,
+    )
+    submitted_at = forms.DateTimeField(
+        label=_("Thời điểm nộp trực tuyến"), widget=DATETIME_INPUT, validators=[validate_day]
+    )
+    applicant_name = forms.CharField(label=_("Họ tên người nộp"), max_length=200)
+    applicant_id_number = forms.CharField(label=_("Số CCCD / mã số thuế"), max_length=20, required=False)
+    applicant_phone = forms.CharField(label=_("Số điện thoại"), max_length=20, required=False)
+    applicant_email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    applicant_address = forms.CharField(label=_("Địa chỉ"), max_length=300, required=False)
+    documents = forms.CharField(
+        label=_("Thành phần hồ sơ"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    fee = DossierForm.base_fields["fee"]
+    paid_online = forms.BooleanField(label=_("Thanh toán trực tuyến"), required=False)
+
+    def __init__(self, *args, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+        self.procedure_obj: Procedure | None = None
+
+    clean_procedure = DossierForm.clean_procedure
+
+    def clean_submitted_at(self):
+        value = self.cleaned_data["submitted_at"]
+        future = future_time_error(value, self.now)
+        if future:
+            raise ValidationError(future)
+        return value
+
+
+class RefuseSubmissionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Lý do từ chối"),
+        max_length=300,
+        help_text=_("Ghi rõ lý do, ví dụ hồ sơ thiếu giấy tờ hoặc không thuộc thẩm quyền của phường."),
+        error_messages={"required": _("Phải ghi rõ lý do.")},
+    )

@@ -1267,6 +1267,8 @@ class OfficerDigest(models.Model):
     due_today = models.PositiveIntegerField(_("đến hạn hôm nay"), default=0)
     due_next = models.PositiveIntegerField(_("đến hạn ngày làm việc tiếp theo"), default=0)
     overdue = models.PositiveIntegerField(_("quá hạn"), default=0)
+    # The ward's online submissions waiting for an officer to accept them.
+    online_waiting = models.PositiveIntegerField(_("hồ sơ trực tuyến chờ tiếp nhận"), default=0)
     ward_overdue = models.PositiveIntegerField(_("phường: quá hạn"), null=True, blank=True)
     ward_late_without_apology = models.PositiveIntegerField(
         _("phường: trễ hạn chưa có thư xin lỗi"), null=True, blank=True
@@ -1288,6 +1290,103 @@ class OfficerDigest(models.Model):
             self.due_today
             or self.due_next
             or self.overdue
+            or self.online_waiting
             or self.ward_overdue
             or self.ward_late_without_apology
         )
+
+
+class OnlineSubmission(models.Model):
+    """A dossier submitted online (national or provincial portal, or typed in from an e-mail),
+    waiting in the ward's inbox until an officer accepts it or refuses it.
+
+    It is not a dossier yet: no Biểu 06 figure, worklist or export of dossiers counts it. Accepting
+    it receives the dossier (``workflow.accept_submission``) at the acceptance moment, so the clock
+    starts then (docs/deadlines.md); refusing it records the reason and nothing else.
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Chờ tiếp nhận")
+        ACCEPTED = "accepted", _("Đã tiếp nhận")
+        REFUSED = "refused", _("Từ chối tiếp nhận")
+
+    class Source(models.TextChoices):
+        PORTAL = "portal", _("Cổng dịch vụ công")
+        MANUAL = "manual", _("Nhập tay")
+
+    ward = models.ForeignKey(
+        Ward, on_delete=models.PROTECT, related_name="online_submissions", verbose_name=_("phường")
+    )
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="online_submissions", verbose_name=_("thủ tục")
+    )
+    # Denormalised from the procedure: the personal-data rule reads the field's officers.
+    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="+", verbose_name=_("lĩnh vực"))
+    source = models.CharField(_("nguồn"), max_length=10, choices=Source.choices, default=Source.PORTAL)
+    # The portal's dossier code (MaHoSo): a portal sending the same submission twice finds the first.
+    official_code = models.CharField(_("mã hồ sơ quốc gia"), max_length=60, blank=True)
+    submitted_at = models.DateTimeField(_("thời điểm nộp trực tuyến"))
+    # One working day after the first working moment at or after submission (dossiers/deadlines.py):
+    # waiting past it, the submission is listed as waiting too long.
+    accept_by = models.DateTimeField(_("hạn tiếp nhận"))
+    state = models.CharField(_("trạng thái"), max_length=10, choices=State.choices, default=State.WAITING)
+
+    applicant_name = models.CharField(_("họ tên người nộp"), max_length=200)
+    applicant_id_number = models.CharField(_("số CCCD / mã số thuế"), max_length=20, blank=True)
+    applicant_phone = models.CharField(_("số điện thoại"), max_length=15, blank=True)
+    applicant_email = models.EmailField(_("thư điện tử"), blank=True)
+    applicant_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    documents = models.TextField(_("thành phần hồ sơ"), blank=True)
+    fee = models.DecimalField(_("phí, lệ phí (đồng)"), max_digits=12, decimal_places=0, null=True, blank=True)
+    paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
+
+    decided_at = models.DateTimeField(_("thời điểm xử lý"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người xử lý"),
+    )
+    refusal_reason = models.CharField(_("lý do từ chối"), max_length=300, blank=True)
+    dossier = models.OneToOneField(
+        Dossier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="online_submission",
+        verbose_name=_("hồ sơ"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người ghi nhận")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("hồ sơ nộp trực tuyến")
+        verbose_name_plural = _("hồ sơ nộp trực tuyến")
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ward", "official_code"],
+                condition=~Q(official_code=""),
+                name="online_submission_code_unique",
+            ),
+            models.CheckConstraint(
+                name="online_submission_decided",
+                condition=Q(state="waiting", decided_at__isnull=True)
+                | Q(state__in=["accepted", "refused"], decided_at__isnull=False),
+                violation_error_message=_("Hồ sơ đã xử lý phải có thời điểm xử lý."),
+            ),
+        ]
+        indexes = [models.Index(fields=["ward", "state", "accept_by"], name="online_ward_state")]
+
+    def __str__(self) -> str:
+        return "{} · {:%d/%m/%Y %H:%M}".format(self.official_code or self.pk, self.submitted_at)
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.state == self.State.WAITING

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dossiers import public_views, views
+from dossiers import inbox_views, public_views, views
 
 app_name = "dossiers"
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:pk>/move/<slug:name>/", views.move, name="move"),
     path("<int:pk>/print/<str:number>/", views.print_form, name="print"),
     path("<int:pk>/show/<str:target>/", views.reveal, name="reveal"),
+    path("online/", inbox_views.inbox, name="inbox"),
+    path("online/new/", inbox_views.create, name="submission_create"),
+    path("online/<int:pk>/", inbox_views.detail, name="submission"),
+    path("online/<int:pk>/accept/", inbox_views.accept, name="submission_accept"),
+    path("online/<int:pk>/refuse/", inbox_views.refuse, name="submission_refuse"),
     path("calendar/", views.calendar_page, name="calendar"),
     path("calendar/<int:year>/", views.calendar_page, name="calendar_year"),
     path("catalogue/", views.catalogue, name="catalogue"),

@@ -203,7 +203,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "form": form,
         # the tabs are outside the htmx fragment: their counts are computed for full pages only
-        "worklists": [] if fragment else _worklist_tabs(base, request.user, today, drill),
+        "worklists": [] if fragment else _worklist_tabs(base, request.user, today, drill, ward),
         "worklist": FOR_OTHERS if params.get("list") == FOR_OTHERS and not drill else worklist,
         "today": today,
         "query": query.urlencode(),
@@ -222,10 +222,12 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
 FOR_OTHERS = "for_others"
 
 
-def _worklist_tabs(qs, user, today: date, drill: bool) -> list[dict]:
-    """The worklists with their sizes (one query); a drill-down shows them without counts. The
-    "received for other units" tab has no count here: the dashboard shows it."""
-    sizes = {} if drill else worklists.counts(qs, user, today, now=timezone.now())
+def _worklist_tabs(qs, user, today: date, drill: bool, ward) -> list[dict]:
+    """The worklists with their sizes (one query), then the inbox of online submissions for
+    those who accept them (one more); a drill-down shows them without counts. The "received for
+    other units" tab has no count here: the dashboard shows it."""
+    now = timezone.now()
+    sizes = {} if drill else worklists.counts(qs, user, today, now=now)
     tabs = [
         {"key": key, "label": _(label), "count": sizes.get(key), "url": "?list={}".format(key)}
         for key, label in worklists.WORKLISTS.items()
@@ -238,6 +240,16 @@ def _worklist_tabs(qs, user, today: date, drill: bool) -> list[dict]:
             "url": "?list={}".format(FOR_OTHERS),
         }
     )
+    if ward is not None and can_handle_dossiers(user, ward):
+        count = None if drill else worklists.inbox_counts([ward.id], now)["online"]
+        tabs.append(
+            {
+                "key": worklists.ONLINE,
+                "label": _(worklists.ONLINE_LABEL),
+                "count": count,
+                "url": reverse("dossiers:inbox"),
+            }
+        )
     return tabs
 
 
@@ -535,6 +547,7 @@ def _detail_context(
         "reveal_form": reveal_form or RevealForm(),
         "reveal_url": reverse("dossiers:reveal", args=[dossier.pk, "detail"]),
         "classification": kind,
+        "time_left": deadlines.time_left(dossier),
         "classification_label": _(deadlines.LABELS[kind]) if kind else "",
         "late_agencies": deadlines.agencies_at_fault(dossier),
         # A late dossier without a timely letter: the gap is shown with the letter's form.

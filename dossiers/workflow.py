@@ -40,6 +40,7 @@ from dossiers.models import (
     Hop,
     LogCounter,
     NoticeChannel,
+    OnlineSubmission,
     Outcome,
     Procedure,
     ProcedureDocument,
@@ -938,3 +939,146 @@ def edit(dossier: Dossier, *, by, at: datetime, expected_version: int, changes: 
         note=labels,
     )
     return dossier
+
+
+# --- online submissions: the ward's inbox ---------------------------------------------------------
+# A submission from the portal is not a dossier (no figure counts it) until an officer accepts
+# it: ``accept_submission`` receives the dossier at the acceptance moment, so its clock starts
+# then (dossiers/deadlines.py). Refusing records the reason; the submission's history (who,
+# when, what) is its audit.
+
+SUBMISSION_LABELS = {
+    "submit": gettext_noop("Nhận hồ sơ nộp trực tuyến"),
+    "accept": gettext_noop("Tiếp nhận hồ sơ trực tuyến"),
+    "refuse": gettext_noop("Từ chối hồ sơ trực tuyến"),
+}
+
+
+def submit_online(
+    *,
+    ward: Ward,
+    procedure: Procedure,
+    submitted_at: datetime,
+    applicant_name: str,
+    by,
+    source: str = OnlineSubmission.Source.PORTAL,
+    official_code: str = "",
+    applicant_id_number: str = "",
+    applicant_phone: str = "",
+    applicant_email: str = "",
+    applicant_address: str = "",
+    documents: str = "",
+    fee: Decimal | None = None,
+    paid_online: bool = False,
+) -> tuple[OnlineSubmission, bool]:
+    """Put a submission in the ward's inbox; returns (submission, created). The portal sending
+    the same code (MaHoSo) again gets the first submission back, unchanged."""
+    if not applicant_name.strip():
+        raise WorkflowError(_("Chưa nhập họ tên người nộp."))
+    if timezone.is_naive(submitted_at):
+        raise WorkflowError(_("Thời điểm phải có múi giờ."))
+    future = future_time_error(submitted_at)
+    if future:
+        raise WorkflowError(future)
+    code = official_code.strip()
+    with transaction.atomic():
+        if code:
+            first = OnlineSubmission.objects.select_for_update().filter(ward=ward, official_code=code).first()
+            if first is not None:
+                return first, False
+            if Dossier.objects.filter(official_code=code).exists():
+                raise WorkflowError(_("Mã hồ sơ quốc gia {code} đã được tiếp nhận.").format(code=code))
+        submission = OnlineSubmission(
+            ward=ward,
+            procedure=procedure,
+            field_id=procedure.field_id,
+            source=source,
+            official_code=code,
+            submitted_at=submitted_at,
+            accept_by=deadlines.acceptance_limit(submitted_at, city_id=ward.city_id),
+            applicant_name=applicant_name.strip(),
+            applicant_id_number=applicant_id_number.strip(),
+            applicant_phone=applicant_phone.strip(),
+            applicant_email=applicant_email.strip(),
+            applicant_address=applicant_address.strip(),
+            documents=documents,
+            fee=fee,
+            paid_online=paid_online,
+            created_by=by,
+        )
+        submission._history_user = by
+        submission._change_reason = SUBMISSION_LABELS["submit"]
+        submission.save()
+    return submission, True
+
+
+def _lock_waiting(submission: OnlineSubmission, at: datetime) -> OnlineSubmission:
+    locked = (
+        OnlineSubmission.objects.select_for_update(of=("self",))
+        .select_related("ward", "procedure")
+        .get(pk=submission.pk)
+    )
+    if not locked.is_waiting:
+        raise WorkflowError(
+            _("Hồ sơ trực tuyến này đã được xử lý ({state}).").format(state=locked.get_state_display())
+        )
+    if timezone.is_naive(at):
+        raise WorkflowError(_("Thời điểm phải có múi giờ."))
+    future = future_time_error(at)
+    if future:
+        raise WorkflowError(future)
+    if at < locked.submitted_at:
+        raise WorkflowError(_("Thời điểm không được trước thời điểm nộp trực tuyến."))
+    return locked
+
+
+def _decided(locked: OnlineSubmission, submission: OnlineSubmission, *, by, at: datetime, kind: str) -> None:
+    locked.decided_at = at
+    locked.decided_by = by
+    locked._history_user = by
+    locked._change_reason = SUBMISSION_LABELS[kind]
+    locked.save()
+    for f in locked._meta.concrete_fields:
+        setattr(submission, f.attname, getattr(locked, f.attname))
+
+
+@transaction.atomic
+def accept_submission(submission: OnlineSubmission, *, by, at: datetime) -> Dossier:
+    """The officer accepts the submission: the dossier is received now (channel online), and
+    its due moment counts from this moment."""
+    locked = _lock_waiting(submission, at)
+    if locked.official_code and Dossier.objects.filter(official_code=locked.official_code).exists():
+        raise WorkflowError(
+            _("Mã hồ sơ quốc gia {code} đã được tiếp nhận.").format(code=locked.official_code)
+        )
+    dossier = receive(
+        ward=locked.ward,
+        procedure=locked.procedure,
+        channel=Channel.ONLINE,
+        received_at=at,
+        applicant_name=locked.applicant_name,
+        by=by,
+        applicant_id_number=locked.applicant_id_number,
+        applicant_phone=locked.applicant_phone,
+        applicant_email=locked.applicant_email,
+        applicant_address=locked.applicant_address,
+        documents=locked.documents,
+        fee=locked.fee,
+        paid_online=locked.paid_online,
+        official_code=locked.official_code,
+    )
+    locked.state = OnlineSubmission.State.ACCEPTED
+    locked.dossier = dossier
+    _decided(locked, submission, by=by, at=at, kind="accept")
+    return dossier
+
+
+@transaction.atomic
+def refuse_submission(submission: OnlineSubmission, *, by, at: datetime, reason: str) -> OnlineSubmission:
+    """Refused before reception (incomplete, wrong ward, ...): no dossier, counted nowhere."""
+    reason = _need_reason(reason)
+    locked = _lock_waiting(submission, at)
+    locked.state = OnlineSubmission.State.REFUSED
+    locked.refusal_reason = reason[:300]
+    _decided(locked, submission, by=by, at=at, kind="refuse")
+    return submission

@@ -1,8 +1,11 @@
 """The officer's worklists: which open dossiers need them today, and how many in each list.
 
 One definition serves the register's tabs, their counts and the home page, so a count always
-matches the list it links to. The model has no "submitted online, waiting for acceptance" state
-(an online dossier is logged when accepted), so there is no such list.
+matches the list it links to.
+
+Online submissions waiting for acceptance are not dossiers yet (``OnlineSubmission``): their list
+is the ward's inbox (``inbox``), counted beside the dossiers' lists as ``ONLINE``; those waiting
+longer than a working day (``dossiers.deadlines.acceptance_limit``) are flagged.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from datetime import date, datetime
 from django.db.models import Count, Q
 from django.utils.translation import gettext_noop
 
-from dossiers import calendar
-from dossiers.models import DossierQuerySet
+from dossiers import calendar, deadlines
+from dossiers.models import DossierQuerySet, OnlineSubmission
 
 # key -> label (msgid, translated where shown)
 WORKLISTS = {
@@ -27,6 +30,23 @@ WORKLISTS = {
     # Received at another ward's counter for this ward, not accepted yet (Nghị định 118/2025).
     "incoming": gettext_noop("Hồ sơ chuyển đến chờ nhận"),
 }
+# The inbox of online submissions: a list of its own (not dossiers), shown after the others.
+ONLINE = "online"
+ONLINE_LABEL = gettext_noop("Hồ sơ trực tuyến chờ tiếp nhận")
+
+
+def inbox(ward_ids, *, too_long_at: datetime | None = None):
+    """The online submissions of ``ward_ids`` waiting for acceptance, oldest first; with
+    ``too_long_at``, only those waiting longer than a working day at that moment."""
+    condition = deadlines.waiting_too_long_q(too_long_at) if too_long_at else deadlines.waiting_q()
+    return OnlineSubmission.objects.filter(condition, ward_id__in=ward_ids).order_by("submitted_at", "id")
+
+
+def inbox_counts(ward_ids, now: datetime) -> dict[str, int]:
+    """{"online": waiting, "online_late": waiting longer than a working day}, in one query."""
+    return inbox(ward_ids).aggregate(
+        online=Count("id"), online_late=Count("id", filter=deadlines.waiting_too_long_q(now))
+    )
 
 
 def mine(qs: DossierQuerySet, user) -> DossierQuerySet:

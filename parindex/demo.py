@@ -588,6 +588,37 @@ def seed_binh_hung(ward: Ward, people: People) -> None:
             reason="Hồ sơ không thuộc thẩm quyền giải quyết của UBND phường.",
         )
     story.finish_open(STORY_END)
+    _seed_online_inbox(ward, people)
+
+
+# Online submissions in the inbox at the story's end: not dossiers yet, so no figure counts them.
+INBOX = [
+    ("G22.44-230530-0007", "1.001193", at(date(2023, 5, 30), 16, 10), "Trương Thị Mai"),
+    ("G22.44-230531-0002", "1.000656", at(date(2023, 5, 31), 9, 25), "Lâm Văn Phúc"),
+    ("G22.44-230531-0005", "1.004873", at(date(2023, 5, 31), 14, 40), "Hà Minh Khoa"),
+]
+
+
+def _seed_online_inbox(ward: Ward, people: People) -> None:
+    for n, (code, procedure, submitted, name) in enumerate(INBOX):
+        submission, created = workflow.submit_online(
+            ward=ward,
+            procedure=Procedure.objects.in_force_on(submitted.date()).get(code=procedure),
+            submitted_at=submitted,
+            applicant_name=name,
+            by=people.tuphap,
+            official_code=code,
+            applicant_phone="09{:08d}".format(31052300 + n),
+            applicant_address="Khu phố {}, phường Bình Hưng".format(n + 2),
+            paid_online=True,
+        )
+        if created and n == 0:
+            workflow.refuse_submission(
+                submission,
+                by=people.tuphap,
+                at=at(date(2023, 5, 31), 8, 0),
+                reason="Tờ khai thiếu chữ ký của người đi đăng ký; đề nghị nộp lại.",
+            )
 
 
 def seed_other_ward(ward: Ward, officer: User, leader: User, new: int, seed: int) -> None:

@@ -49,6 +49,16 @@ def home(request: HttpRequest) -> HttpResponse:
             {"key": key, "label": _(label), "count": sizes[key], "url": "{}?list={}".format(index, key)}
             for key, label in worklists.WORKLISTS.items()
         ]
+        inbox = worklists.inbox_counts([ward.id], timezone.now())
+        tabs.append(
+            {
+                "key": worklists.ONLINE,
+                "label": _(worklists.ONLINE_LABEL),
+                "count": inbox["online"],
+                "late": inbox["online_late"],
+                "url": reverse("dossiers:inbox"),
+            }
+        )
     return render(
         request,
         "parindex/home.html",

@@ -26,7 +26,7 @@ from django.utils.html import escape
 from simple_history.admin import SimpleHistoryAdmin
 
 from dossiers import workflow
-from dossiers.models import Agency, CalendarDay, Channel, Field, Procedure
+from dossiers.models import Agency, CalendarDay, Channel, Field, OnlineSubmission, Procedure
 from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin, SuperuserOnlyAdmin
 from parindex.indicators import indicator_choices
 from parindex.models import AccessLog, City, Membership, Role, Ward
@@ -124,6 +124,14 @@ def build_city(token: str, code: str, procedure: Procedure) -> Side:
         applicant_name="Người nộp {}".format(token),
         by=officer,
     )
+    submission, _created = workflow.submit_online(
+        ward=ward,
+        procedure=procedure,
+        submitted_at=at(2023, 3, 2),
+        applicant_name="Người nộp trực tuyến {}".format(token),
+        official_code="G22-{}".format(token),
+        by=officer,
+    )
     log = AccessLog.objects.create(
         user=officer, ward=ward, object_type="dossier", object_id=str(dossier.pk), action="view"
     )
@@ -138,6 +146,7 @@ def build_city(token: str, code: str, procedure: Procedure) -> Side:
         Task: task,
         Criterion: criterion,
         Evidence: evidence,
+        OnlineSubmission: submission,
     }
     side.city_target = city_target
     side.dossier = dossier

@@ -322,7 +322,7 @@ def test_exchange_import_creates_moves_and_replay_changes_nothing(api, birth):
     ]
     response = push(api, records)
     assert response.status_code == 200, response.content
-    assert response.json() == {"created": 3, "moved": 0, "unchanged": 0, "progress_added": 0}
+    assert response.json() == {"created": 3, "moved": 0, "unchanged": 0, "progress_added": 0, "queued": 0}
     statuses = dict(Dossier.objects.values_list("official_code", "status"))
     assert statuses == {
         "000.00.01.H35-260302-0001": "received",
@@ -336,7 +336,7 @@ def test_exchange_import_creates_moves_and_replay_changes_nothing(api, birth):
     history_before = Dossier.history.count()
 
     again = push(api, records)
-    assert again.json() == {"created": 0, "moved": 0, "unchanged": 3, "progress_added": 0}
+    assert again.json() == {"created": 0, "moved": 0, "unchanged": 3, "progress_added": 0, "queued": 0}
     assert DossierEvent.objects.count() == events_before
     assert Dossier.history.count() == history_before
     # The official code is searchable in the register.
@@ -357,7 +357,7 @@ def test_exchange_import_creates_moves_and_replay_changes_nothing(api, birth):
         ],
     )
     moved = push(api, [later])
-    assert moved.json() == {"created": 0, "moved": 1, "unchanged": 0, "progress_added": 0}
+    assert moved.json() == {"created": 0, "moved": 1, "unchanged": 0, "progress_added": 0, "queued": 0}
     assert Dossier.objects.get(official_code="000.00.01.H35-260302-0003").status == Status.RESOLVED
 
 
@@ -417,7 +417,7 @@ def test_progress_import_is_deduplicated(api, birth):
     first = push(api, [step], "/api/v1/exchange/progress")
     assert first.json()["progress_added"] == 1
     again = push(api, [step], "/api/v1/exchange/progress")
-    assert again.json() == {"created": 0, "moved": 0, "unchanged": 1, "progress_added": 0}
+    assert again.json() == {"created": 0, "moved": 0, "unchanged": 1, "progress_added": 0, "queued": 0}
     bad = push(api, [dict(step, MaHoSo="nope")], "/api/v1/exchange/progress")
     assert bad.status_code == 422
     assert list(bad.json()["error"]["fields"]) == ["data[0].MaHoSo"]

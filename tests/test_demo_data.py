@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from dossiers.models import ApologyLetter, Dossier, DossierEvent, Hop, Status
+from dossiers.models import ApologyLetter, Dossier, DossierEvent, Hop, OnlineSubmission, Status
 from parindex import demo, indicators, periods
 from parindex.models import Ward
 
@@ -97,3 +97,10 @@ def test_seed_command_is_idempotent(binh_hung, capsys):
     out = capsys.readouterr().out
     assert "already present" in out and "chutich" in out
     assert Dossier.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_the_inbox_holds_online_submissions_that_no_figure_counts(binh_hung):
+    states = sorted(OnlineSubmission.objects.filter(ward=binh_hung).values_list("state", flat=True))
+    assert states == ["refused", "waiting", "waiting"]
+    assert not Dossier.objects.filter(official_code__startswith="G22.44-2305").exists()

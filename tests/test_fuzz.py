@@ -167,7 +167,25 @@ def world(
         received_at=at(2023, 5, 30, 9),
         by=officer_tuphap,
     )
+    submission, _created = workflow.submit_online(
+        ward=ward,
+        procedure=birth,
+        submitted_at=at(2023, 5, 31, 10),
+        applicant_name="Phạm Thị Thu",
+        by=officer_tuphap,
+    )
+    refused, _created = workflow.submit_online(
+        ward=ward,
+        procedure=birth,
+        submitted_at=at(2023, 5, 31, 11),
+        applicant_name="Đỗ Văn Tư",
+        by=officer_tuphap,
+    )
+    workflow.refuse_submission(refused, by=officer_tuphap, at=at(2023, 5, 31, 14), reason="Sai phường")
     kwargs = {
+        "dossiers:submission": [{"pk": s.pk} for s in (submission, refused)],
+        "dossiers:submission_accept": [{"pk": submission.pk}],
+        "dossiers:submission_refuse": [{"pk": refused.pk}],
         "petitions:detail": [{"pk": petition.pk}],
         "petitions:move": [{"pk": petition.pk, "name": n} for n in ("assign", "reply", "x")],
         "petitions:reveal": [{"pk": petition.pk}],

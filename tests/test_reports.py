@@ -82,6 +82,37 @@ def test_log_lists_the_received_dossiers_with_real_dates(march, ward):
     assert ws.freeze_panes == "D4"
 
 
+def test_log_prints_on_a4_landscape_fit_to_width_with_wrapped_text(march, ward):
+    ws = load_workbook(io.BytesIO(_build(Scope.for_ward(ward))))["Sổ theo dõi"]
+    setup = ws.page_setup
+    assert (setup.paperSize, setup.orientation) == (9, "landscape")  # 9 = A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)  # one page wide, as many tall as needed
+    assert ws.print_title_rows == "$3:$3"  # the column headers on every page
+    # The scale Excel picks to fit the width: printable width over the columns' width (one
+    # character unit is 7 px at 96 dpi). The old widths printed at 45%; legible is 70% or more.
+    widths = [ws.column_dimensions[chr(ord("A") + i)].width for i in range(22)]
+    printable_px = (11.69 - ws.page_margins.left - ws.page_margins.right) * 96
+    assert printable_px / (sum(widths) * 7) >= 0.70
+    header = [ws.cell(row=3, column=c) for c in range(1, 23)]
+    assert all(c.alignment.wrap_text for c in header)
+    assert ws.row_dimensions[3].height >= 45  # the longest header wraps over several lines
+    # Text longer than its column wraps (procedure, name, address, agency) and the row grows to
+    # fit it on paper; dates stay on one line.
+    rows = range(4, ws.max_row + 1)
+    long_cells = [
+        ws.cell(row=r, column=c)
+        for r in rows
+        for c in (5, 8, 9, 12)
+        if len(str(ws.cell(row=r, column=c).value or "")) > widths[c - 1]
+    ]
+    assert long_cells and all(c.alignment.wrap_text for c in long_cells)
+    assert any((ws.row_dimensions[r].height or 0) > 15 for r in rows)
+    resolved = [ws.cell(row=r, column=17) for r in rows if ws.cell(row=r, column=17).value is not None]
+    # printed as the date (the form's "Ngày có kết quả"), the time kept in the value
+    assert resolved and all(c.number_format == "dd/mm/yyyy" for c in resolved)
+
+
 def test_formula_injection_text_stays_text_and_illegal_characters_are_stripped(march, ward):
     ws = load_workbook(io.BytesIO(_build(Scope.for_ward(ward))))["Sổ theo dõi"]
     names = {ws.cell(row=r, column=8).value: ws.cell(row=r, column=8) for r in range(4, ws.max_row + 1)}

@@ -35,3 +35,17 @@ def working_time(minutes) -> str:
 @register.filter
 def deadline_kind_label(kind) -> str:
     return _(deadlines.LABELS[kind]) if kind else ""
+
+
+@register.filter
+def time_left_label(left) -> str:
+    """``deadlines.TimeLeft`` in words: "còn 2 ngày 3 giờ 30 phút làm việc", "quá hạn 1 giờ 0 phút
+    làm việc", or "clock stopped" while waiting for a supplement."""
+    if left is None:
+        return ""
+    if left.state == "paused":
+        return _("Đã dừng tính thời hạn (chờ bổ sung)")
+    hours, minutes = divmod(left.minutes, 60)
+    if left.state == "late":
+        return _("Quá hạn {d} ngày {h} giờ {m} phút làm việc").format(d=left.days, h=hours, m=minutes)
+    return _("Còn {d} ngày {h} giờ {m} phút làm việc").format(d=left.days, h=hours, m=minutes)

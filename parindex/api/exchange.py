@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers import workflow
 from dossiers.forms import validate_id_number, validate_phone
-from dossiers.models import Channel, Dossier, DossierEvent, Procedure, Status
-from parindex.api.models import ProgressEntry, StatusMapping
+from dossiers.models import Channel, Dossier, DossierEvent, OnlineSubmission, Procedure, Status
+from parindex.api.models import WAITING, ProgressEntry, StatusMapping
 from parindex.models import Ward
 from parindex.periods import Period, local_zone
 
@@ -267,7 +267,7 @@ def _plan(c: _Checker, rec: Record, supplements, returned_at) -> list[Step]:
     """The moves that take a freshly received dossier to the record's state, in order."""
     if rec.status == Status.REJECTED:
         return [Step("reject_at_reception", rec.received_at, {"reason": SYNC_NOTE})]
-    if rec.status == Status.RECEIVED:
+    if rec.status in (Status.RECEIVED, WAITING):
         if supplements:
             c.fail("DanhSachHoSoBoSung", _("Hồ sơ mới tiếp nhận không thể có yêu cầu bổ sung."))
         return []
@@ -311,6 +311,7 @@ class ImportResult:
     moved: int = 0
     unchanged: int = 0
     progress_added: int = 0
+    queued: int = 0
 
 
 def _apply_step(step: Step, dossier: Dossier, *, by) -> None:
@@ -351,6 +352,14 @@ def import_dossiers(batch, *, ward: Ward, by) -> ImportResult:
         .values("dossier_id")
         .annotate(n=Count("id"))
     }
+    # Online submissions of these codes in the ward's inbox: a record still "waiting" is queued
+    # there once; a later record of the same code (accepted nationally) accepts it.
+    inbox = {
+        s.official_code: s
+        for s in OnlineSubmission.objects.filter(
+            ward=ward, official_code__in=[r.official_code for r in records]
+        )
+    }
     with transaction.atomic():
         for rec in records:
             try:
@@ -358,7 +367,30 @@ def import_dossiers(batch, *, ward: Ward, by) -> ImportResult:
                 if dossier is not None and dossier.ward_id != ward.id:
                     raise workflow.WorkflowError(str(_("Mã hồ sơ đã thuộc phường khác.")))
                 done = 0
-                if dossier is None:
+                submission = inbox.get(rec.official_code)
+                if dossier is None and rec.status == WAITING:
+                    if submission is None:
+                        workflow.submit_online(
+                            ward=ward,
+                            procedure=rec.procedure,
+                            submitted_at=rec.received_at,
+                            applicant_name=rec.applicant_name,
+                            by=by,
+                            official_code=rec.official_code,
+                            applicant_id_number=rec.applicant_id_number,
+                            applicant_phone=rec.applicant_phone,
+                            documents=rec.documents,
+                            fee=rec.fee,
+                        )
+                        result.queued += 1
+                    else:
+                        result.unchanged += 1
+                    continue
+                if dossier is None and submission is not None and submission.is_waiting:
+                    # Accepted in the national system: received at its reception moment.
+                    dossier = workflow.accept_submission(submission, by=by, at=rec.received_at)
+                    result.created += 1
+                elif dossier is None:
                     dossier = workflow.receive(
                         ward=ward,
                         procedure=rec.procedure,

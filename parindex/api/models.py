@@ -40,6 +40,10 @@ EXCHANGE_STATUSES = [
         Status.STOPPED,
     )
 ]
+# Not a status of the register: an online submission not yet accepted ("Mới đăng ký") goes to
+# the ward's inbox (dossiers.models.OnlineSubmission), counted nowhere until an officer accepts it.
+WAITING = "waiting"
+EXCHANGE_STATUSES.append((WAITING, _("Chờ tiếp nhận (hồ sơ trực tuyến, vào danh sách chờ)")))
 
 
 class Scope(models.TextChoices):

@@ -93,6 +93,40 @@ class DossierIn(Schema):
     backdate_reason: str = Field("", max_length=300, description="Required when received on an earlier day.")
 
 
+class SubmissionIn(Schema):
+    """An online submission from the portal: it waits in the ward's inbox, counted in no figure,
+    until an officer accepts it (the dossier is received then) or refuses it."""
+
+    ward: str = Field(max_length=20)
+    procedure: str = Field(max_length=40, description="National procedure code, e.g. 1.001193.")
+    official_code: str = Field(
+        "", max_length=60, description="The portal's MaHoSo: sending it again returns the first submission."
+    )
+    submitted_at: datetime
+    applicant_name: str = Field(max_length=200)
+    applicant_id_number: str = Field("", max_length=20)
+    applicant_phone: str = Field("", max_length=20)
+    applicant_email: str = Field("", max_length=254)
+    applicant_address: str = Field("", max_length=300)
+    documents: str = Field("", max_length=5000)
+    fee: int | None = Field(None, ge=0, le=10**12 - 1)
+    paid_online: bool = False
+
+
+class SubmissionOut(Schema):
+    id: int
+    ward: str
+    procedure: str
+    official_code: str
+    submitted_at: datetime
+    accept_by: datetime
+    state: str
+    decided_at: datetime | None
+    refusal_reason: str
+    dossier_id: int | None
+    dossier_code: str | None
+
+
 class MoveIn(Schema):
     """Fields of one workflow move; each move reads the ones its screen form has."""
 
@@ -226,6 +260,7 @@ class ExchangeResult(Schema):
     moved: int
     unchanged: int
     progress_added: int
+    queued: int = Field(0, description="Online submissions put in the ward's inbox (status waiting).")
 
 
 class ExchangeExport(Schema):

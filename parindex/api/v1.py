@@ -24,8 +24,8 @@ from ninja.security import HttpBearer
 
 from dossiers import moves, privacy, workflow
 from dossiers.filters import filter_register
-from dossiers.forms import MOVE_FORMS, DossierForm
-from dossiers.models import Dossier, Field, Procedure, Rating, Status
+from dossiers.forms import MOVE_FORMS, DossierForm, OnlineSubmissionForm
+from dossiers.models import Dossier, Field, OnlineSubmission, Procedure, Rating, Status
 from parindex import indicators
 from parindex.api import exchange, tokens
 from parindex.api.errors import ApiError, ErrorOut, form_errors, in_language
@@ -44,6 +44,8 @@ from parindex.api.schemas import (
     MoveIn,
     PeriodQuery,
     ProcedureOut,
+    SubmissionIn,
+    SubmissionOut,
 )
 from parindex.models import Ward
 from parindex.periods import PeriodError, period_from_query
@@ -340,6 +342,89 @@ def move_dossier(request, dossier_id: DossierId, move: MoveName, payload: MoveIn
     except workflow.WorkflowError as exc:
         raise _refused(exc) from exc
     return HttpStatus(200, dossier_out(_get(request, dossier_id)))
+
+
+# --- online submissions: the ward's inbox -------------------------------------------------------
+
+
+def submission_out(s: OnlineSubmission) -> dict:
+    return {
+        "id": s.pk,
+        "ward": s.ward.code,
+        "procedure": s.procedure.code,
+        "official_code": s.official_code,
+        "submitted_at": s.submitted_at,
+        "accept_by": s.accept_by,
+        "state": s.state,
+        "decided_at": s.decided_at,
+        "refusal_reason": s.refusal_reason,
+        "dossier_id": s.dossier_id,
+        "dossier_code": s.dossier.code if s.dossier_id else None,
+    }
+
+
+def _get_submission(request, pk: int) -> OnlineSubmission:
+    found = (
+        OnlineSubmission.objects.filter(ward_id__in=tokens.ward_ids(_token(request)), pk=pk)
+        .select_related("ward", "procedure", "dossier")
+        .first()
+    )
+    if found is None:
+        raise ApiError(404, "not_found", gettext_lazy("Không tìm thấy hồ sơ trực tuyến."))
+    return found
+
+
+@api.post(
+    "/submissions",
+    response={201: SubmissionOut, 200: SubmissionOut, 409: ErrorOut, **ERRORS},
+    tags=["submissions"],
+)
+def create_submission(request, payload: SubmissionIn):
+    """Put an online submission in the ward's inbox. It is not a dossier yet: an officer accepts
+    it (the clock starts then) or refuses it. The same ``official_code`` sent again returns the
+    first submission (200)."""
+    token = _need_write(request)
+    ward = _ward(request, payload.ward)
+    data = payload.dict()
+    data.pop("ward")
+    now = timezone.now()
+    form, fields, fields_en = form_errors(OnlineSubmissionForm, data, now=now)
+    if fields:
+        raise ApiError(
+            422, "invalid", gettext_lazy("Dữ liệu gửi lên không hợp lệ."), fields=fields, fields_en=fields_en
+        )
+    clean = form.cleaned_data
+    try:
+        submission, created = workflow.submit_online(
+            ward=ward,
+            procedure=form.procedure_obj,
+            submitted_at=clean["submitted_at"],
+            applicant_name=clean["applicant_name"],
+            by=token.user,
+            official_code=clean["official_code"],
+            applicant_id_number=clean["applicant_id_number"],
+            applicant_phone=clean["applicant_phone"],
+            applicant_email=clean["applicant_email"],
+            applicant_address=clean["applicant_address"],
+            documents=clean["documents"],
+            fee=clean["fee"],
+            paid_online=clean["paid_online"],
+        )
+    except workflow.WorkflowError as exc:
+        raise _refused(exc) from exc
+    except IntegrityError:
+        # Two sends of the same code at once: the second finds the first.
+        submission = OnlineSubmission.objects.filter(ward=ward, official_code=clean["official_code"]).first()
+        if submission is None:
+            raise
+        created = False
+    return HttpStatus(201 if created else 200, submission_out(_get_submission(request, submission.pk)))
+
+
+@api.get("/submissions/{submission_id}", response={200: SubmissionOut, **ERRORS}, tags=["submissions"])
+def get_submission(request, submission_id: DossierId):
+    """Where a submission stands: waiting, accepted (with the dossier's code) or refused (why)."""
+    return submission_out(_get_submission(request, submission_id))
 
 
 # --- catalogue ---------------------------------------------------------------------------------

@@ -32,32 +32,60 @@ class LogColumn:
     header: object  # lazy text
     width: float
     importable: bool = False
+    # Long text wraps within the column (the row grows to fit it on paper).
+    wrap: bool = False
+    # A moment printed as its date only (the form's "Ngày ..." columns); the cell keeps the time.
+    date_only: bool = False
 
 
+# Widths in Excel's character units, chosen so the 22 columns of form 06 print on A4 landscape
+# at about 75% (fit to the page's width; the old widths, 313 units, printed at 45%). Text
+# columns wrap instead of being wide; dates print in Times New Roman, narrower than the default.
 LOG_COLUMNS: list[LogColumn] = [
-    LogColumn("stt", _("STT"), 5),
-    LogColumn("ward", _("Mã phường"), 8, True),
-    LogColumn("code", _("Mã hồ sơ"), 20, True),
-    LogColumn("procedure_code", _("Mã TTHC"), 10, True),
-    LogColumn("procedure_name", _("Tên thủ tục"), 30, True),
-    LogColumn("field", _("Lĩnh vực"), 14),
-    LogColumn("sets", _("Số bộ hồ sơ"), 6, True),
-    LogColumn("applicant_name", _("Tên người nộp hồ sơ"), 20, True),
-    LogColumn("applicant_address", _("Địa chỉ"), 22, True),
-    LogColumn("applicant_phone", _("Số điện thoại"), 12, True),
-    LogColumn("channel", _("Hình thức nộp"), 11, True),
-    LogColumn("lead_agency", _("Cơ quan chủ trì giải quyết"), 16),
-    LogColumn("received_at", _("Ngày, giờ nhận hồ sơ"), 16, True),
-    LogColumn("due_date", _("Ngày hẹn trả kết quả"), 11, True),
-    LogColumn("sent_at", _("Ngày chuyển hồ sơ"), 16),
-    LogColumn("back_at", _("Ngày nhận kết quả từ cơ quan giải quyết"), 16),
-    LogColumn("resolved_at", _("Ngày có kết quả"), 16, True),
-    LogColumn("returned_at", _("Ngày trả kết quả"), 16, True),
-    LogColumn("status", _("Trạng thái"), 12, True),
-    LogColumn("outcome", _("Kết quả giải quyết"), 12, True),
-    LogColumn("signature", _("Ký nhận"), 8),
-    LogColumn("note", _("Ghi chú"), 16, True),
+    LogColumn("stt", _("STT"), 3.5),
+    LogColumn("ward", _("Mã phường"), 5, True),
+    LogColumn("code", _("Mã hồ sơ"), 13, True),
+    LogColumn("procedure_code", _("Mã TTHC"), 8.5, True),
+    LogColumn("procedure_name", _("Tên thủ tục"), 18, True, wrap=True),
+    LogColumn("field", _("Lĩnh vực"), 8, wrap=True),
+    LogColumn("sets", _("Số bộ hồ sơ"), 4, True),
+    LogColumn("applicant_name", _("Tên người nộp hồ sơ"), 12, True, wrap=True),
+    LogColumn("applicant_address", _("Địa chỉ"), 13, True, wrap=True),
+    LogColumn("applicant_phone", _("Số điện thoại"), 10.5, True),
+    LogColumn("channel", _("Hình thức nộp"), 8, True, wrap=True),
+    LogColumn("lead_agency", _("Cơ quan chủ trì giải quyết"), 9, wrap=True),
+    LogColumn("received_at", _("Ngày, giờ nhận hồ sơ"), 13.5, True),
+    LogColumn("due_date", _("Ngày hẹn trả kết quả"), 9.5, True),
+    LogColumn("sent_at", _("Ngày chuyển hồ sơ"), 9.5, date_only=True),
+    LogColumn("back_at", _("Ngày nhận kết quả từ cơ quan giải quyết"), 9.5, date_only=True),
+    LogColumn("resolved_at", _("Ngày có kết quả"), 9.5, True, date_only=True),
+    LogColumn("returned_at", _("Ngày trả kết quả"), 9.5, True, date_only=True),
+    LogColumn("status", _("Trạng thái"), 8.5, True, wrap=True),
+    LogColumn("outcome", _("Kết quả giải quyết"), 8.5, True, wrap=True),
+    LogColumn("signature", _("Ký nhận"), 5),
+    LogColumn("note", _("Ghi chú"), 10, True, wrap=True),
 ]
+WRAP = xlsx.Style(wrap=True, vertical="top")
+DATE_ONLY = xlsx.Style(vertical="top", number_format=xlsx.DATE_FORMAT)
+# Per column: the style its non-empty cells get (None: a bare value, the fast path), and for
+# wrapped columns the text length that still fits on one line (shorter text stays a bare value:
+# half the log's text is short, and a styled cell costs a third more to write).
+_CELL_STYLES = [WRAP if c.wrap else DATE_ONLY if c.date_only else None for c in LOG_COLUMNS]
+_ONE_LINE = [int(c.width) if c.wrap else 0 for c in LOG_COLUMNS]
+
+
+def _styled(values: list) -> list:
+    return [
+        value
+        if style is None
+        or value is None
+        or value == ""
+        or (fits and isinstance(value, str) and len(value) <= fits)
+        else (value, style)
+        for value, style, fits in zip(values, _CELL_STYLES, _ONE_LINE, strict=True)
+    ]
+
+
 HEADER_ROW = 3  # title line, blank line, header
 
 
@@ -180,7 +208,10 @@ def write_log(
         SHEET_TITLE,
         widths=[c.width for c in LOG_COLUMNS],
         freeze="D{}".format(HEADER_ROW + 1),
+        landscape=True,
+        fit_width=True,
         repeat_rows=(HEADER_ROW, HEADER_ROW),
+        margins=0.25,
     )
     sheet.line(
         _("SỔ THEO DÕI HỒ SƠ - {} - Từ ngày {} đến ngày {}").format(
@@ -206,5 +237,5 @@ def write_log(
     # Only the date cells need a style (their number format); plain cells stay unstyled so a
     # 100k-row log writes fast.
     for values in iter_log_rows(scope, period, full_for=full_for, progress=progress):
-        sheet.append(values)
+        sheet.append(_styled(values))
     return sheet

@@ -127,6 +127,7 @@ class SheetWriter:
         landscape: bool = True,
         fit_width: bool = True,
         repeat_rows: tuple[int, int] | None = None,
+        margins: float = 0.5,
     ) -> None:
         # Sheet names: at most 31 characters, none of []:*?/\ (Excel refuses the file otherwise).
         safe_title = re.sub(r"[\[\]:*?/\\]", "-", clean_text(title))[:31]
@@ -144,15 +145,21 @@ class SheetWriter:
             setup.fitToHeight = 0  # as many pages tall as needed
         if repeat_rows:
             self.ws.print_title_rows = "{}:{}".format(*repeat_rows)
-        self.ws.page_margins.left = self.ws.page_margins.right = 0.5
+        self.ws.page_margins.left = self.ws.page_margins.right = margins
+        self.write_only = bool(getattr(workbook, "write_only", False))
         self.columns = len(widths)
         self.widths = list(widths)
         self.rows_written = 0
         self._styles: dict[Style, Any] = {}
+        self._reused: dict[tuple[int, Style], WriteOnlyCell] = {}
 
-    def cell(self, value: Any, style: Style | None = None) -> WriteOnlyCell | Any:
+    def cell(
+        self, value: Any, style: Style | None = None, *, column: int | None = None
+    ) -> WriteOnlyCell | Any:
         """A cell for ``value``, or the bare value when it needs no style: openpyxl writes bare
-        values through one reused cell, which is what keeps a 100k-row log fast."""
+        values through one reused cell, which is what keeps a 100k-row log fast. ``column``
+        (from ``append``) reuses one styled cell per column and style the same way: a row is
+        written when appended, so the next row may fill the same cell again."""
         if value is None and style is None:
             return None
         text_forced = False
@@ -170,6 +177,13 @@ class SheetWriter:
             text_forced = value.startswith(_FORMULA_START)
         if style is None and not text_forced:
             return value
+        if column is not None and not text_forced:
+            reused = self._reused.get((column, style))
+            if reused is None:
+                reused = self._reused[(column, style)] = WriteOnlyCell(self.ws)
+                reused._style = copy(self._style_array(style))
+            reused.value = value
+            return reused
         cell = WriteOnlyCell(self.ws)
         cell.value = value
         if style is not None:
@@ -218,12 +232,15 @@ class SheetWriter:
                 width = sum(self.widths[column - 1 : last]) or DEFAULT_WIDTH
                 lines = max(lines, wrapped_lines(value, width, style))
                 size = max(size, style.size)
-            cells.append(self.cell(value, style))
+            cells.append(self.cell(value, style, column=column if self.write_only else None))
         if lines > 1:
             # write-only sheets write a row's dimensions with the row, so set them first
             self.ws.row_dimensions[self.rows_written + 1].height = math.ceil(lines * LINE_POINTS * size / 11)
         self.ws.append(cells)
         self.rows_written += 1
+        if self.write_only:
+            # Written with the row: drop it, or a 100k-row sheet keeps 100k of them in memory.
+            self.ws.row_dimensions.pop(self.rows_written, None)
         for first, last in merges:
             self.merge(self.rows_written, first, last)
         return self.rows_written

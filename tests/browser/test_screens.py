@@ -270,6 +270,11 @@ def test_officer_home_counts_match_the_worklists_they_open(
         for i in range(cards.count())
     }
     assert expected["mine"] == 4 and expected["supplement"] == 1 and expected["at_agency"] == 1
+    # The inbox of online submissions is a list of its own (tests/browser/test_online_acceptance.py).
+    page.goto(page.base_url + "/")
+    page.locator("[data-testid=home-worklists] a[data-worklist=online]").click()
+    page.wait_for_url("**/dossiers/online/")
+    assert page.get_by_test_id("inbox-count").inner_text() == str(expected.pop("online")) == "0"
     for key, count in expected.items():
         page.goto(page.base_url + "/")
         page.locator("[data-testid=home-worklists] a[data-worklist={}]".format(key)).click()
