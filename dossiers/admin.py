@@ -58,8 +58,10 @@ class ProcedureAdmin(ScopedHistoryAdmin):
         "processing_days",
         "processing_hours",
         "fee",
+        "fee_bearing",
+        "online_payment",
     ]
-    list_filter = ["field", "same_day", "online_level"]
+    list_filter = ["field", "same_day", "online_level", "fee_bearing", "online_payment"]
     search_fields = ["code", "name"]
     list_select_related = ["field"]
     date_hierarchy = "valid_from"
