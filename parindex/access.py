@@ -276,3 +276,23 @@ def can_handle_petitions(user, ward: Ward | int) -> bool:
     """Receive, assign, answer and record the petitioner's rating of a PAKN: the ward's officers
     and leaders (the people who handle its dossiers)."""
     return can_handle_dossiers(user, ward)
+
+
+# -- the QĐ 766 service index ---------------------------------------------------------------
+
+
+def may_see_city_scoreboard(user, city_id: int) -> bool:
+    """The city's ranking of its wards: the city's viewers and administrators (an administrator
+    without a city: every city). Ward members see their own ward's page only."""
+    member = membership_of(user)
+    if member is None:
+        return bool(getattr(user, "is_superuser", False))
+    return member.role in (Role.CITY_VIEWER, Role.ADMIN) and city_id in visible_city_ids(user)
+
+
+def may_enter_service_metrics(user, city_id: int) -> bool:
+    """Enter the metrics a ward cannot know and import the official scores: the city's
+    administrators."""
+    return is_admin(user) and (
+        city_id in visible_city_ids(user) or (membership_of(user) is None and user.is_superuser)
+    )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -361,3 +361,27 @@ SEED_WEIGHTS: dict[str, tuple[str, str, str]] = {
     "satisfaction.pakn_on_time": ("6", "1", "full"),
     "satisfaction.pakn_satisfied": ("6", "1", "full"),
 }
+
+
+@transaction.atomic
+def record_entries(
+    *, key: tuple[str, int, int], values: dict[tuple[int, str], tuple[int, int] | None], by
+) -> None:
+    """Store the city's figures of one period ``key`` (kind, year, number) (None clears one); history through simple_history."""
+    kind, y, n = key
+    for (ward_id, code), pair in values.items():
+        existing = ServiceIndexEntry.objects.filter(
+            ward_id=ward_id, code=code, kind=kind, year=y, number=n
+        ).first()
+        if pair is None:
+            if existing is not None:
+                existing._history_user = by
+                existing.delete()
+            continue
+        entry = existing or ServiceIndexEntry(ward_id=ward_id, code=code, kind=kind, year=y, number=n)
+        if existing is not None and (existing.numerator, existing.denominator) == pair:
+            continue
+        entry.numerator, entry.denominator = pair
+        entry.entered_by = by
+        entry._history_user = by
+        entry.save()
