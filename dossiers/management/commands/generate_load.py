@@ -104,9 +104,13 @@ DOSSIER_COLUMNS = [
     "sets",
     "fee",
     "paid_online",
+    "payment_reference",
     "digitised_at_reception",
+    "reused_data",
+    "citizen_data_connected",
     "e_circulated",
     "electronic_result",
+    "result_synced",
     "cancel_reason",
     "notify_consent",
     "notify_channel",
@@ -562,9 +566,13 @@ class Generator:
                 1,
                 fee,
                 paid_online,
+                "",  # no payment reference in synthetic data
                 digitised,
+                False,  # reused data, population data and storage sync: not simulated
+                False,
                 e_circulated,
                 electronic_result,
+                False,
                 cancel_reason,
                 False,  # synthetic applicants gave no consent to notices
                 "",
