@@ -86,6 +86,20 @@ class ApplicantMixin:
 
 
 PAYMENT_CHOICES = [("", _("Theo thủ tục")), ("yes", _("Có")), ("no", _("Không"))]
+
+
+class PaymentChoiceField(forms.ChoiceField):
+    """Yes / no / as the procedure says; a plain boolean (the API, an old checkbox's "on") is
+    taken as yes or no."""
+
+    def to_python(self, value):
+        if value is True or str(value).lower() in ("true", "on", "1"):
+            return "yes"
+        if value is False or str(value).lower() in ("false", "off", "0"):
+            return "no"
+        return super().to_python(value)
+
+
 SOURCE_PREFIX = "docsrc_"
 
 
@@ -127,7 +141,7 @@ class DossierForm(ApplicantMixin, forms.Form):
         required=False,
         help_text=_("Để trống để lấy mức phí của thủ tục."),
     )
-    paid_online = forms.ChoiceField(
+    paid_online = PaymentChoiceField(
         label=_("Thanh toán trực tuyến"),
         choices=PAYMENT_CHOICES,
         required=False,
