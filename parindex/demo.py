@@ -810,8 +810,8 @@ def seed_service_index(city: City, ward: Ward, people: People, others) -> None:
                     )  # fmt: skip
                 )
     ServiceIndexEntry.objects.bulk_create(entries, ignore_conflicts=True)
-    official = {"publicity": "15.20", "progress": "18.40", "online": "10.10", "payment": "6.30",
-                "digitisation": "13.90", "satisfaction": "5.95"}  # fmt: skip
+    official = {"publicity": "15.20", "progress": "18.40", "online": "7.10", "payment": "6.30",
+                "digitisation": "10.90", "satisfaction": "17.10"}  # fmt: skip
     for group, points in official.items():
         OfficialScore.objects.get_or_create(
             ward=ward, kind="month", year=2023, number=5, group=group,
