@@ -63,8 +63,17 @@ class ProcedureAdmin(ScopedHistoryAdmin):
         "processing_days",
         "processing_hours",
         "fee",
+        "fee_bearing",
+        "online_payment",
     ]
-    list_filter = ["field", "same_day", "online_level", "nationally_centralised"]
+    list_filter = [
+        "field",
+        "same_day",
+        "online_level",
+        "nationally_centralised",
+        "fee_bearing",
+        "online_payment",
+    ]
     search_fields = ["code", "name"]
     list_select_related = ["field"]
     date_hierarchy = "valid_from"

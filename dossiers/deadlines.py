@@ -303,6 +303,11 @@ def late_hop_q() -> Q:
     return Q(result=Hop.Result.LATE)
 
 
+def petition_on_time_q(prefix: str = "") -> Q:
+    """A PAKN answered on or before its due day (``Petition.handled_on_time`` as a condition)."""
+    return Q(**{prefix + "replied_on__isnull": False, prefix + "replied_on__lte": F(prefix + "due_on")})
+
+
 def due_in_force_expr(at: datetime):
     """SQL for ``due_in_force``: the row when its last change is before ``at`` (nearly always, and
     no subquery runs), else the latest ``DueChange`` before ``at``."""

@@ -183,6 +183,8 @@ def load_catalogue() -> None:
                 "verification_days": verification,
                 "fee": Decimal(fee),
                 "online_level": level,
+                "fee_bearing": fee > 0,
+                "online_payment": fee > 0 and level != OnlineLevel.NONE,
                 "lead_agency": "Ủy ban nhân dân phường",
                 "coordinating_agencies": coordinating,
             },

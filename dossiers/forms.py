@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unidecode import unidecode
 
+from dossiers import workflow
 from dossiers.models import (
     Agency,
     Channel,
+    DocumentSource,
     Dossier,
     Field,
     NoticeChannel,
@@ -85,6 +87,24 @@ class ApplicantMixin:
         return validate_phone(self.cleaned_data.get("applicant_phone", ""))
 
 
+PAYMENT_CHOICES = [("", _("Theo thủ tục")), ("yes", _("Có")), ("no", _("Không"))]
+
+
+class PaymentChoiceField(forms.ChoiceField):
+    """Yes / no / as the procedure says; a plain boolean (the API, an old checkbox's "on") is
+    taken as yes or no."""
+
+    def to_python(self, value):
+        if value is True or str(value).lower() in ("true", "on", "1"):
+            return "yes"
+        if value is False or str(value).lower() in ("false", "off", "0"):
+            return "no"
+        return super().to_python(value)
+
+
+SOURCE_PREFIX = "docsrc_"
+
+
 class DossierForm(ApplicantMixin, forms.Form):
     """Logging one dossier on one screen."""
 
@@ -123,14 +143,27 @@ class DossierForm(ApplicantMixin, forms.Form):
         required=False,
         help_text=_("Để trống để lấy mức phí của thủ tục."),
     )
-    paid_online = forms.BooleanField(label=_("Thanh toán trực tuyến"), required=False)
+    paid_online = PaymentChoiceField(
+        label=_("Thanh toán trực tuyến"),
+        choices=PAYMENT_CHOICES,
+        required=False,
+        help_text=_("Theo thủ tục: có khi nộp trực tuyến thủ tục có phí và có thanh toán trực tuyến."),
+    )
     result_delivery = forms.ChoiceField(
         label=_("Hình thức nhận kết quả"),
         choices=ResultDelivery.choices,
         initial=ResultDelivery.COUNTER,
         required=False,
     )
-    digitised_at_reception = forms.BooleanField(label=_("Số hóa khi tiếp nhận"), required=False)
+    payment_reference = forms.CharField(label=_("Mã giao dịch thanh toán"), max_length=100, required=False)
+    digitised_at_reception = forms.BooleanField(
+        label=_("Số hóa khi tiếp nhận"),
+        required=False,
+        initial=True,
+        help_text=_("Áp dụng cho giấy tờ nhập tay; giấy tờ theo danh mục chọn riêng từng giấy."),
+    )
+    reused_data = forms.BooleanField(label=_("Tái sử dụng dữ liệu đã số hóa"), required=False)
+    citizen_data_connected = forms.BooleanField(label=_("Kết nối dữ liệu dân cư"), required=False)
     e_circulated = forms.BooleanField(label=_("Luân chuyển điện tử"), required=False)
     verification = forms.BooleanField(label=_("Cần xác minh (cộng thời gian xác minh)"), required=False)
     notify_consent = forms.BooleanField(
@@ -212,6 +245,7 @@ class DossierForm(ApplicantMixin, forms.Form):
             ):
                 self.add_error("backdate_reason", _("Nhập lùi ngày tiếp nhận phải ghi rõ lý do."))
         self._apply_checklist(data)
+        self._apply_counter_defaults(data)
         if data.get("notify_consent"):
             channel = data.get("notify_channel")
             if not channel:
@@ -221,6 +255,34 @@ class DossierForm(ApplicantMixin, forms.Form):
             elif channel == NoticeChannel.SMS and not data.get("applicant_phone"):
                 self.add_error("applicant_phone", _("Nhận thông báo qua SMS cần số điện thoại."))
         return data
+
+    def _apply_counter_defaults(self, data: dict) -> None:
+        """Fill what the officer left on "as the procedure says", then check the facts."""
+        proc = self.procedure_obj
+        if proc is None:
+            return
+        defaults = workflow.counter_defaults(proc, data.get("channel") or Channel.IN_PERSON)
+        if data.get("fee") is None:
+            data["fee"] = defaults["fee"]
+        choice = data.get("paid_online") or ""
+        data["paid_online"] = defaults["paid_online"] if choice == "" else choice == "yes"
+        error = workflow.facts_error(
+            fee=data["fee"],
+            paid_online=data["paid_online"],
+            payment_reference=data.get("payment_reference") or "",
+            electronic_result=False,
+            result_synced=False,
+        )
+        if error:
+            self.add_error(None, error)
+
+    def paper_sources(self) -> dict[str, str]:
+        """Paper id -> how it is held, as chosen beside the checklist (default: digitised)."""
+        result = {}
+        for key, value in self.data.items():
+            if key.startswith(SOURCE_PREFIX) and value in DocumentSource.values:
+                result[key.removeprefix(SOURCE_PREFIX)] = value
+        return result
 
     def checked_papers(self) -> set[str]:
         """Ids of the catalogue's papers ticked on the checklist."""
@@ -245,7 +307,10 @@ class DossierForm(ApplicantMixin, forms.Form):
                 ).format(names="; ".join(missing)),
             )
         typed = (data.get("documents") or "").strip()
-        lines = [p.line() for p in papers if str(p.pk) in ticked]
+        chosen = [p for p in papers if str(p.pk) in ticked]
+        sources = self.paper_sources()
+        data["document_sources"] = [sources.get(str(p.pk), DocumentSource.DIGITISED) for p in chosen]
+        lines = [p.line() for p in chosen]
         data["documents"] = "\n".join(lines + ([typed] if typed else []))
 
 
@@ -264,10 +329,42 @@ class EditForm(ApplicantMixin, forms.ModelForm):
             "sets",
             "fee",
             "paid_online",
+            "payment_reference",
             "digitised_at_reception",
+            "reused_data",
+            "citizen_data_connected",
             "e_circulated",
         ]
         widgets = {"documents": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, document_rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.document_rows = list(document_rows)
+        for row in self.document_rows:
+            self.fields[SOURCE_PREFIX + str(row.pk)] = forms.ChoiceField(
+                label=row.name, choices=DocumentSource.choices, initial=row.source
+            )
+        if self.document_rows:
+            # derived from the documents below
+            for name in ("digitised_at_reception", "reused_data"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Tính theo từng giấy tờ bên dưới.")
+
+    def clean(self):
+        data = super().clean()
+        error = workflow.facts_error(
+            fee=data.get("fee") or 0,
+            paid_online=bool(data.get("paid_online")),
+            payment_reference=data.get("payment_reference") or "",
+            electronic_result=False,
+            result_synced=False,
+        )
+        if error:
+            self.add_error(None, error)
+        return data
+
+    def document_sources(self) -> dict[int, str]:
+        return {row.pk: self.cleaned_data[SOURCE_PREFIX + str(row.pk)] for row in self.document_rows}
 
 
 class MoveForm(forms.Form):
@@ -335,6 +432,7 @@ class ResolveForm(MoveForm):
     )
     note = forms.CharField(label=_("Ghi chú / lý do từ chối"), required=False, max_length=500)
     electronic_result = forms.BooleanField(label=_("Trả kết quả điện tử"), required=False)
+    result_synced = forms.BooleanField(label=_("Đồng bộ kết quả vào kho dữ liệu cá nhân"), required=False)
 
 
 class ApologyForm(MoveForm):

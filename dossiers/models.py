@@ -102,6 +102,19 @@ class Procedure(models.Model):
     online_level = models.CharField(
         _("mức độ trực tuyến"), max_length=10, choices=OnlineLevel.choices, default=OnlineLevel.NONE
     )
+    # The counter's defaults and the service index's catalogue shares (QĐ 766): a procedure
+    # offers an online service when its level is not "none"; fee-bearing and online payment are
+    # flags because the amount may vary per case (0 in the catalogue, charged at the counter).
+    fee_bearing = models.BooleanField(
+        _("có thu phí, lệ phí"),
+        default=False,
+        help_text=_("Thủ tục có thu phí, lệ phí (kể cả khi mức thu tùy từng hồ sơ)."),
+    )
+    online_payment = models.BooleanField(
+        _("có thanh toán trực tuyến"),
+        default=False,
+        help_text=_("Phí, lệ phí của thủ tục thanh toán được trực tuyến; mặc định khi nộp trực tuyến."),
+    )
     lead_agency = models.CharField(_("cơ quan chủ trì"), max_length=200, blank=True)
     coordinating_agencies = models.CharField(_("cơ quan phối hợp"), max_length=400, blank=True)
     # Thông tư 04/2025/TT-VPCP: a nationally centralised service numbers its dossiers in the
@@ -135,6 +148,14 @@ class Procedure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} - {self.name}"
+
+    @property
+    def offers_online(self) -> bool:
+        return self.online_level != OnlineLevel.NONE
+
+    @property
+    def charges_fee(self) -> bool:
+        return self.fee_bearing or self.fee > 0
 
 
 class ProcedureDocument(models.Model):
@@ -471,9 +492,28 @@ class Dossier(models.Model):
     sets = models.PositiveSmallIntegerField(_("số bộ hồ sơ"), default=1)
     fee = models.DecimalField(_("phí, lệ phí (đồng)"), max_digits=12, decimal_places=0, default=0)
     paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
+    payment_reference = models.CharField(
+        _("mã giao dịch thanh toán"),
+        max_length=100,
+        blank=True,
+        help_text=_("Mã giao dịch trên cổng thanh toán."),
+    )
+    # With documents listed one by one (DossierDocument) these two are derived from them: every
+    # document digitised or reused; at least one reused from stored data.
     digitised_at_reception = models.BooleanField(_("số hóa khi tiếp nhận"), default=False)
+    reused_data = models.BooleanField(_("tái sử dụng dữ liệu đã số hóa"), default=False)
+    citizen_data_connected = models.BooleanField(
+        _("kết nối dữ liệu dân cư"),
+        default=False,
+        help_text=_("Thông tin công dân được lấy, xác thực từ Cơ sở dữ liệu quốc gia về dân cư."),
+    )
     e_circulated = models.BooleanField(_("luân chuyển điện tử"), default=False)
     electronic_result = models.BooleanField(_("trả kết quả điện tử"), default=False)
+    result_synced = models.BooleanField(
+        _("đồng bộ kết quả vào kho dữ liệu cá nhân"),
+        default=False,
+        help_text=_("Kết quả điện tử đã đồng bộ vào kho quản lý dữ liệu điện tử của công dân."),
+    )
     cancel_reason = models.CharField(_("lý do hủy, dừng, từ chối"), max_length=300, blank=True)
     cancel_basis = models.CharField(_("căn cứ pháp lý dừng, từ chối"), max_length=300, blank=True)
     result_delivery = models.CharField(
@@ -578,28 +618,6 @@ class Dossier(models.Model):
         )
 
 
-class DossierDocument(models.Model):
-    """One paper handed in with the dossier, as form 01 lists it: name, original or copy, number
-    of copies. Written from the dossier's list of documents by ``workflow`` (``documents.rows``)."""
-
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="papers")
-    position = models.PositiveSmallIntegerField(_("thứ tự"), default=1)
-    name = models.CharField(_("tên giấy tờ"), max_length=300)
-    # Empty when the line typed at the counter did not say.
-    kind = models.CharField(
-        _("bản chính / bản sao"), max_length=10, choices=ProcedureDocument.Kind.choices, blank=True
-    )
-    copies = models.PositiveSmallIntegerField(_("số bản"), default=1)
-
-    class Meta:
-        verbose_name = _("giấy tờ trong hồ sơ")
-        verbose_name_plural = _("giấy tờ trong hồ sơ")
-        ordering = ["dossier", "position", "id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class LogCounter(models.Model):
     """The dossier log of a ward and year: its volume (quyển số) and last entry number (số thứ
     tự). Row-locked when a dossier is logged, so numbers have no gaps and no duplicates."""
@@ -616,6 +634,45 @@ class LogCounter(models.Model):
 
     def __str__(self) -> str:
         return "{}-{}: {}/{}".format(self.ward_id, self.year, self.volume, self.last)
+
+
+class DocumentSource(models.TextChoices):
+    PAPER = "paper", _("Bản giấy, chưa số hóa")
+    DIGITISED = "digitised", _("Số hóa khi tiếp nhận")
+    REUSED = "reused", _("Tái sử dụng dữ liệu đã số hóa")
+
+
+class DossierDocument(models.Model):
+    """One paper handed in with the dossier, as form 01 lists it (name, original or copy, number
+    of copies), and how it is held: digitised at the counter, reused from data already stored
+    (the citizen's storage, an earlier result), or paper only (QĐ 766). Written from the
+    dossier's list of documents by ``workflow``."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="papers")
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=1)
+    name = models.CharField(_("tên giấy tờ"), max_length=300)
+    # Empty when the line typed at the counter did not say.
+    kind = models.CharField(
+        _("bản chính / bản sao"), max_length=10, choices=ProcedureDocument.Kind.choices, blank=True
+    )
+    copies = models.PositiveSmallIntegerField(_("số bản"), default=1)
+    source = models.CharField(
+        _("số hóa"), max_length=10, choices=DocumentSource.choices, default=DocumentSource.DIGITISED
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("giấy tờ của hồ sơ")
+        verbose_name_plural = _("giấy tờ của hồ sơ")
+        ordering = ["dossier", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_digital(self) -> bool:
+        return self.source != DocumentSource.PAPER
 
 
 class DossierEvent(models.Model):

@@ -47,6 +47,7 @@ def perform(name: str, dossier: Dossier, data: dict, *, by) -> None:
             outcome=data["outcome"],
             note=data["note"],
             electronic_result=data["electronic_result"],
+            result_synced=data["result_synced"],
         )
     elif name == "return_result":
         workflow.return_result(dossier, by=by, at=at)

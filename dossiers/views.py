@@ -38,6 +38,7 @@ from dossiers.forms import (
 from dossiers.lookup import public_token as rating_token
 from dossiers.models import (
     Channel,
+    DocumentSource,
     Dossier,
     DossierEvent,
     Extension,
@@ -349,9 +350,16 @@ def _preview(form: DossierForm, now, ward) -> dict:
     received = data.get("received_at") or now
     channel = data.get("channel") or Channel.IN_PERSON
     fee = data.get("fee")
+    papers = list(proc.documents.all())
+    chosen = form.paper_sources()
+    for paper in papers:
+        paper.chosen_source = chosen.get(str(paper.pk), DocumentSource.DIGITISED)
+    defaults = workflow.counter_defaults(proc, channel)
     return {
         "procedure": proc,
-        "papers": list(proc.documents.all()),
+        "papers": papers,
+        "sources": DocumentSource.choices,
+        "paid_online_default": defaults["paid_online"],
         "ticked": form.checked_papers(),
         "fee": proc.fee if fee is None else fee,
         "due": deadlines.due_moment_for(
@@ -401,7 +409,11 @@ def create(request: HttpRequest) -> HttpResponse:
                         fee=data["fee"],
                         paid_online=data["paid_online"],
                         result_delivery=data["result_delivery"],
+                        payment_reference=data["payment_reference"],
                         digitised_at_reception=data["digitised_at_reception"],
+                        reused_data=data["reused_data"],
+                        citizen_data_connected=data["citizen_data_connected"],
+                        document_sources=data.get("document_sources"),
                         e_circulated=data["e_circulated"],
                         backdate_reason=data["backdate_reason"],
                         now=now,
@@ -639,8 +651,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     # The form holds the applicant's data in full: the personal-data rule applies, not only the ward's.
     if not (can_handle_dossiers(request.user, dossier.ward_id) and privacy.may_see(request.user, dossier)):
         raise PermissionDenied
+    rows = list(dossier.papers.all())
     if request.method == "POST":
-        form = EditForm(request.POST, instance=Dossier(pk=dossier.pk))
+        form = EditForm(request.POST, instance=Dossier(pk=dossier.pk), document_rows=rows)
         if form.is_valid():
             changed = {name: form.cleaned_data[name] for name in workflow.EDITABLE_FIELDS}
             try:
@@ -650,6 +663,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                     at=timezone.now(),
                     expected_version=form.cleaned_data["version"],
                     changes=changed,
+                    document_sources=form.document_sources(),
                 )
             except workflow.WorkflowError as exc:
                 # The user's input stays in the form: nothing typed is lost.
@@ -661,7 +675,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "dossiers/dossier_edit.html", {"form": form, "dossier": dossier}, status=status
         )
-    form = EditForm(instance=dossier, initial={"version": dossier.version})
+    form = EditForm(instance=dossier, initial={"version": dossier.version}, document_rows=rows)
     privacy.log_read(request.user, dossier, action="edit")
     return render(request, "dossiers/dossier_edit.html", {"form": form, "dossier": dossier})
 

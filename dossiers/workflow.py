@@ -25,6 +25,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_create_with_history
 from unidecode import unidecode
 
 from dossiers import calendar, codes, deadlines
@@ -32,6 +33,7 @@ from dossiers.models import (
     Agency,
     ApologyLetter,
     Channel,
+    DocumentSource,
     Dossier,
     DossierDocument,
     DossierEvent,
@@ -321,12 +323,61 @@ def paper_rows(documents: str) -> list[tuple[str, str, int]]:
     return rows
 
 
-def _write_papers(dossier: Dossier) -> None:
+def _write_papers(dossier: Dossier, *, by, sources: list[str] | None = None) -> None:
+    """The dossier's document rows from its list of documents: name, original/copy and copies as
+    form 01 prints them, and how each is held (``sources`` line by line when the counter chose;
+    else the source a row of the same name had, else the dossier's digitised flag)."""
+    before = dict(dossier.papers.values_list("name", "source"))
     dossier.papers.all().delete()
-    DossierDocument.objects.bulk_create(
-        DossierDocument(dossier=dossier, position=i, name=name, kind=kind, copies=copies)
-        for i, (name, kind, copies) in enumerate(paper_rows(dossier.documents), start=1)
-    )
+    fallback = DocumentSource.DIGITISED if dossier.digitised_at_reception else DocumentSource.PAPER
+    rows = []
+    for i, (name, kind, copies) in enumerate(paper_rows(dossier.documents), start=1):
+        source = (sources[i - 1] if sources and i <= len(sources) else "") or before.get(name, fallback)
+        rows.append(
+            DossierDocument(dossier=dossier, position=i, name=name, kind=kind, copies=copies, source=source)
+        )
+    if rows:
+        bulk_create_with_history(rows, DossierDocument, default_user=by)
+
+
+# -- digitisation and payment facts (QĐ 766 groups 4 and 5) ----------------------------------
+
+
+def counter_defaults(procedure: Procedure, channel: str) -> dict:
+    """What the counter records when the officer leaves a fact on "as the procedure says": the
+    fee of the catalogue, online payment for an online dossier of a procedure that offers it,
+    documents digitised at reception (every document is handled electronically)."""
+    charges = procedure.charges_fee
+    return {
+        "fee": procedure.fee,
+        "paid_online": bool(charges and procedure.online_payment and channel == Channel.ONLINE),
+        "digitised_at_reception": True,
+        "document_source": DocumentSource.DIGITISED,
+    }
+
+
+def facts_error(
+    *, fee: Decimal, paid_online: bool, payment_reference: str, electronic_result: bool, result_synced: bool
+) -> str | None:
+    """The one check of the payment and result facts, shared by the forms and the functions."""
+    if paid_online and not fee:
+        return _("Hồ sơ không có phí, lệ phí thì không thể ghi nhận thanh toán trực tuyến.")
+    if payment_reference.strip() and not paid_online:
+        return _("Mã giao dịch chỉ ghi khi hồ sơ đã thanh toán trực tuyến.")
+    if result_synced and not electronic_result:
+        return _("Chỉ đồng bộ vào kho dữ liệu cá nhân khi có kết quả điện tử.")
+    return None
+
+
+def document_lines(documents: str) -> list[str]:
+    return [line.strip()[:300] for line in (documents or "").splitlines() if line.strip()]
+
+
+def _derive_digitisation(dossier: Dossier, sources: list[str]) -> None:
+    """With documents listed one by one, the dossier's two flags follow them."""
+    if sources:
+        dossier.digitised_at_reception = all(s != DocumentSource.PAPER for s in sources)
+        dossier.reused_data = any(s == DocumentSource.REUSED for s in sources)
 
 
 def receive(
@@ -347,6 +398,10 @@ def receive(
     paid_online: bool = False,
     digitised_at_reception: bool = False,
     e_circulated: bool = False,
+    payment_reference: str = "",
+    reused_data: bool = False,
+    citizen_data_connected: bool = False,
+    document_sources: list[str] | None = None,
     backdate_reason: str = "",
     code: str | None = None,
     now: datetime | None = None,
@@ -369,6 +424,10 @@ def receive(
     Back-dating is checked only when ``now`` is given (the logging screen passes it): a reception
     time on an earlier day than ``now`` needs ``backdate_reason``; programmatic imports of past
     records omit ``now``.
+
+    ``document_sources`` gives, line by line of ``documents``, how each document is held
+    (``DocumentSource``); given, each line becomes a ``DossierDocument`` and the digitised / reused
+    flags follow the documents. A line without a source takes the dossier-level flag.
     """
     if channel not in Channel.values:
         raise WorkflowError(_("Hình thức nộp không hợp lệ."))
@@ -398,6 +457,23 @@ def receive(
                 code=procedure.code, day=day.strftime("%d/%m/%Y")
             )
         )
+    fee_amount = procedure.fee if fee is None else fee
+    error = facts_error(
+        fee=fee_amount,
+        paid_online=paid_online,
+        payment_reference=payment_reference,
+        electronic_result=False,
+        result_synced=False,
+    )
+    if error:
+        raise WorkflowError(error)
+    lines = document_lines(documents) if document_sources is not None else []
+    fallback = DocumentSource.DIGITISED if digitised_at_reception else DocumentSource.PAPER
+    sources = [
+        (document_sources[i] if i < len(document_sources) else "") or fallback for i in range(len(lines))
+    ]
+    if any(s not in DocumentSource.values for s in sources):
+        raise WorkflowError(_("Hình thức số hóa giấy tờ không hợp lệ."))
     due = deadlines.due_moment_for(
         procedure, received_at, channel, city_id=ward.city_id, verification=verification
     )
@@ -428,9 +504,12 @@ def receive(
                 applicant_address=applicant_address.strip(),
                 documents=documents,
                 sets=sets,
-                fee=procedure.fee if fee is None else fee,
+                fee=fee_amount,
                 paid_online=paid_online,
+                payment_reference=payment_reference.strip()[:100],
                 digitised_at_reception=digitised_at_reception,
+                reused_data=reused_data,
+                citizen_data_connected=citizen_data_connected,
                 # a dossier received for another unit reaches it electronically
                 e_circulated=e_circulated or received_by is not None,
                 notify_consent=notify_consent,
@@ -438,10 +517,11 @@ def receive(
                 created_by=by,
             )
             _refresh_search(dossier)
+            _derive_digitisation(dossier, sources)
             deadlines.set_due(dossier, due, since=received_at)
             dossier._history_user = by
             dossier.save()
-            _write_papers(dossier)
+            _write_papers(dossier, by=by, sources=sources)
             DueChange.objects.create(
                 dossier=dossier, kind=DueChange.Kind.RECEPTION, effective_at=received_at, due_at=due
             )
@@ -645,7 +725,10 @@ def resolve(
     outcome: str = Outcome.APPROVED,
     note: str = "",
     electronic_result: bool = False,
+    result_synced: bool = False,
 ) -> Dossier:
+    if result_synced and not electronic_result:
+        raise WorkflowError(_("Chỉ đồng bộ vào kho dữ liệu cá nhân khi có kết quả điện tử."))
     if outcome not in (Outcome.APPROVED, Outcome.REFUSED):
         raise WorkflowError(_("Kết quả giải quyết không hợp lệ."))
     if outcome == Outcome.REFUSED and not note.strip():
@@ -656,6 +739,7 @@ def resolve(
     frm = locked.status
     _close(locked, at, Status.RESOLVED, outcome)
     locked.electronic_result = electronic_result
+    locked.result_synced = result_synced
     if outcome == Outcome.REFUSED:
         locked.cancel_reason = note.strip()[:300]
     _save(locked, dossier, by=by, at=at, kind="resolve", from_status=frm, note=note)
@@ -900,14 +984,27 @@ EDITABLE_FIELDS = (
     "sets",
     "fee",
     "paid_online",
+    "payment_reference",
     "digitised_at_reception",
+    "reused_data",
+    "citizen_data_connected",
     "e_circulated",
 )
 
 
 @transaction.atomic
-def edit(dossier: Dossier, *, by, at: datetime, expected_version: int, changes: dict) -> Dossier:
-    """Correct the applicant details. Refused when someone saved since the form was opened."""
+def edit(
+    dossier: Dossier,
+    *,
+    by,
+    at: datetime,
+    expected_version: int,
+    changes: dict,
+    document_sources: dict[int, str] | None = None,
+) -> Dossier:
+    """Correct the applicant details and the counter's facts (fee, payment, digitisation, one
+    source per listed document in ``document_sources``: id -> source). Refused when someone saved
+    since the form was opened."""
     locked = _lock(dossier)
     if locked.version != expected_version:
         last = locked.events.select_related("by").order_by("-recorded_at", "-id").first()
@@ -922,13 +1019,46 @@ def edit(dossier: Dossier, *, by, at: datetime, expected_version: int, changes: 
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise WorkflowError(_("Không được sửa: {names}.").format(names=", ".join(sorted(unknown))))
+    error = facts_error(
+        fee=changes.get("fee", locked.fee),
+        paid_online=changes.get("paid_online", locked.paid_online),
+        payment_reference=changes.get("payment_reference", locked.payment_reference),
+        electronic_result=locked.electronic_result,
+        result_synced=locked.result_synced,
+    )
+    if error:
+        raise WorkflowError(error)
+    rows = list(locked.papers.all())
+    moved_rows = []
+    for row in rows:
+        source = (document_sources or {}).get(row.pk, row.source)
+        if source not in DocumentSource.values:
+            raise WorkflowError(_("Hình thức số hóa giấy tờ không hợp lệ."))
+        if source != row.source:
+            row.source = source
+            row._history_user = by
+            row.save(update_fields=["source"])
+            moved_rows.append(row)
+    changes = dict(changes)
+    if rows:  # derived from the documents, whatever the form said
+        changes.pop("digitised_at_reception", None)
+        changes.pop("reused_data", None)
     changed = [name for name, value in changes.items() if getattr(locked, name) != value]
     for name in changed:
         setattr(locked, name, changes[name])
+    before = (locked.digitised_at_reception, locked.reused_data)
+    _derive_digitisation(locked, [r.source for r in rows])
+    if rows and before != (locked.digitised_at_reception, locked.reused_data):
+        changed += [n for n, old in zip(("digitised_at_reception", "reused_data"), before, strict=True)
+                    if getattr(locked, n) != old]  # fmt: skip
     _refresh_search(locked)
     if "documents" in changed:
-        _write_papers(locked)
-    labels = ", ".join(str(locked._meta.get_field(n).verbose_name) for n in changed)
+        _write_papers(locked, by=by)
+        _derive_digitisation(locked, list(locked.papers.values_list("source", flat=True)))
+    labels = ", ".join(
+        [str(locked._meta.get_field(n).verbose_name) for n in changed]
+        + ["{}: {}".format(r.name, r.get_source_display()) for r in moved_rows]
+    )
     _save(
         locked,
         dossier,

@@ -335,3 +335,23 @@ def may_see_petitioner_data(
     if member.role == Role.LEADER:
         return True
     return member.role == Role.OFFICER and user.id in (handler_id, receiver_id)
+
+
+# -- the QĐ 766 service index ---------------------------------------------------------------
+
+
+def may_see_city_scoreboard(user, city_id: int) -> bool:
+    """The city's ranking of its wards: the city's viewers and administrators (an administrator
+    without a city: every city). Ward members see their own ward's page only."""
+    member = membership_of(user)
+    if member is None:
+        return bool(getattr(user, "is_superuser", False))
+    return member.role in (Role.CITY_VIEWER, Role.ADMIN) and city_id in visible_city_ids(user)
+
+
+def may_enter_service_metrics(user, city_id: int) -> bool:
+    """Enter the metrics a ward cannot know and import the official scores: the city's
+    administrators."""
+    return is_admin(user) and (
+        city_id in visible_city_ids(user) or (membership_of(user) is None and user.is_superuser)
+    )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from parindex.access import visible_city_ids, visible_ward_ids
 from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin, lock_down_unscoped, user_scope_q
 from parindex.models import AccessLog, City, Membership, Role, Ward
+from parindex.service_index_data import OfficialScore, ServiceIndexEntry, ServiceIndexWeight
 from parindex.targets import YearTarget
 
 User = get_user_model()
@@ -132,6 +133,37 @@ class YearTargetAdmin(ScopedHistoryAdmin):
         return Q(ward__in=visible_ward_ids(request.user)) | Q(
             ward__isnull=True, city__in=visible_city_ids(request.user)
         )
+
+
+@admin.register(ServiceIndexWeight)
+class ServiceIndexWeightAdmin(ScopedHistoryAdmin):
+    """The QĐ 766 points and thresholds: one national table, from a date."""
+
+    ward_path = None
+    list_display = ["code", "valid_from", "max_points", "full_at", "when_empty"]
+    list_filter = ["when_empty"]
+    search_fields = ["code", "note"]
+
+
+@admin.register(ServiceIndexEntry)
+class ServiceIndexEntryAdmin(ScopedHistoryAdmin):
+    list_display = ["ward", "code", "kind", "year", "number", "numerator", "denominator", "entered_by"]
+    list_filter = ["kind", "year", "code"]
+    list_select_related = ["ward", "entered_by"]
+    raw_id_fields = ["entered_by"]
+
+
+@admin.register(OfficialScore)
+class OfficialScoreAdmin(ScopedHistoryAdmin):
+    """Imported from the national portal; deleted (never edited) to import a correction."""
+
+    list_display = ["ward", "kind", "year", "number", "group", "points", "source", "imported_at"]
+    list_filter = ["kind", "year", "group"]
+    list_select_related = ["ward"]
+    readonly_fields = ["imported_by", "imported_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 # Groups, permissions and login attempts span every city: superusers only.

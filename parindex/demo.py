@@ -21,7 +21,7 @@ from django.db import transaction
 
 from dossiers import calendar, deadlines, workflow
 from dossiers.demo import load_catalogue, load_catalogue_documents
-from dossiers.models import Agency, Channel, Field, Outcome, Procedure, Rating
+from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating
 from parindex.models import City, Membership, Role, Ward
 
 User = get_user_model()
@@ -161,12 +161,25 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=TZ)
 
 
+# Digitisation and payment facts of QĐ 766 (docs/demo-data.md): Bình Hưng digitises at the
+# counter but rarely reuses stored data, connects fewer applicants to the population database and
+# syncs few results to the citizen's storage; its neighbours do better. Drawn from a second
+# generator, so the article's figures (drawn from the first) never move.
+FACTS_PROFILES = {
+    "BH": {"reuse": 0.12, "citizen": 0.62, "synced": 0.25},
+    "other": {"reuse": 0.45, "citizen": 0.9, "synced": 0.75},
+}
+
+
 class Story:
     """Builds one ward's dossiers with a seeded random generator."""
 
     def __init__(self, ward: Ward, seed: int):
         self.ward = ward
         self.rng = random.Random(seed)
+        self.facts = random.Random(seed + 766)
+        self.profile = FACTS_PROFILES.get(ward.code, FACTS_PROFILES["other"])
+        self.payments = 0
         self.procedures = {p.code: p for p in Procedure.objects.select_related("field")}
         self.land_office = Agency.objects.get(code=LAND_OFFICE)
         self.agencies = {a.code: a for a in Agency.objects.all()}
@@ -208,6 +221,10 @@ class Story:
         # Online payment opened on 01/04/2023 (the article); counter applicants may pay by QR too.
         share = 0.8 if channel == Channel.ONLINE else 0.3
         paid_online = bool(fee) and received.date() >= date(2023, 4, 1) and self.rng.random() < share
+        reference = ""
+        if paid_online:
+            self.payments += 1
+            reference = "PAYGOV-{}-{:%y%m%d}-{:04d}".format(self.ward.code, received, self.payments)
         return workflow.receive(
             ward=self.ward,
             procedure=procedure,
@@ -218,8 +235,15 @@ class Story:
             paid_online=paid_online,
             digitised_at_reception=channel == Channel.ONLINE or self.rng.random() < 0.88,
             e_circulated=e_circulated,
+            payment_reference=reference,
+            reused_data=self.facts.random() < self.profile["reuse"],
+            citizen_data_connected=self.facts.random() < self.profile["citizen"],
             **self.applicant(),
         )
+
+    def synced(self, electronic: bool) -> bool:
+        """Whether an electronic result also went to the citizen's storage."""
+        return electronic and self.facts.random() < self.profile["synced"]
 
     def rate(self, dossier, moment: datetime, *, land: bool, late: bool, by: User) -> None:
         if self.rng.random() > 0.62:
@@ -263,7 +287,10 @@ class Story:
             dossier.refresh_from_db()
             days = self.working_days(first, max(first, dossier.due_date - timedelta(days=1)))
             done = at(self.rng.choice(days), self.rng.randint(9, 15), self.rng.randint(0, 59))
-            workflow.resolve(dossier, by=by, at=done, electronic_result=self.rng.random() < 0.66)
+            electronic = self.rng.random() < 0.66
+            workflow.resolve(
+                dossier, by=by, at=done, electronic_result=electronic, result_synced=self.synced(electronic)
+            )
             workflow.return_result(dossier, by=by, at=done + timedelta(hours=1))
         self.open_ones.clear()
 
@@ -313,13 +340,15 @@ class Story:
             workflow.return_from_agency(dossier, by=by, at=at(day, 8, 30))
         done = max(at(day, self.rng.randint(9, 15), self.rng.randint(0, 59)), moment + timedelta(hours=1))
         refused = self.rng.random() < 0.02
+        electronic = self.rng.random() < 0.66
         workflow.resolve(
             dossier,
             by=by,
             at=done,
             outcome=Outcome.REFUSED if refused else Outcome.APPROVED,
             note="Không đủ điều kiện theo quy định." if refused else "",
-            electronic_result=self.rng.random() < 0.66,
+            electronic_result=electronic,
+            result_synced=self.synced(electronic),
         )
         returned = done + timedelta(hours=1)
         workflow.return_result(dossier, by=by, at=returned)
@@ -328,7 +357,10 @@ class Story:
     def resolve_same_day(self, dossier, by: User) -> datetime:
         done = dossier.received_at + timedelta(minutes=self.rng.randint(15, 25))
         workflow.start(dossier, by=by, at=dossier.received_at + timedelta(minutes=5))
-        workflow.resolve(dossier, by=by, at=done, electronic_result=self.rng.random() < 0.5)
+        electronic = self.rng.random() < 0.5
+        workflow.resolve(
+            dossier, by=by, at=done, electronic_result=electronic, result_synced=self.synced(electronic)
+        )
         workflow.return_result(dossier, by=by, at=done + timedelta(minutes=5))
         return done
 
@@ -709,7 +741,113 @@ def seed(stdout=None, *, other_wards: bool = True) -> People:
             seed_other_ward(w, officer, leader, OTHER_WARDS[n][2], seed=1000 + n)
     with transaction.atomic():
         _seed_plans_staffing_targets(city, ward, people, others)
+    with transaction.atomic():
+        seed_service_index(city, ward, people, others)
     return people
+
+
+# -- the QĐ 766 service index: PAKN, the city's figures, the portal's official scores ------------
+
+
+def _petition(ward, *, by, handler, received: datetime, reply_on: date, content: str, dossier=None,
+              satisfied: bool | None = None, source: str = "counter") -> None:  # fmt: skip
+    from dossiers import petitions
+    from dossiers.models import PetitionType
+
+    kind = PetitionType.objects.filter(code="PA-TTHC").first() or PetitionType.objects.create(
+        code="PA-TTHC", name="Phản ánh, kiến nghị về thủ tục hành chính", subject="procedure"
+    )
+    p = petitions.receive(
+        ward=ward, petition_type=kind, source=source, petitioner_name="Nguyễn Văn Bình",
+        content=content, received_at=received, by=by, dossier=dossier, petitioner_phone="0912345678",
+    )  # fmt: skip
+    petitions.assign(p, handler=handler, by=by, at=received + timedelta(hours=1))
+    answered = at(reply_on, 10, 0)
+    petitions.reply(
+        p, text="UBND phường đã kiểm tra, trả lời và khắc phục.", outcome="upheld", by=handler, at=answered
+    )
+    if satisfied is not None:
+        petitions.record_satisfaction(
+            p,
+            satisfaction="satisfied" if satisfied else "dissatisfied",
+            by=handler,
+            at=answered + timedelta(hours=2),
+        )
+
+
+def _seed_petitions(ward: Ward, people: People, others) -> None:
+    """Bình Hưng: four citizens complain about land dossiers late at the land office and are
+    answered late (the Phú Thọ case: 12 points lost), two more answered on time. Each other ward
+    has at most one PAKN, answered on time."""
+    late_land = list(
+        Dossier.objects.filter(ward=ward, apologies__isnull=False, received_at__lt=at(date(2023, 4, 1), 0))
+        .order_by("received_at")
+        .distinct()[:4]
+    )
+    for n, dossier in enumerate(late_land):
+        received = at(calendar.next_working_day(dossier.due_date), 9, 30)
+        due = calendar.add_working_days(calendar.local_date(received), 10)
+        _petition(
+            ward, by=people.chairperson, handler=people.diachinh, received=received,
+            reply_on=calendar.add_working_days(due, 3 + n), dossier=dossier, satisfied=None if n == 0 else False,
+            content="Hồ sơ đất đai quá hẹn trả kết quả, đề nghị phường cho biết lý do và thời gian trả.",
+        )  # fmt: skip
+    for month_, satisfied in ((3, True), (5, True)):
+        received = at(calendar.next_working_day(date(2023, month_, 6)), 14, 0)
+        _petition(
+            ward, by=people.tuphap, handler=people.tuphap, received=received,
+            reply_on=calendar.add_working_days(calendar.local_date(received), 4), satisfied=satisfied,
+            content="Đề nghị niêm yết rõ hơn thành phần hồ sơ chứng thực tại Bộ phận Một cửa.", source="public",
+        )  # fmt: skip
+    for n, (w, officer, _leader) in enumerate(others):
+        if n % 2:
+            continue
+        received = at(calendar.next_working_day(date(2023, 2 + n, 8)), 9, 0)
+        _petition(
+            w, by=officer, handler=officer, received=received,
+            reply_on=calendar.add_working_days(calendar.local_date(received), 5), satisfied=True,
+            content="Đề nghị bố trí thêm ghế chờ tại Bộ phận Một cửa.",
+        )  # fmt: skip
+
+
+def seed_service_index(city: City, ward: Ward, people: People, others) -> None:
+    """PAKN, the city's monthly figures for every ward (publication on time, national sync,
+    electronic certified copies) for January to May 2023, and the portal's official May scores of
+    Bình Hưng, so the scoreboard shows its gaps beside the other wards'."""
+    from parindex.service_index_data import OfficialScore, ServiceIndexEntry
+
+    _seed_petitions(ward, people, others)
+    rng = random.Random(766)
+    wards = [ward] + [w for w, _o, _l in others]
+    entries = []
+    for w in wards:
+        sync, copies = (0.86, 0.35) if w.code == "BH" else (0.97, 0.7)
+        for month_ in range(1, 6):
+            for code, share, total in (
+                ("publicity.publication", 1.0, 4),
+                ("publicity.national_sync", sync, rng.randint(120, 180)),
+                ("digitisation.e_copies", copies, rng.randint(20, 40)),
+            ):
+                entries.append(
+                    ServiceIndexEntry(
+                        ward=w,
+                        code=code,
+                        kind="month",
+                        year=2023,
+                        number=month_,
+                        entered_by=people.administrator,
+                        numerator=min(total, round(total * share * rng.uniform(0.97, 1.0))),
+                        denominator=total,
+                    )  # fmt: skip
+                )
+    ServiceIndexEntry.objects.bulk_create(entries, ignore_conflicts=True)
+    official = {"publicity": "15.20", "progress": "18.40", "online": "7.10", "payment": "6.30",
+                "digitisation": "10.90", "satisfaction": "17.10"}  # fmt: skip
+    for group, points in official.items():
+        OfficialScore.objects.get_or_create(
+            ward=ward, kind="month", year=2023, number=5, group=group,
+            defaults={"points": Decimal(points), "source": "Cổng DVC quốc gia, 06/2023", "imported_by": people.administrator},
+        )  # fmt: skip
 
 
 def _seed_plans_staffing_targets(city: City, ward: Ward, people: People, others) -> None:

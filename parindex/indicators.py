@@ -378,6 +378,12 @@ def _bucket_qs(period: Period, *, now: datetime | None = None) -> dict[str, Q]:
     }
 
 
+def bucket_conditions(period: Period, *, now: datetime | None = None) -> tuple[Q, dict[str, Q]]:
+    """The period's "received for handling" condition and each bucket's condition inside it, for
+    another grouped aggregate that must count exactly what the Biểu 06 counts (the service index)."""
+    return _base_q(period), _bucket_qs(period, now=now)
+
+
 def _accepted_dossiers(ward_ids: Iterable[int], field_id: int | None):
     from dossiers.models import Dossier, Status
 

@@ -186,4 +186,5 @@ class FormToken(models.Model):
         return "{} {}".format(self.purpose, self.key[:8])
 
 
+from parindex.service_index_data import OfficialScore, ServiceIndexEntry, ServiceIndexWeight  # noqa: E402,F401
 from parindex.targets import YearTarget  # noqa: E402,F401

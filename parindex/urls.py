@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from parindex import dashboards, public_results, views
+from parindex import dashboards, public_results, scoreboard, views
 from parindex.api.v1 import api as api_v1
 
 urlpatterns = [
@@ -23,6 +23,10 @@ urlpatterns = [
     path("dashboard/targets/", dashboards.targets, name="targets"),
     path("dashboard/targets/new/", dashboards.target_edit, name="target_new"),
     path("dashboard/targets/<int:pk>/", dashboards.target_edit, name="target_edit"),
+    path("dashboard/index766/", scoreboard.city_board, name="service_index"),
+    path("dashboard/index766/ward/", scoreboard.ward_page, name="service_index_ward"),
+    path("dashboard/index766/entries/", scoreboard.entries, name="service_index_entries"),
+    path("dashboard/index766/import/", scoreboard.import_official, name="service_index_import"),
     path("dossiers/", include("dossiers.urls")),
     path("petitions/", include("dossiers.petition_urls")),
     path("tra-cuu/", include("dossiers.public_urls")),

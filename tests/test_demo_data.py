@@ -104,3 +104,22 @@ def test_the_inbox_holds_online_submissions_that_no_figure_counts(binh_hung):
     states = sorted(OnlineSubmission.objects.filter(ward=binh_hung).values_list("state", flat=True))
     assert states == ["refused", "waiting", "waiting"]
     assert not Dossier.objects.filter(official_code__startswith="G22.44-2305").exists()
+
+
+def test_service_index_shows_binh_hung_what_to_act_on(binh_hung):
+    """QĐ 766 from the same records: online payment only from April, PAKN answered late, few
+    results synced to the citizen's storage; the official May score stands beside ours."""
+    from parindex import service_index
+
+    march, april, may = (service_index.board([binh_hung.id], periods.month(2023, m)) for m in (3, 4, 5))
+    assert march.wards[binh_hung.id].facts.paid_online == 0
+    assert april.wards[binh_hung.id].facts.paid_online > 0
+    first_half = service_index.board([binh_hung.id], periods.year(2023))
+    facts = first_half.wards[binh_hung.id].facts
+    assert facts.pakn_due == 6 and facts.pakn_on_time == 2
+    unit = may.wards[binh_hung.id]
+    digitisation = {s.sub.code: s for s in unit.groups["digitisation"].subs}
+    assert digitisation["digitisation.synced"].ratio.value < Decimal("40")
+    assert unit.total is not None and unit.official_total == Decimal("75.00")
+    # the index of the ward is the sum of its groups
+    assert unit.total == sum(g.points for g in unit.groups.values())
