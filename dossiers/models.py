@@ -17,7 +17,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from parindex.access import visible_ward_ids
 from parindex.models import Ward
+from parindex.periods import start_of_day
 
 
 class Field(models.Model):
@@ -274,8 +276,6 @@ class NoticeChannel(models.TextChoices):
 
 class DossierQuerySet(models.QuerySet):
     def for_user(self, user) -> DossierQuerySet:
-        from parindex.access import visible_ward_ids
-
         return self.filter(ward_id__in=visible_ward_ids(user))
 
     def for_ward(self, ward) -> DossierQuerySet:
@@ -308,8 +308,6 @@ class DossierQuerySet(models.QuerySet):
 
     def open_on(self, day) -> DossierQuerySet:
         """Still open at the end of local ``day``."""
-        from parindex.periods import start_of_day
-
         return self.open_at(start_of_day(day + timedelta(days=1)))
 
     # Deadline filters: the rules live in dossiers/deadlines.py (imported late: it imports us).
@@ -322,8 +320,6 @@ class DossierQuerySet(models.QuerySet):
 
     def overdue_on(self, day) -> DossierQuerySet:
         """Overdue as the working day ``day`` begins."""
-        from parindex.periods import start_of_day
-
         return self.overdue_at(start_of_day(day))
 
     def due_on(self, day) -> DossierQuerySet:
@@ -746,8 +742,6 @@ class PetitionSatisfaction(models.TextChoices):
 
 class PetitionQuerySet(models.QuerySet):
     def for_user(self, user) -> PetitionQuerySet:
-        from parindex.access import visible_ward_ids
-
         return self.filter(ward_id__in=visible_ward_ids(user))
 
     def open(self) -> PetitionQuerySet:

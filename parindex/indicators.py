@@ -8,7 +8,8 @@ CONTRACT (shared by the dashboards, the reports and the benchmarks; keep these n
 - ``bucket_queryset(ward_ids, period, bucket, *, field_id=None) -> QuerySet[Dossier]``: exactly the
   dossiers behind one counted number (drill-down); ``bucket`` is a ``DossierCounts`` attribute
   name such as "in_progress_within" (or one of ``SERVICE_BUCKETS``/``RATING_BUCKETS``).
-- ``ratio(numerator, denominator) -> Ratio``: the one way a percentage is made.
+- ``ratio(numerator, denominator) -> Ratio``: the one way a percentage is made (defined in the base
+  layer, ``parindex.numbers``, so the domain apps can use it without importing the engine).
 - ``summary(ward_ids, period) -> IndicatorSummary``: per ward (``.wards[ward_id]``) and total
   (``.total``), each a ``WardIndicators`` with every indicator, its definition, value, target and
   status.
@@ -43,41 +44,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
 
+from parindex.numbers import Ratio, ratio
 from parindex.periods import Period
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from dossiers.models import Dossier
-
-
-@dataclass(frozen=True)
-class Ratio:
-    numerator: int
-    denominator: int
-
-    @property
-    def value(self) -> Decimal | None:
-        """Percentage rounded to one decimal, or None when nothing was counted."""
-        if not self.denominator:
-            return None
-        pct = Decimal(self.numerator) * 100 / Decimal(self.denominator)
-        return pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-    def __str__(self) -> str:
-        value = self.value
-        return "—" if value is None else "{}%".format(str(value).replace(".", ","))
-
-
-def ratio(numerator: int, denominator: int) -> Ratio:
-    return Ratio(int(numerator or 0), int(denominator or 0))
 
 
 def _added(one, other) -> dict[str, int]:
