@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 from django_tasks import task
 
 from dossiers import calendar, catalogue_xlsx, deadlines, lookup, moves, notices, privacy, workflow, worklists
@@ -48,21 +47,13 @@ from parindex.access import (
     ward_code_from,
 )
 from parindex.audit import changes
+from parindex.htmx import HtmxHttpRequest, render_page_or_fragment, vary_on_htmx, wants_fragment
 from parindex.jobs import services as jobs
 from parindex.jobs.models import JobKind
 from parindex.models import Ward
 from parindex.reports import xlsx
 
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
 PAGE_SIZE = 50
-
-
-def _fragment(request: HtmxHttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
 
 
 def _bucket_queryset(request: HttpRequest, form_field):
@@ -179,7 +170,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
             d.as_of_status_label = Status(d.as_of_status).label if d.as_of_status else ""
     query = params.copy()
     query.pop("page", None)
-    fragment = _fragment(request)
+    fragment = wants_fragment(request)
     context = {
         "page": page,
         "form": form,
@@ -194,8 +185,9 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         "drill_info": drill_info,
         "can_create": ward is not None and can_handle_dossiers(request.user, ward),
     }
-    template = "dossiers/dossier_rows.html" if fragment else "dossiers/dossier_list.html"
-    return render(request, template, context)
+    return render_page_or_fragment(
+        request, "dossiers/dossier_list.html", "dossiers/dossier_rows.html", context
+    )
 
 
 def _worklist_tabs(qs, user, today: date, drill: bool) -> list[dict]:
@@ -320,8 +312,8 @@ def create(request: HttpRequest) -> HttpResponse:
         # "Xem trước": the fee and appointment date, nothing saved (htmx swaps only the box)
         form = DossierForm(request.POST, now=now)
         preview = _preview(form, now, ward)
-        if _fragment(request):
-            return render(request, "dossiers/receipt_preview.html", {"preview": preview})
+        if wants_fragment(request):
+            return vary_on_htmx(render(request, "dossiers/receipt_preview.html", {"preview": preview}))
         # shown again as typed, without the messages of fields not filled in yet
         form = DossierForm(initial=request.POST.dict(), now=now)
     elif request.method == "POST":
