@@ -199,10 +199,6 @@ def _worklist_tabs(qs, user, today: date, drill: bool) -> list[dict]:
     ]
 
 
-def calendar_start(day: date):
-    return periods.start_of_day(day)
-
-
 def _write_xlsx(qs, user, progress=None):
     """The register's rows as a workbook in a temporary file; ``user`` is the reader the
     personal-data rule is applied for (and whose unmasked reads are logged)."""

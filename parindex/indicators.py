@@ -60,10 +60,6 @@ if TYPE_CHECKING:
     from dossiers.models import Dossier
 
 
-def _added(one, other) -> dict[str, int]:
-    return {f.name: getattr(one, f.name) + getattr(other, f.name) for f in fields(one)}
-
-
 @dataclass
 class DossierCounts:
     """Biểu 06 columns 3-13 for one cell. Identities: 3 = 4 + 5 + 6; 3 = 7 + 11; 7 = 8 + 9 + 10;

@@ -31,7 +31,6 @@ from tasks.models import (
     AppraisalState,
     Component,
     Criterion,
-    Evidence,
     Task,
     TaskStatus,
 )
@@ -307,18 +306,6 @@ def leaf_criteria(ward_id: int, year: int) -> QuerySet[Criterion]:
     return Criterion.objects.filter(ward_id=ward_id, year=year).exclude(
         Exists(Criterion.objects.filter(parent=OuterRef("pk")))
     )
-
-
-def criteria_without_evidence(ward_id: int, year: int) -> QuerySet[Criterion]:
-    return (
-        leaf_criteria(ward_id, year)
-        .exclude(Exists(Evidence.objects.filter(criterion=OuterRef("pk"))))
-        .select_related("responsible", "parent")
-    )
-
-
-def criteria_without_responsible(ward_id: int, year: int) -> QuerySet[Criterion]:
-    return leaf_criteria(ward_id, year).filter(responsible__isnull=True).select_related("parent")
 
 
 @dataclass
