@@ -55,6 +55,7 @@ from parindex.periods import (
     period_from_query,
     year_to_date,
 )
+from parindex.staffing.queries import staffing_block_context
 from parindex.targets import STATUS_LABELS, YearTarget
 
 # Biểu 06 columns 3-13, with 5 split into in person and post for the ward's own use.
@@ -369,8 +370,6 @@ def _export_links(ward: Ward | None, period: Period) -> dict:
 
 
 def _staffing_block(ward: Ward, period: Period) -> dict:
-    from parindex.staffing.queries import staffing_block_context
-
     return staffing_block_context(ward.id, period, period.end)
 
 

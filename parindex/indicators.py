@@ -52,7 +52,7 @@ from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
 
 from parindex.numbers import Ratio, ratio
-from parindex.periods import Period
+from parindex.periods import Period, local_zone, months_of
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -798,8 +798,6 @@ def monthly_trend(
     it; see docs/performance.md)."""
     from django.db.models.functions import TruncMonth
     from django.utils import timezone
-
-    from parindex.periods import local_zone, months_of
 
     months = months_of(period)[-TREND_MAX_MONTHS:]
     if not months:

@@ -24,6 +24,7 @@ from parindex.audit import changes
 from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
 from parindex.models import Ward
 from parindex.periods import Period
+from parindex.reports.xlsx import BOLD, CELL, HEADER, NUMBER, SheetWriter, new_workbook
 from parindex.staffing import queries, services
 from parindex.staffing.forms import (
     AppointForm,
@@ -93,8 +94,6 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _export(ward: Ward, period: Period, on: date) -> HttpResponse:
-    from parindex.reports.xlsx import BOLD, CELL, HEADER, NUMBER, SheetWriter, new_workbook
-
     rows = queries.position_table(ward.id, on)
     workbook = new_workbook()
     sheet = SheetWriter(
