@@ -16,10 +16,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# After changing a dependency in pyproject.toml: `make lock` (needs uv: pip install uv), then commit
-# requirements.lock. One lock serves Python 3.11 to 3.13 (--universal).
-lock:
-	uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
+# After changing a dependency in pyproject.toml: `make lock`, then `make install` and commit
+# requirements.lock. One lock serves Python 3.11 to 3.13 (--universal). uv comes with the dev extras.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
 		-o requirements.lock
 
 MO := parindex/locale/en/LC_MESSAGES/django.mo
