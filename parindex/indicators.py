@@ -613,8 +613,8 @@ class WardIndicators:
                 done=plan.done if plan is not None else None,
                 planned=plan.planned if plan is not None else None,
                 expected=plan.due if plan is not None else None,
-                numerator=getattr(value, "numerator", None),
-                denominator=getattr(value, "denominator", None),
+                numerator=value.numerator if isinstance(value, Ratio) else None,
+                denominator=value.denominator if isinstance(value, Ratio) else None,
                 on=self.period.end,
             )
         return result
