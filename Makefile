@@ -6,13 +6,21 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install messages lint format bench clean-db
+.PHONY: run test install lock messages lint format bench clean-db
 
-$(STAMP): pyproject.toml
+# Exactly the versions of requirements.lock, each file checked against its hash; the project itself
+# is then installed without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing a dependency in pyproject.toml: `make lock`, then `make install` and commit
+# requirements.lock. One lock serves Python 3.11 to 3.13 (--universal). uv comes with the dev extras.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
+		-o requirements.lock
 
 MO := parindex/locale/en/LC_MESSAGES/django.mo
 
@@ -39,6 +47,7 @@ test: install
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff format .

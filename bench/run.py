@@ -4,7 +4,7 @@
     python bench/run.py --sizes 10000,100000 --skip-http  # a quick run
     python bench/run.py --skip-load                       # reuse the data of an earlier run
 
-Each size is its own city (``LOAD10K``, ``LOAD100K``, ``LOAD1M``) made by ``generate_load`` with 5
+Each size is its own city (``LOAD10K``, ``LOAD100K``, ``LOAD1M``) made by ``bench/generate_load.py`` with 5
 years of 2000 dossiers per ward and year (1, 10 and 100 wards), all in one database, so the 1M
 measurements run on a table of 1.11M dossiers. A city that already exists is reused.
 
@@ -87,6 +87,7 @@ def say(text: str) -> None:
 def ensure_data(sizes: list[int], *, skip_load: bool, end: date) -> dict[int, dict]:
     from django.core.management import call_command
 
+    from bench import generate_load
     from parindex.models import City, Ward
 
     cities = {}
@@ -99,7 +100,7 @@ def ensure_data(sizes: list[int], *, skip_load: bool, end: date) -> dict[int, di
             say("Generating {} ({} wards x {} years x {}) ...".format(code, wards, YEARS, per_ward_year))
             started = time.perf_counter()
             call_command(
-                "generate_load",
+                generate_load.Command(),
                 wards=wards,
                 years=YEARS,
                 per_ward_year=per_ward_year,

@@ -20,7 +20,6 @@ create overrides and then roll back call ``clear_cache()``.
 
 from __future__ import annotations
 
-import itertools
 import time as time_module
 import uuid
 from dataclasses import dataclass
@@ -192,17 +191,6 @@ class _Calendar:
             d += timedelta(days=1)
         return int(total.total_seconds() // 60)
 
-    def day_minutes(self, d: date) -> int:
-        return sum(
-            (datetime.combine(d, b) - datetime.combine(d, a)).seconds // 60 for a, b in self.shift_times(d)
-        )
-
-    def saturday_reception(self, d: date) -> bool:
-        for valid_from, _shifts, saturday in _hours_rows(self.city_id, self.version):
-            if valid_from <= d:
-                return saturday
-        return False
-
     def is_working_day(self, d: date) -> bool:
         kind = _overrides(d.year, self.version).get(d)
         if kind == "work":
@@ -318,18 +306,6 @@ def year_days(year: int) -> list[YearDay]:
     for row in CalendarDay.objects.filter(date__year=year):
         result[row.date] = YearDay(row.date, row.kind, "override", row.note)
     return sorted(result.values(), key=lambda y: y.date)
-
-
-def working_days_in(start: date, end: date) -> int:
-    """Working days in start..end inclusive."""
-    cal = _Calendar()
-    return sum(
-        1
-        for d in itertools.takewhile(
-            lambda d: d <= end, (start + timedelta(days=i) for i in itertools.count())
-        )
-        if cal.is_working_day(d)
-    )
 
 
 def working_day_numbers(first: date, last: date) -> dict[date, int]:

@@ -17,7 +17,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from parindex.access import dossier_scope_q, visible_dossiers_q, visible_ward_ids
 from parindex.models import Ward
+from parindex.periods import start_of_day
 
 
 class Field(models.Model):
@@ -312,14 +314,10 @@ class DossierQuerySet(models.QuerySet):
     def for_user(self, user) -> DossierQuerySet:
         """What ``user`` may find: their wards' dossiers and those their counter received for
         another unit (``parindex.access.dossier_scope_q``, the one predicate)."""
-        from parindex.access import visible_dossiers_q
-
         return self.filter(visible_dossiers_q(user))
 
     def for_wards(self, ward_ids) -> DossierQuerySet:
         """The same predicate for an integration's wards (API tokens)."""
-        from parindex.access import dossier_scope_q
-
         return self.filter(dossier_scope_q(ward_ids))
 
     def received_for_others(self, ward) -> DossierQuerySet:
@@ -361,8 +359,6 @@ class DossierQuerySet(models.QuerySet):
 
     def open_on(self, day) -> DossierQuerySet:
         """Still open at the end of local ``day``."""
-        from parindex.periods import start_of_day
-
         return self.open_at(start_of_day(day + timedelta(days=1)))
 
     # Deadline filters: the rules live in dossiers/deadlines.py (imported late: it imports us).
@@ -375,8 +371,6 @@ class DossierQuerySet(models.QuerySet):
 
     def overdue_on(self, day) -> DossierQuerySet:
         """Overdue as the working day ``day`` begins."""
-        from parindex.periods import start_of_day
-
         return self.overdue_at(start_of_day(day))
 
     def due_on(self, day) -> DossierQuerySet:
@@ -1099,8 +1093,6 @@ class PetitionSatisfaction(models.TextChoices):
 
 class PetitionQuerySet(models.QuerySet):
     def for_user(self, user) -> PetitionQuerySet:
-        from parindex.access import visible_ward_ids
-
         return self.filter(ward_id__in=visible_ward_ids(user))
 
     def open(self) -> PetitionQuerySet:

@@ -22,10 +22,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 from django_tasks import task
 
-from dossiers import calendar, deadlines, lookup, moves, notices, printed_forms, privacy, workflow, worklists
+from dossiers import (
+    calendar,
+    catalogue_xlsx,
+    deadlines,
+    lookup,
+    moves,
+    notices,
+    printed_forms,
+    privacy,
+    workflow,
+    worklists,
+)
 from dossiers.filters import FILTER_KEYS, filter_register
 from dossiers.forms import (
     MOVE_FORMS,
@@ -48,7 +58,7 @@ from dossiers.models import (
     Rating,
     Status,
 )
-from parindex import idempotency, periods, uploads
+from parindex import idempotency, indicators, periods, uploads
 from parindex.access import (
     can_handle_dossiers,
     can_lead,
@@ -60,28 +70,20 @@ from parindex.access import (
     ward_code_from,
 )
 from parindex.audit import changes
+from parindex.htmx import HtmxHttpRequest, render_page_or_fragment, vary_on_htmx, wants_fragment
 from parindex.jobs import services as jobs
 from parindex.jobs.models import JobKind
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
+from parindex.models import Ward
+from parindex.reports import xlsx
 
 PAGE_SIZE = 50
 
 
-def _fragment(request: HtmxHttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
-
-
 def _bucket_queryset(request: HttpRequest, form_field):
     """The dossiers behind one number of a report (drill-down from the indicator engine)."""
-    from parindex import indicators
-
-    bucket_fn = getattr(indicators, "bucket_queryset", None)
-    if bucket_fn is None:
-        return None, _("Chưa thể xem chi tiết số liệu: bộ tính chỉ số chưa sẵn sàng.")
+    bucket = request.GET["bucket"]
+    if bucket not in indicators.BUCKETS:
+        return None, _("Nhóm số liệu không hợp lệ.")
     try:
         period = periods.parse_range(request.GET.get("from", ""), request.GET.get("to", ""))
     except periods.PeriodError as exc:
@@ -95,16 +97,13 @@ def _bucket_queryset(request: HttpRequest, form_field):
     field_id = request.GET.get("field") or ""
     if field_id and not (field_id.isascii() and field_id.isdigit() and len(field_id) <= 9):
         return None, _("Nhóm số liệu không hợp lệ.")
-    try:
-        qs = bucket_fn(ward_ids, period, request.GET["bucket"], field_id=int(field_id) if field_id else None)
-    except (ValueError, KeyError, AttributeError):
-        return None, _("Nhóm số liệu không hợp lệ.")
+    qs = indicators.bucket_queryset(ward_ids, period, bucket, field_id=int(field_id) if field_id else None)
     # Each row as it stood at the period's end: its status and the due moment then in force.
     qs = qs.annotate(
         as_of_status=deadlines.status_at(period.end_at), as_of_due=deadlines.due_in_force_expr(period.end_at)
     )
     request.drill_info = {
-        "label": indicators.BUCKET_LABELS.get(request.GET["bucket"], request.GET["bucket"]),
+        "label": indicators.BUCKET_LABELS.get(bucket, bucket),
         "period": period,
         "end_at": period.end_at,
         "judge": deadlines.judged_at(period.end_at),
@@ -113,8 +112,6 @@ def _bucket_queryset(request: HttpRequest, form_field):
 
 
 def _ward_ids_for_code(code: str) -> list[int]:
-    from parindex.models import Ward
-
     return list(Ward.objects.filter(code=code).values_list("id", flat=True))
 
 
@@ -199,7 +196,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
             d.as_of_status_label = Status(d.as_of_status).label if d.as_of_status else ""
     query = params.copy()
     query.pop("page", None)
-    fragment = _fragment(request)
+    fragment = wants_fragment(request)
     context = {
         "page": page,
         "form": form,
@@ -214,8 +211,9 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         "drill_info": drill_info,
         "can_create": ward is not None and can_handle_dossiers(request.user, ward),
     }
-    template = "dossiers/dossier_rows.html" if fragment else "dossiers/dossier_list.html"
-    return render(request, template, context)
+    return render_page_or_fragment(
+        request, "dossiers/dossier_list.html", "dossiers/dossier_rows.html", context
+    )
 
 
 # The register's tab of dossiers received at this counter for other units (not a worklist of
@@ -254,17 +252,9 @@ def _worklist_tabs(qs, user, today: date, drill: bool, ward) -> list[dict]:
     return tabs
 
 
-def calendar_start(day: date):
-    from parindex.periods import start_of_day
-
-    return start_of_day(day)
-
-
 def _write_xlsx(qs, user, progress=None):
     """The register's rows as a workbook in a temporary file; ``user`` is the reader the
     personal-data rule is applied for (and whose unmasked reads are logged)."""
-    from parindex.reports import xlsx
-
     wb = xlsx.new_workbook()
     sheet = xlsx.SheetWriter(
         wb, _("Hồ sơ"), widths=[20, 12, 40, 24, 16, 14, 14, 17, 13, 17, 16, 12], freeze="A2"
@@ -378,8 +368,8 @@ def create(request: HttpRequest) -> HttpResponse:
         # "Xem trước": the fee and appointment date, nothing saved (htmx swaps only the box)
         form = DossierForm(request.POST, now=now, counter=ward)
         preview = _preview(form, now, ward)
-        if _fragment(request):
-            return render(request, "dossiers/receipt_preview.html", {"preview": preview})
+        if wants_fragment(request):
+            return vary_on_htmx(render(request, "dossiers/receipt_preview.html", {"preview": preview}))
         # shown again as typed, without the messages of fields not filled in yet
         form = DossierForm(initial=request.POST.dict(), now=now, counter=ward)
     elif request.method == "POST":
@@ -806,15 +796,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 def catalogue_export(request: HttpRequest) -> FileResponse:
-    from dossiers import catalogue_xlsx
-
     return catalogue_xlsx.export_response(template_only=request.GET.get("template") == "1")
 
 
 def catalogue_import(request: HttpRequest) -> HttpResponse:
     _catalogue_admin_or_403(request)
-    from dossiers import catalogue_xlsx
-
     errors: list[str] = []
     if request.method == "POST":
         form = CatalogueImportForm(request.POST, request.FILES)

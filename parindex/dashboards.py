@@ -21,7 +21,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_htmx.middleware import HtmxDetails
 
 from dossiers.models import Dossier, Field
 from parindex.access import (
@@ -33,6 +32,7 @@ from parindex.access import (
     visible_ward_ids,
 )
 from parindex.audit import changes
+from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
 from parindex.indicators import (
     BUCKET_LABELS,
     INDICATORS,
@@ -56,12 +56,8 @@ from parindex.periods import (
     period_from_query,
     year_to_date,
 )
+from parindex.staffing.queries import staffing_block_context
 from parindex.targets import STATUS_LABELS, YearTarget
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
 
 # Biểu 06 columns 3-13, with 5 split into in person and post for the ward's own use.
 BIEU06_COLUMNS = [
@@ -375,8 +371,6 @@ def _export_links(ward: Ward | None, period: Period) -> dict:
 
 
 def _staffing_block(ward: Ward, period: Period) -> dict:
-    from parindex.staffing.queries import staffing_block_context
-
     return staffing_block_context(ward.id, period, period.end)
 
 
@@ -458,9 +452,9 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     context.update(staffing)
     if not indicators.counts.received_new and not indicators.counts.resolved:
         context["latest_data"] = _latest_data_period(ward)
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "parindex/dashboard_body.html", context)
-    return render(request, "parindex/dashboard.html", context)
+    return render_page_or_fragment(
+        request, "parindex/dashboard.html", "parindex/dashboard_body.html", context
+    )
 
 
 # ----- City dashboard -------------------------------------------------------------------------
@@ -514,9 +508,9 @@ def agency_lateness(request: HtmxHttpRequest) -> HttpResponse:
         ward_ids = [_ward(request).id]
     rows = lateness_by_agency(ward_ids, period)
     context = {"rows": rows, "period": period, "period_error": period_error}
-    fragment = request.htmx and not request.htmx.boosted
-    template = "parindex/agency_lateness.html" if fragment else "parindex/agency_lateness_page.html"
-    return render(request, template, context)
+    return render_page_or_fragment(
+        request, "parindex/agency_lateness_page.html", "parindex/agency_lateness.html", context
+    )
 
 
 def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
@@ -574,9 +568,9 @@ def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "export": _export_links(None, period),
         "definitions": list(INDICATORS.values()),
     }
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "parindex/dashboard_city_body.html", context)
-    return render(request, "parindex/dashboard_city.html", context)
+    return render_page_or_fragment(
+        request, "parindex/dashboard_city.html", "parindex/dashboard_city_body.html", context
+    )
 
 
 def indicator_definitions(request: HttpRequest) -> HttpResponse:

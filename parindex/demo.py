@@ -23,6 +23,11 @@ from dossiers import calendar, deadlines, workflow
 from dossiers.demo import load_catalogue, load_catalogue_documents
 from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating
 from parindex.models import City, Membership, Role, Ward
+from parindex.staffing.demo import load_demo_staffing
+from parindex.targets import create_default_targets
+from tasks import criteria
+from tasks.demo import load_default_criteria, load_demo_plan
+from tasks.models import Criterion
 
 User = get_user_model()
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -851,9 +856,6 @@ def seed_service_index(city: City, ward: Ward, people: People, others) -> None:
 
 
 def _seed_plans_staffing_targets(city: City, ward: Ward, people: People, others) -> None:
-    from parindex.staffing.demo import load_demo_staffing
-    from tasks.demo import load_default_criteria, load_demo_plan
-
     officials = [people.chairperson, people.tuphap, people.diachinh, people.vanhoa, people.ketoan]
     load_demo_plan(
         ward=ward,
@@ -889,7 +891,6 @@ def _seed_plans_staffing_targets(city: City, ward: Ward, people: People, others)
             by=leader,
             as_of=STORY_END,
         )
-    from parindex.targets import create_default_targets
 
     for year in (2023, 2026):
         create_default_targets(city=city, year=year)
@@ -898,9 +899,6 @@ def _seed_plans_staffing_targets(city: City, ward: Ward, people: People, others)
 def _self_assess(ward: Ward, year: int, share: float, by: User, *, seed: int) -> None:
     """Self-score the leaf criteria at about ``share`` of their maximum (quarter points); a few
     are left unscored, as a ward mid-way through its self-assessment would have them."""
-    from tasks import criteria
-    from tasks.models import Criterion
-
     rng = random.Random(seed)
     leaves = Criterion.objects.filter(ward=ward, year=year, children__isnull=True).order_by("position", "id")
     for leaf in leaves:

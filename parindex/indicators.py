@@ -8,7 +8,8 @@ CONTRACT (shared by the dashboards, the reports and the benchmarks; keep these n
 - ``bucket_queryset(ward_ids, period, bucket, *, field_id=None) -> QuerySet[Dossier]``: exactly the
   dossiers behind one counted number (drill-down); ``bucket`` is a ``DossierCounts`` attribute
   name such as "in_progress_within" (or one of ``SERVICE_BUCKETS``/``RATING_BUCKETS``).
-- ``ratio(numerator, denominator) -> Ratio``: the one way a percentage is made.
+- ``ratio(numerator, denominator) -> Ratio``: the one way a percentage is made (defined in the base
+  layer, ``parindex.numbers``, so the domain apps can use it without importing the engine).
 - ``summary(ward_ids, period) -> IndicatorSummary``: per ward (``.wards[ward_id]``) and total
   (``.total``), each a ``WardIndicators`` with every indicator, its definition, value, target and
   status.
@@ -50,38 +51,13 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
 
-from parindex.periods import Period
+from parindex.numbers import Ratio, ratio
+from parindex.periods import Period, local_zone, months_of
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from dossiers.models import Dossier
-
-
-@dataclass(frozen=True)
-class Ratio:
-    numerator: int
-    denominator: int
-
-    @property
-    def value(self) -> Decimal | None:
-        """Percentage rounded to one decimal, or None when nothing was counted."""
-        if not self.denominator:
-            return None
-        pct = Decimal(self.numerator) * 100 / Decimal(self.denominator)
-        return pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-    def __str__(self) -> str:
-        value = self.value
-        return "—" if value is None else "{}%".format(str(value).replace(".", ","))
-
-
-def ratio(numerator: int, denominator: int) -> Ratio:
-    return Ratio(int(numerator or 0), int(denominator or 0))
-
-
-def _added(one, other) -> dict[str, int]:
-    return {f.name: getattr(one, f.name) + getattr(other, f.name) for f in fields(one)}
 
 
 @dataclass
@@ -665,8 +641,8 @@ class WardIndicators:
                 done=plan.done if plan is not None else None,
                 planned=plan.planned if plan is not None else None,
                 expected=plan.due if plan is not None else None,
-                numerator=getattr(value, "numerator", None),
-                denominator=getattr(value, "denominator", None),
+                numerator=value.numerator if isinstance(value, Ratio) else None,
+                denominator=value.denominator if isinstance(value, Ratio) else None,
                 on=self.period.end,
             )
         return result
@@ -851,8 +827,6 @@ def monthly_trend(
     from django.db.models.functions import TruncMonth
     from django.utils import timezone
 
-    from parindex.periods import local_zone, months_of
-
     months = months_of(period)[-TREND_MAX_MONTHS:]
     if not months:
         return []
@@ -957,6 +931,10 @@ def processing_times(
         elapsed = max(0, numbers[resolved] - numbers[received])
         result[key] = result.get(key, ProcessingTime()) + ProcessingTime(1, elapsed)
     return result
+
+
+def _added(one, other) -> dict[str, int]:
+    return {f.name: getattr(one, f.name) + getattr(other, f.name) for f in fields(one)}
 
 
 @dataclass

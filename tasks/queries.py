@@ -10,7 +10,7 @@ CONTRACT (the indicator engine and the dashboards call these; keep the names):
 - ``par_totals(ward_ids, year) -> dict[ward_id, ParTotals]``: one query.
 
 Every function runs a fixed number of SQL queries whatever the number of tasks or criteria.
-Percentages come from ``parindex.indicators.ratio``.
+Percentages come from ``parindex.numbers.ratio`` (the indicator engine re-exports it).
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ from decimal import Decimal
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
 
-from parindex.indicators import Ratio, ratio
+from parindex.numbers import Ratio, ratio
 from tasks.models import (
     STATUS_PROGRESS,
     Appraisal,
     AppraisalState,
     Component,
     Criterion,
-    Evidence,
     Task,
     TaskStatus,
 )
@@ -307,18 +306,6 @@ def leaf_criteria(ward_id: int, year: int) -> QuerySet[Criterion]:
     return Criterion.objects.filter(ward_id=ward_id, year=year).exclude(
         Exists(Criterion.objects.filter(parent=OuterRef("pk")))
     )
-
-
-def criteria_without_evidence(ward_id: int, year: int) -> QuerySet[Criterion]:
-    return (
-        leaf_criteria(ward_id, year)
-        .exclude(Exists(Evidence.objects.filter(criterion=OuterRef("pk"))))
-        .select_related("responsible", "parent")
-    )
-
-
-def criteria_without_responsible(ward_id: int, year: int) -> QuerySet[Criterion]:
-    return leaf_criteria(ward_id, year).filter(responsible__isnull=True).select_related("parent")
 
 
 @dataclass

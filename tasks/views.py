@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 
 from parindex import access, periods, uploads
 from parindex.access import current_ward, membership_of, visible_ward_ids
 from parindex.audit import changes, log_access
+from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
 from parindex.models import Role, Ward
 from tasks import charts, excel, importing, plans, queries
 from tasks import criteria as criteria_ops
@@ -44,10 +44,6 @@ from tasks.forms import (
 from tasks.models import AppraisalState, Component, Criterion, Evidence, EvidenceStage, Plan, Task, TaskStatus
 
 User = plans.User
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def today() -> date:
@@ -72,10 +68,6 @@ def _year(request: HttpRequest, ward: Ward) -> int:
 def _need_lead(request: HttpRequest, ward: Ward) -> None:
     if not plans.can_manage_plan(request.user, ward):
         raise PermissionDenied
-
-
-def _fragment(request: HtmxHttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
 
 
 def _name(user) -> str:
@@ -171,9 +163,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         counts=queries.plan_counts([ward.id], year, on=on).get(ward.id, queries.PlanCounts()),
         query=request.GET.urlencode(),
     )
-    if _fragment(request):
-        return render(request, "tasks/task_rows.html", context)
-    return render(request, "tasks/plan.html", context)
+    return render_page_or_fragment(request, "tasks/plan.html", "tasks/task_rows.html", context)
 
 
 @require_POST
@@ -533,9 +523,7 @@ def criteria_page(request: HtmxHttpRequest) -> HttpResponse:
         "no_responsible": [c for c in leaves if not c.responsible_id],
         "to_explain": [c for c in leaves if c.needs_explanation and not c.explanation],
     }  # fmt: skip
-    if _fragment(request):
-        return render(request, "tasks/criteria_rows.html", context)
-    return render(request, "tasks/criteria.html", context)
+    return render_page_or_fragment(request, "tasks/criteria.html", "tasks/criteria_rows.html", context)
 
 
 def _criteria_export(ward: Ward, year: int, tree) -> HttpResponse:

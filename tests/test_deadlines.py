@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from bench import generate_load
 from dossiers import calendar, deadlines, workflow
 from dossiers.models import ApologyLetter, Channel, Dossier, DueChange, Procedure, WorkingHours
 from parindex import indicators, periods
@@ -337,7 +338,7 @@ def test_generated_load_has_the_cases_that_matter_at_a_period_end(db):
 
     load_catalogue()
     call_command(
-        "generate_load", city="LOADTEST", wards=1, years=1, per_ward_year=600, end=date(2024, 12, 31)
+        generate_load.Command(), city="LOADTEST", wards=1, years=1, per_ward_year=600, end=date(2024, 12, 31)
     )
     # Waiting for a supplement while the original due date passed: within at that day's end.
     spanning = SupplementRequest.objects.filter(

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import F, Q
 
+from bench import generate_load
 from dossiers import calendar, deadlines
 from dossiers.models import ApologyLetter, CodeCounter, Dossier, DossierEvent, Hop, Rating, Status
 from parindex import indicators, periods
@@ -22,7 +23,7 @@ END = date(2024, 6, 28)
 def _generate(**extra):
     options = {"wards": 2, "years": 2, "per_ward_year": 60, "seed": 7, "city": "LOADTEST", "end": END}
     options.update(extra)
-    call_command("generate_load", **{k.replace("-", "_"): v for k, v in options.items()})
+    call_command(generate_load.Command(), **{k.replace("-", "_"): v for k, v in options.items()})
 
 
 def _fingerprint() -> list[tuple]:
@@ -95,11 +96,11 @@ def test_load_data_reconciles_through_the_engine_and_cleanup_removes_it(ward):
     first = _fingerprint()
     with pytest.raises(CommandError):
         _generate()
-    call_command("generate_load", city="LOADTEST", cleanup=True)
+    call_command(generate_load.Command(), city="LOADTEST", cleanup=True)
     _generate()
     assert _fingerprint() == first
 
-    call_command("generate_load", city="LOADTEST", cleanup=True)
+    call_command(generate_load.Command(), city="LOADTEST", cleanup=True)
     assert not City.objects.filter(code="LOADTEST").exists()
     assert not Dossier.objects.filter(ward_id__in=ward_ids).exists()
     assert not DossierEvent.objects.filter(dossier__ward_id__in=ward_ids).exists()
@@ -109,4 +110,4 @@ def test_load_data_reconciles_through_the_engine_and_cleanup_removes_it(ward):
 
 def test_city_code_must_carry_the_load_prefix(db):
     with pytest.raises(CommandError):
-        call_command("generate_load", city="PT", cleanup=True)
+        call_command(generate_load.Command(), city="PT", cleanup=True)

@@ -75,8 +75,11 @@ class World:
         self.processes: list[subprocess.Popen] = []
 
     def manage(self, *args: str) -> str:
+        return self.python("manage.py", *args)
+
+    def python(self, *args: str) -> str:
         done = subprocess.run(
-            [sys.executable, "manage.py", *args],
+            [sys.executable, *args],
             cwd=ROOT,
             env=self.env,
             capture_output=True,
@@ -205,8 +208,8 @@ def template_db(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("queue-template")
     world = World(base, "database")
     world.manage("migrate", "--noinput", "-v0")
-    world.manage(
-        "generate_load", "--wards", "2", "--years", "1", "--per-ward-year", "600", "--seed", "5",
+    world.python(
+        "bench/load.py", "--wards", "2", "--years", "1", "--per-ward-year", "600", "--seed", "5",
         "--city", "LOADQ", "--end", "2024-06-28",
     )  # fmt: skip
     return base / "db.sqlite3"

@@ -152,8 +152,7 @@ def dossier_out(d: Dossier) -> dict:
         "outcome": d.outcome,
         "received_at": d.received_at,
         "due_date": d.due_date,
-        # The deadline rulebook adds a due moment in working hours; until then only the date exists.
-        "due_at": getattr(d, "due_at", None),
+        "due_at": d.due_at,
         "resolved_at": d.resolved_at,
         "returned_at": d.returned_at,
         "applicant_name": d.applicant_name,

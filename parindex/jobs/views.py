@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from parindex.audit import log_access
+from parindex.htmx import HtmxHttpRequest, render_page_or_fragment, wants_fragment
 from parindex.jobs.models import Job, JobStatus, Notification
 from parindex.jobs.services import recover
 
@@ -25,18 +26,21 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/job_list.html", {"jobs": jobs})
 
 
-def job_detail(request: HttpRequest, pk) -> HttpResponse:
+def job_detail(request: HtmxHttpRequest, pk) -> HttpResponse:
     job = _visible_job(request, pk)
     # A job whose worker died shows as such now, not after the next worker start.
     recover(job)
     context = {"job": job, "poll_seconds": POLL_SECONDS}
-    if request.htmx and not request.htmx.boosted:
-        if job.status == JobStatus.DONE and job.result_url and job.params.get("go_to_result"):
-            # A step of a longer flow (an import's preview): the page polling it moves on by itself.
-            return HttpResponseClientRedirect(job.result_url)
-        return render(request, "jobs/job_status.html", context)
-    response = render(request, "jobs/job_detail.html", context)
-    if not job.finished:
+    # A step of a longer flow (an import's preview): the page polling it moves on by itself.
+    if (
+        wants_fragment(request)
+        and job.status == JobStatus.DONE
+        and job.result_url
+        and job.params.get("go_to_result")
+    ):
+        return HttpResponseClientRedirect(job.result_url)
+    response = render_page_or_fragment(request, "jobs/job_detail.html", "jobs/job_status.html", context)
+    if not job.finished and not wants_fragment(request):
         # Browsers without JavaScript refresh on their own while the work runs.
         response["Refresh"] = str(POLL_SECONDS * 3)
     return response

@@ -15,7 +15,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import printed_forms, privacy
-from dossiers.models import Dossier, FormKind, Hop
+from dossiers.models import Channel, Dossier, FormKind, Hop, Outcome, Status
 from parindex import indicators
 from parindex.periods import Period
 from parindex.reports import xlsx
@@ -107,8 +107,6 @@ def log_queryset(scope: Scope, period: Period):
 
 def _labels() -> dict[str, dict[str, str]]:
     """Display labels per code, translated once per export rather than once per row."""
-    from dossiers.models import Channel, Outcome, Status
-
     return {
         "channel": {k: str(v) for k, v in Channel.choices},
         "status": {k: str(v) for k, v in Status.choices},

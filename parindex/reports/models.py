@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from parindex.access import visible_ward_ids
 from parindex.models import City, Ward
 
 
@@ -31,8 +32,6 @@ class ImmutableError(Exception):
 class SentReportQuerySet(models.QuerySet):
     def for_user(self, user) -> SentReportQuerySet:
         """Reports of wards the user sees, and city reports whose every ward they see."""
-        from parindex.access import visible_ward_ids
-
         ids = visible_ward_ids(user)
         city_ids = Ward.objects.filter(id__in=ids).values("city_id")
         hidden_city_ids = Ward.objects.exclude(id__in=ids).values("city_id")

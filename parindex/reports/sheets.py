@@ -11,13 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers import calendar, deadlines
-from dossiers.models import ApologyLetter, Hop
+from dossiers.models import ApologyLetter, Dossier, Field, Hop
 from parindex import indicators
 from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports import xlsx
 from parindex.reports.figures import Scope
 from parindex.reports.xlsx import SheetWriter
+from parindex.staffing.queries import position_table
+from tasks.models import Task, TaskStatus
 
 # --- Chỉ số -------------------------------------------------------------------------------------
 
@@ -34,8 +36,6 @@ def write_indicators(
 ) -> SheetWriter:
     """Every indicator of ``summary()`` with its definition, value, target and status: the scope's
     total first, then (city) each ward; per-field targets follow their overall line."""
-    from dossiers.models import Field
-
     field_names = {f.id: f.name for f in Field.objects.all()}
     sheet = SheetWriter(
         workbook, "Chỉ số", widths=[18, 26, 16, 44, 9, 9, 11, 8, 9, 16], freeze="C4", repeat_rows=(3, 3)
@@ -124,7 +124,6 @@ def late_queryset(scope: Scope, period: Period):
     """Dossiers resolved late in the period or overdue at its end (Biểu 06 columns 10 and 13)."""
     late = indicators.bucket_queryset(scope.ward_ids, period, "resolved_late")
     overdue = indicators.bucket_queryset(scope.ward_ids, period, "in_progress_overdue")
-    from dossiers.models import Dossier
 
     return (
         Dossier.objects.filter(Q(id__in=late.values("id")) | Q(id__in=overdue.values("id")))
@@ -267,8 +266,6 @@ def write_lateness_by_agency(workbook, scope: Scope, period: Period) -> SheetWri
 
 def write_tasks(workbook, scope: Scope, period: Period) -> SheetWriter:
     """The reform plan of the period's year: every task with its status on the period's last day."""
-    from tasks.models import Task, TaskStatus
-
     widths = [18, 10, 50, 34, 22, 12, 16, 14, 10]
     sheet = SheetWriter(workbook, "Nhiệm vụ", widths=widths, freeze="C4", repeat_rows=(3, 3))
     year = period.end.year
@@ -321,8 +318,6 @@ def write_tasks(workbook, scope: Scope, period: Period) -> SheetWriter:
 
 def write_staffing(workbook, scope: Scope, period: Period) -> SheetWriter:
     """Posts in force on the period's last day: quota, filled, vacant, who covers a vacancy."""
-    from parindex.staffing.queries import position_table
-
     widths = [18, 30, 30, 10, 10, 10, 10, 34, 40]
     sheet = SheetWriter(workbook, "Nhân sự", widths=widths, freeze="C4", repeat_rows=(3, 3))
     sheet.line(

@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from parindex.access import visible_ward_ids
 from parindex.models import Ward
 
 # Offices of a ward since the two-tier reform of 07/2025; offered as suggestions, stored as text
@@ -49,8 +50,6 @@ def overlapping(start: date, end: date | None, *, prefix: str = "") -> Q:
 
 class PositionQuerySet(models.QuerySet):
     def for_user(self, user) -> PositionQuerySet:
-        from parindex.access import visible_ward_ids
-
         return self.filter(ward_id__in=visible_ward_ids(user))
 
     def valid_on(self, day: date) -> PositionQuerySet:
@@ -106,8 +105,6 @@ class Position(models.Model):
 
 class OfficialQuerySet(models.QuerySet):
     def for_user(self, user) -> OfficialQuerySet:
-        from parindex.access import visible_ward_ids
-
         return self.filter(ward_id__in=visible_ward_ids(user))
 
     def serving_between(self, start: date, end: date) -> OfficialQuerySet:

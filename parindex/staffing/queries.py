@@ -29,6 +29,7 @@ from statistics import median
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from dossiers.models import Dossier, DossierEvent, Status
 from parindex.periods import Period
 from parindex.staffing.models import (
     OPEN_RECRUITMENT,
@@ -40,6 +41,7 @@ from parindex.staffing.models import (
     in_force_on,
     overlapping,
 )
+from tasks.models import Task, TaskStatus
 
 # A row of the workload table is flagged when its load reaches this multiple of the ward's median
 # load: relative, because what is "too much" differs between a quiet and a busy ward.
@@ -184,8 +186,6 @@ def _open_tasks_subquery(ward_id: int, period: Period):
 
     Cancelled tasks are gone; a task completed after the period's end still counted as open then.
     """
-    from tasks.models import Task, TaskStatus
-
     held = (
         Task.objects.filter(plan__ward_id=ward_id)
         .filter(Q(lead_id=OuterRef("user_id")) | Q(co_officials=OuterRef("user_id")))
@@ -210,8 +210,6 @@ def workload(ward_id: int, period: Period) -> list[WorkloadRow]:
     Per-official correlated counts over the ward's whole history cost 150 ms at 1M dossiers
     (docs/performance.md); these read only the period's rows through the indexes.
     """
-    from dossiers.models import Dossier, DossierEvent, Status
-
     start_at, end_at = period.start_at, period.end_at
     annotations = {"n_tasks": _open_tasks_subquery(ward_id, period)}
 

@@ -16,11 +16,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from parindex import idempotency
 from parindex.access import can_lead, current_ward
 from parindex.audit import changes
+from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
 from parindex.models import Ward
 from parindex.periods import Period
 from parindex.staffing import export, queries, services
@@ -34,10 +34,6 @@ from parindex.staffing.forms import (
     RecruitmentForm,
 )
 from parindex.staffing.models import Cover, Holding, Official, Position, Recruitment
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def _today() -> date:
@@ -92,9 +88,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         can_edit=can_lead(request.user, ward),
         query=query.urlencode(),
     )
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "staffing/staffing_tables.html", context)
-    return render(request, "staffing/index.html", context)
+    return render_page_or_fragment(request, "staffing/index.html", "staffing/staffing_tables.html", context)
 
 
 def _export(request: HttpRequest, ward: Ward, period: Period, on: date) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""``manage.py generate_load --wards 100 --years 5 --per-ward-year 2000``: province-scale load data.
+"""``python bench/load.py --wards 100 --years 5 --per-ward-year 2000``: province-scale load data.
 
 A city (code ``LOAD`` by default; always starting with ``LOAD``) with ``--wards`` wards, each with
 ``--per-ward-year`` dossiers in each of the ``--years`` calendar years ending with ``--end``'s
