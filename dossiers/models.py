@@ -986,3 +986,7 @@ class OfficerDigest(models.Model):
             or self.ward_overdue
             or self.ward_late_without_apology
         )
+
+
+# The facts tables maintained on write (dossiers/facts.py).
+from dossiers.fact_models import DayFact, DossierFact, MonthFact  # noqa: E402, F401

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from unidecode import unidecode
 
-from dossiers import calendar, deadlines
+from dossiers import calendar, deadlines, facts
 from dossiers.models import (
     Agency,
     ApologyLetter,
@@ -205,6 +205,8 @@ def _save(
     DossierEvent.objects.create(
         dossier=locked, kind=kind, from_status=from_status, to_status=locked.status, at=at, by=by, note=note
     )
+    # The facts the dashboards read, in the same transaction (dossiers/facts.py).
+    facts.refresh([locked.pk])
     # The caller's object reflects the new state without another query.
     for f in locked._meta.concrete_fields:
         setattr(dossier, f.attname, getattr(locked, f.attname))
@@ -327,6 +329,7 @@ def receive(
                 by=by,
                 note=backdate_reason.strip(),
             )
+            facts.refresh([dossier.pk])
     except IntegrityError as exc:
         if code and Dossier.objects.filter(ward=ward, code=code).exists():
             raise WorkflowError(_("Mã hồ sơ {code} đã tồn tại trong phường.").format(code=code)) from exc
