@@ -413,6 +413,14 @@ def _cells(
     return result
 
 
+def _live() -> bool:
+    """``settings.INDICATORS_LIVE``: every figure from the dossiers (the benchmark's "before", and
+    a way back should the facts ever be doubted before ``manage.py facts rebuild``)."""
+    from django.conf import settings
+
+    return getattr(settings, "INDICATORS_LIVE", False)
+
+
 def _month_after(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
@@ -578,7 +586,7 @@ def dossier_counts(
     """Biểu 06 counts keyed by (ward_id, field_id); cells with no dossier are absent.
     ``now`` (default: the present) judges a period not yet ended. One query: the facts (and the open
     dossiers, for a period not yet ended); ``live=True``: the dossier aggregate (``facts check``)."""
-    if live:
+    if live or _live():
         cells = _cells(ward_ids, period, field_id=field_id, now=now)
     else:
         cells = _fact_cells(ward_ids, period, field_id=field_id, now=now)
@@ -646,7 +654,7 @@ def service_counts(
     field).
     """
     ward_ids = list(ward_ids)
-    if live:
+    if live or _live():
         cells = _cells(ward_ids, period, field_id=field_id, now=now)
     else:
         cells = _fact_cells(ward_ids, period, field_id=field_id, now=now)
@@ -1001,7 +1009,7 @@ def monthly_trend(
     if not months:
         return []
     span = Period(months[0].start, months[-1].end)
-    if not live:
+    if not (live or _live()):
         return _fact_trend(ward_ids, months, field_id)
     zone = local_zone()
     qs = _bucket_qs(span)
