@@ -280,3 +280,24 @@ def test_dossiers_written_directly_have_no_facts_until_rebuilt(history_made, war
     assert indicators.dossier_counts([ward.id], march) == {}
     facts.rebuild()
     assert indicators.facts_differences([ward.id], march) == []
+
+
+def test_a_bucket_the_facts_do_not_hold_is_counted_live(
+    history_made, ward, monkeypatch, django_assert_num_queries
+):
+    march = periods.month(2024, 3)
+    workflow.edit(
+        history_made[2],
+        by=history_made[2].created_by,
+        at=datetime(2024, 3, 8, 9, tzinfo=VN),
+        expected_version=history_made[2].version,
+        changes={"digitised_at_reception": True},
+    )
+    with django_assert_num_queries(3):  # facts, letters, ratings
+        service = indicators.service_counts([ward.id], march)
+    assert sum(s.digitised for _c, s in service.values()) == 1
+    monkeypatch.setattr(indicators, "FACT_SERVICE_BUCKETS", ("circulated", "e_circulated"))
+    with django_assert_num_queries(4):  # and the live aggregate for the buckets left
+        service = indicators.service_counts([ward.id], march)
+    assert sum(s.digitised for _c, s in service.values()) == 1
+    assert indicators.facts_differences([ward.id], march) == []
