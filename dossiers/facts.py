@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from dossiers.fact_models import COLUMNS, DayFact, DossierFact, MonthFact
@@ -190,24 +190,20 @@ def _nonzero(counts: Counter) -> Counter:
 # Reading the rows of many dossiers at once
 
 
-def _rows(dossier_ids: list[int]) -> Iterator[tuple[int, Counter]]:
+def _rows(dossiers) -> Iterator[tuple[int, Counter]]:
+    """(id, contribution) of each dossier of the queryset ``dossiers``: two queries."""
     timely = ApologyLetter.objects.filter(dossier_id=OuterRef("pk"), issued_late=False)
-    rows = (
-        Dossier.objects.filter(pk__in=dossier_ids)
-        .order_by()
+    rows = list(
+        dossiers.order_by()
         .annotate(has_hop=Exists(Hop.objects.filter(dossier_id=OuterRef("pk"))), has_letter=Exists(timely))
-        .values(
-            *_ROW,
-            "has_hop",
-            "has_letter",
-        )
+        .values(*_ROW, "has_hop", "has_letter")
     )
-    rows = list(rows)
     changes: dict[int, list[tuple]] = defaultdict(list)
-    with_history = [r["id"] for r in rows if r["due_since"] is not None and r["due_since"] > r["received_at"]]
-    if with_history:
+    # Only a dossier whose due moment changed after its reception day has a history to read.
+    moved = dossiers.filter(due_since__gt=F("received_at")).order_by().values("id")
+    if any(r["due_since"] is not None and r["due_since"] > r["received_at"] for r in rows):
         for dossier_id, effective_at, pk, due_at in DueChange.objects.filter(
-            dossier_id__in=with_history
+            dossier_id__in=moved
         ).values_list("dossier_id", "effective_at", "id", "due_at"):
             changes[dossier_id].append((effective_at, pk, due_at))
     for row in rows:
@@ -279,16 +275,22 @@ def refresh(dossier_ids: Iterable[int]) -> None:
         pending.update(ids)
         return
     for i in range(0, len(ids), BATCH):
-        _refresh(ids[i : i + BATCH])
+        _refresh(Dossier.objects.filter(pk__in=ids[i : i + BATCH]))
 
 
-def _refresh(ids: list[int], *, stored: dict[int, list] | None = None) -> None:
+def _refresh(dossiers, *, stored: dict[int, list] | None = None) -> None:
+    """Apply the new contributions of the queryset ``dossiers`` (against ``stored``, default the
+    stored ones); five or six queries whatever its size."""
     with transaction.atomic():
         if stored is None:
-            stored = dict(DossierFact.objects.filter(dossier_id__in=ids).values_list("dossier_id", "entries"))
+            stored = dict(
+                DossierFact.objects.filter(dossier_id__in=dossiers.order_by().values("id")).values_list(
+                    "dossier_id", "entries"
+                )
+            )
         delta: Counter = Counter()
         changed, created = [], []
-        for dossier_id, new in _rows(ids):
+        for dossier_id, new in _rows(dossiers):
             old = _decode(stored[dossier_id]) if dossier_id in stored else Counter()
             if new == old and dossier_id in stored:
                 continue
@@ -298,9 +300,17 @@ def _refresh(ids: list[int], *, stored: dict[int, list] | None = None) -> None:
             (changed if dossier_id in stored else created).append(fact)
         _apply(delta)
         if changed:
-            DossierFact.objects.bulk_update(changed, ["entries"])
+            DossierFact.objects.bulk_update(changed, ["entries"], batch_size=BATCH)
         if created:
-            DossierFact.objects.bulk_create(created)
+            DossierFact.objects.bulk_create(created, batch_size=BATCH)
+
+
+def _batches(dossiers) -> Iterator:
+    """The queryset cut into id ranges of about ``BATCH`` dossiers."""
+    ids = list(dossiers.order_by("id").values_list("id", flat=True))
+    for i in range(0, len(ids), BATCH):
+        chunk = ids[i : i + BATCH]
+        yield dossiers.filter(id__gte=chunk[0], id__lte=chunk[-1])
 
 
 @contextmanager
@@ -342,10 +352,9 @@ def rebuild(
             days.delete()
             months.delete()
             DossierFact.objects.filter(dossier__in=dossiers).delete()
-        ids = list(dossiers.order_by("id").values_list("id", flat=True))
-        for i in range(0, len(ids), BATCH):
-            _refresh(ids[i : i + BATCH], stored={})
-        return len(ids)
+        for batch in _batches(dossiers):
+            _refresh(batch, stored={})
+        return dossiers.count()
     lower = start_of_day(start) if start else None
     upper = start_of_day(end + timedelta(days=1)) if end else None
     touching = Q()
@@ -353,10 +362,9 @@ def rebuild(
         touching &= Q(received_at__lt=upper)
     if lower is not None:
         touching &= Q(resolved_at__isnull=True) | Q(resolved_at__gte=lower)
-    ids = list(dossiers.filter(touching).order_by("id").values_list("id", flat=True))
-    for i in range(0, len(ids), BATCH):
-        _refresh(ids[i : i + BATCH])
-    return len(ids)
+    for batch in _batches(dossiers.filter(touching)):
+        _refresh(batch)
+    return dossiers.filter(touching).count()
 
 
 def rollup_differences(ward_ids: list[int]) -> list[str]:

@@ -4,7 +4,9 @@ CONTRACT (shared by the dashboards, the reports and the benchmarks; keep these n
 
 - ``DossierCounts``: the 13 Biểu 06 numbers for one (ward, field) cell, addable.
 - ``dossier_counts(ward_ids, period, *, field_id=None) -> dict[tuple[int, int], DossierCounts]``
-  keyed by (ward_id, field_id); computed with one grouped aggregate query.
+  keyed by (ward_id, field_id); summed from the facts kept on write (``dossiers/facts.py``) in one
+  query (two for a period not yet ended), or with ``live=True`` from the dossiers in one grouped
+  aggregate; both give the same numbers (``facts_differences``, ``manage.py facts check``).
 - ``bucket_queryset(ward_ids, period, bucket, *, field_id=None) -> QuerySet[Dossier]``: exactly the
   dossiers behind one counted number (drill-down); ``bucket`` is a ``DossierCounts`` attribute
   name such as "in_progress_within" (or one of ``SERVICE_BUCKETS``/``RATING_BUCKETS``).
@@ -35,7 +37,9 @@ DEFINITIONS (a period covers local days ``start``..``end``; S = start_at, E = en
   bucket is a partition of its parent by the conditions above.
 
 Queries: ``dossier_counts`` is one query; ``summary`` is a fixed number of queries whatever the
-data size and the number of wards (see ``summary``).
+data size and the number of wards (see ``summary``). The facts make their cost depend on the number
+of wards, fields and days, not on the number of dossiers; drill-down lists (``bucket_queryset``)
+and the lateness by agency still read the dossiers.
 """
 
 from __future__ import annotations
@@ -604,8 +608,8 @@ def dossier_counts(
     live: bool = False,
 ) -> dict[tuple[int, int], DossierCounts]:
     """Biểu 06 counts keyed by (ward_id, field_id); cells with no dossier are absent.
-    ``now`` (default: the present) judges a period not yet ended. One query: the facts (and the open
-    dossiers, for a period not yet ended); ``live=True``: the dossier aggregate (``facts check``)."""
+    ``now`` (default: the present) judges a period not yet ended. One query on the facts (and one on
+    the open dossiers for a period not yet ended); ``live=True``: the dossier aggregate."""
     if live or _live():
         cells = _cells(ward_ids, period, field_id=field_id, now=now)
     else:

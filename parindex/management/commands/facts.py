@@ -52,9 +52,9 @@ class Command(BaseCommand):
             return
         if first or last:
             raise CommandError("check takes no dates: it checks every month")
-        self.check(list(wards))
+        self.check_facts(list(wards))
 
-    def check(self, wards: list[Ward]) -> None:
+    def check_facts(self, wards: list[Ward]) -> None:
         ward_ids = [w.id for w in wards]
         earliest = Dossier.objects.filter(ward_id__in=ward_ids).aggregate(first=Min("received_at"))["first"]
         if earliest is None:
@@ -93,5 +93,5 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(
-            "Facts check: {} wards x {} months agree with the live engine.".format(len(wards), months)
+            "Facts check: {} wards x {} periods agree with the live engine.".format(len(wards), months)
         )
