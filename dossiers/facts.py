@@ -280,8 +280,8 @@ def refresh(dossier_ids: Iterable[int]) -> None:
 
 def _refresh(dossiers, *, stored: dict[int, list] | None = None) -> None:
     """Apply the new contributions of the queryset ``dossiers`` (against ``stored``, default the
-    stored ones); five or six queries whatever its size."""
-    with transaction.atomic():
+    stored ones); five or six queries whatever its size, in the caller's transaction."""
+    with transaction.atomic(savepoint=False):
         if stored is None:
             stored = dict(
                 DossierFact.objects.filter(dossier_id__in=dossiers.order_by().values("id")).values_list(
