@@ -62,8 +62,6 @@ _ROW = (
 )
 BATCH = 2000
 
-Key = tuple[int, int, date, str]  # (ward_id, field_id, day, column)
-
 
 def _day(moment: datetime) -> date:
     return timezone.localtime(moment, local_zone()).date()

@@ -3,7 +3,9 @@
 Every function runs in ``transaction.atomic()``, locks the dossier row, checks the move against
 ``ALLOWED`` (the state machine), appends a ``DossierEvent`` and updates the row facts the
 indicators count (status, due_date, resolved_at/resolved_on, outcome, ...), bumping ``version`` so
-an edit form opened before the move is refused as stale.
+an edit form opened before the move is refused as stale. ``receive`` and ``_save`` then bring the
+dossier's facts up to date (``dossiers/facts.py``) in the same transaction: a new move that saves
+through ``_save`` needs nothing more.
 
 ``at`` may lie in the past (back-dated entry of paper records) but never before reception nor
 before the dossier's latest recorded event: the timeline stays ordered. Nor may it lie in the
