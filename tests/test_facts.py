@@ -301,3 +301,18 @@ def test_a_bucket_the_facts_do_not_hold_is_counted_live(
         service = indicators.service_counts([ward.id], march)
     assert sum(s.digitised for _c, s in service.values()) == 1
     assert indicators.facts_differences([ward.id], march) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_facts_check_is_green_on_generated_load_data(capsys):
+    """generate_load writes its rows with COPY / bulk_create and then builds their facts: the check
+    compares them with the engine month by month (the bench does the same at every size)."""
+    call_command(
+        "generate_load", wards=1, years=2, per_ward_year=100, seed=3, city="LOADFACTS", end=date(2024, 6, 28)
+    )
+    ward = Ward.objects.filter(city__code="LOADFACTS").order_by("code").first()
+    capsys.readouterr()
+    call_command("facts", "check", "--ward", ward.code)
+    assert "1 wards x" in capsys.readouterr().out
+    call_command("generate_load", city="LOADFACTS", cleanup=True)
+    assert not DayFact.objects.filter(ward=ward).exists()
