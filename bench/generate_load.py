@@ -39,8 +39,9 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from unidecode import unidecode
 
-from dossiers import calendar
+from dossiers import calendar, facts
 from dossiers.demo import load_catalogue
+from dossiers.fact_models import DayFact, DossierFact, MonthFact
 from dossiers.models import (
     Agency,
     ApologyLetter,
@@ -884,7 +885,7 @@ def cleanup(city_code: str, out=None) -> bool:
             q = connection.ops.quote_name
             dossier = q(Dossier._meta.db_table)
             if ward_ids:
-                for model in (DossierEvent, Hop, SupplementRequest, DueChange):
+                for model in (DossierEvent, Hop, SupplementRequest, DueChange, DossierFact):
                     run(
                         "DELETE FROM {} WHERE dossier_id IN (SELECT id FROM {} WHERE ward_id IN ({}))".format(
                             q(model._meta.db_table), dossier, ",".join(["%s"] * len(ward_ids))
@@ -892,7 +893,7 @@ def cleanup(city_code: str, out=None) -> bool:
                         ward_ids,
                     )
                 placeholders = ",".join(["%s"] * len(ward_ids))
-                for model in (ApologyLetter, Rating):
+                for model in (ApologyLetter, Rating, DayFact, MonthFact):
                     run(
                         "DELETE FROM {} WHERE ward_id IN ({})".format(q(model._meta.db_table), placeholders),
                         ward_ids,
@@ -993,8 +994,15 @@ class Command(BaseCommand):
             gen.flush()
             CodeCounter.objects.bulk_create(counters)
             LogCounter.objects.bulk_create(log_counters)
+        facts_started = clock.monotonic()
+        n = facts.rebuild(ward_ids=[p.ward.id for p in people])
+        self.stdout.write(
+            "Facts of {} dossiers built in {:.0f} s.".format(n, clock.monotonic() - facts_started)
+        )
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                for model in (DayFact, MonthFact, DossierFact):
+                    cursor.execute("ANALYZE {}".format(connection.ops.quote_name(model._meta.db_table)))
                 for model, _c, _k in TABLES:
                     cursor.execute("ANALYZE {}".format(connection.ops.quote_name(model._meta.db_table)))
         self.stdout.write(

@@ -184,6 +184,13 @@ def bench_size(size: int, city: dict, today: date) -> dict:
     say("[{}] city dashboard".format(code))
     result["city_dashboard"] = measure_get(viewer, "/dashboard/city/" + ytd)
     result["city_dashboard_floor"] = measure_floor(city["ward_ids"], period, trend=False)
+    # The same pages on the live engine (every figure from the dossiers, as before the facts).
+    from django.test import override_settings
+
+    with override_settings(INDICATORS_LIVE=True):
+        say("[{}] ward and city dashboards, live engine".format(code))
+        result["ward_dashboard_live"] = measure_get(leader, "/dashboard/" + ytd)
+        result["city_dashboard_live"] = measure_get(viewer, "/dashboard/city/" + ytd)
 
     say("[{}] lists".format(code))
     from dossiers.models import Dossier
@@ -443,12 +450,20 @@ def table(results: dict) -> str:
         return "{} ms / {} q".format(entry["median_ms"], entry["queries"])
 
     row("ward dashboard", lambda d: timing(d["ward_dashboard"]))
+    row(
+        "  live engine (no facts)",
+        lambda d: timing(d["ward_dashboard_live"]) if "ward_dashboard_live" in d else "",
+    )
     row("  floor (1 SQL statement)", lambda d: timing(d["ward_dashboard_floor"]))
     row(
         "  ratio to floor",
         lambda d: "{:.2f}x".format(d["ward_dashboard"]["median_ms"] / d["ward_dashboard_floor"]["median_ms"]),
     )
     row("city dashboard", lambda d: timing(d["city_dashboard"]))
+    row(
+        "  live engine (no facts)",
+        lambda d: timing(d["city_dashboard_live"]) if "city_dashboard_live" in d else "",
+    )
     row("  floor (1 SQL statement)", lambda d: timing(d["city_dashboard_floor"]))
     row(
         "  ratio to floor",

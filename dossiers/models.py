@@ -1439,3 +1439,7 @@ class OnlineSubmission(models.Model):
     @property
     def is_waiting(self) -> bool:
         return self.state == self.State.WAITING
+
+
+# The facts tables maintained on write (dossiers/facts.py).
+from dossiers.fact_models import DayFact, DossierFact, MonthFact  # noqa: E402, F401

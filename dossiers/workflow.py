@@ -3,7 +3,9 @@
 Every function runs in ``transaction.atomic()``, locks the dossier row, checks the move against
 ``ALLOWED`` (the state machine), appends a ``DossierEvent`` and updates the row facts the
 indicators count (status, due_date, resolved_at/resolved_on, outcome, ...), bumping ``version`` so
-an edit form opened before the move is refused as stale.
+an edit form opened before the move is refused as stale. ``receive`` and ``_save`` then bring the
+dossier's facts up to date (``dossiers/facts.py``) in the same transaction: a new move that saves
+through ``_save`` needs nothing more.
 
 ``at`` may lie in the past (back-dated entry of paper records) but never before reception nor
 before the dossier's latest recorded event: the timeline stays ordered. Nor may it lie in the
@@ -28,7 +30,7 @@ from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 from unidecode import unidecode
 
-from dossiers import calendar, codes, deadlines
+from dossiers import calendar, codes, deadlines, facts
 from dossiers.models import (
     Agency,
     ApologyLetter,
@@ -262,6 +264,8 @@ def _save(
     DossierEvent.objects.create(
         dossier=locked, kind=kind, from_status=from_status, to_status=locked.status, at=at, by=by, note=note
     )
+    # The facts the dashboards read, in the same transaction (dossiers/facts.py).
+    facts.refresh([locked.pk])
     # The caller's object reflects the new state without another query.
     for f in locked._meta.concrete_fields:
         setattr(dossier, f.attname, getattr(locked, f.attname))
@@ -540,6 +544,7 @@ def receive(
             DossierEvent.objects.create(
                 dossier=dossier, kind="receive", to_status=Status.RECEIVED, at=received_at, by=by, note=note
             )
+            facts.refresh([dossier.pk])
     except codes.CodeError as exc:
         raise WorkflowError(exc.message) from exc
     except IntegrityError as exc:

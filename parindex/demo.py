@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from dossiers import calendar, deadlines, workflow
+from dossiers import calendar, deadlines, facts, workflow
 from dossiers.demo import load_catalogue, load_catalogue_documents
 from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating
 from parindex.models import City, Membership, Role, Ward
@@ -738,11 +738,13 @@ def seed(stdout=None, *, other_wards: bool = True) -> People:
             others.append((w, officer, leader))
         _assign_fields(people, [o for _, o, _ in others])
     say("Bình Hưng: the 2023 story ...")
-    with transaction.atomic():
+    # The workflow keeps the facts; during the load they are computed once per dossier at the end
+    # of each ward (dossiers/facts.py), in the ward's transaction.
+    with transaction.atomic(), facts.deferred():
         seed_binh_hung(ward, people)
     for n, (w, officer, leader) in enumerate(others):
         say("{} ...".format(w.name))
-        with transaction.atomic():
+        with transaction.atomic(), facts.deferred():
             seed_other_ward(w, officer, leader, OTHER_WARDS[n][2], seed=1000 + n)
     with transaction.atomic():
         _seed_plans_staffing_targets(city, ward, people, others)

@@ -4,7 +4,9 @@ CONTRACT (shared by the dashboards, the reports and the benchmarks; keep these n
 
 - ``DossierCounts``: the 13 Biểu 06 numbers for one (ward, field) cell, addable.
 - ``dossier_counts(ward_ids, period, *, field_id=None) -> dict[tuple[int, int], DossierCounts]``
-  keyed by (ward_id, field_id); computed with one grouped aggregate query.
+  keyed by (ward_id, field_id); summed from the facts kept on write (``dossiers/facts.py``) in one
+  query (two for a period not yet ended), or with ``live=True`` from the dossiers in one grouped
+  aggregate; both give the same numbers (``facts_differences``, ``manage.py facts check``).
 - ``bucket_queryset(ward_ids, period, bucket, *, field_id=None) -> QuerySet[Dossier]``: exactly the
   dossiers behind one counted number (drill-down); ``bucket`` is a ``DossierCounts`` attribute
   name such as "in_progress_within" (or one of ``SERVICE_BUCKETS``/``RATING_BUCKETS``).
@@ -36,14 +38,16 @@ DEFINITIONS (a period covers local days ``start``..``end``; S = start_at, E = en
   bucket is a partition of its parent by the conditions above.
 
 Queries: ``dossier_counts`` is one query; ``summary`` is a fixed number of queries whatever the
-data size and the number of wards (see ``summary``).
+data size and the number of wards (see ``summary``). The facts make their cost depend on the number
+of wards, fields and days, not on the number of dossiers; drill-down lists (``bucket_queryset``)
+and the lateness by agency still read the dossiers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -395,17 +399,204 @@ def _cells(
     return result
 
 
+def _live() -> bool:
+    """``settings.INDICATORS_LIVE``: every figure from the dossiers (the benchmark's "before", and
+    a way back should the facts ever be doubted before ``manage.py facts rebuild``)."""
+    from django.conf import settings
+
+    return getattr(settings, "INDICATORS_LIVE", False)
+
+
+def _month_after(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, date], stocks: list[date]):
+    """Sums of the facts per (ward, field): the flow columns over the days ``flows`` (first, last)
+    and, for each day of ``stocks``, the stock columns summed up to it (its end-of-day stock).
+
+    One query: whole months from the monthly table, the other days from the daily table (UNION ALL
+    of the two grouped sums, added up here)."""
+    from django.db.models import IntegerField, Sum, Value
+
+    from dossiers.fact_models import FLOW_COLUMNS, STOCK_COLUMNS, DayFact, MonthFact
+
+    first, last = flows
+    m_first = first if first.day == 1 else _month_after(first)
+    m_end = _month_after(last) if _month_after(last) - timedelta(days=1) == last else last.replace(day=1)
+    whole = m_first < m_end  # whole months m_first .. m_end (exclusive) inside the flow days
+    day_flow = Q()
+    for a, b in [(first, m_first - timedelta(days=1)), (m_end, last)] if whole else [(first, last)]:
+        if a <= b:
+            day_flow |= Q(day__gte=a, day__lte=b)
+    month_flow = Q(month__gte=m_first, month__lt=m_end) if whole else None
+    day_aggs: dict[str, object] = {}
+    month_aggs: dict[str, object] = {}
+    zero = Value(0, output_field=IntegerField())
+    for c in FLOW_COLUMNS:
+        day_aggs["f_" + c] = Sum(c, filter=day_flow) if day_flow else zero
+        month_aggs["f_" + c] = Sum(c, filter=month_flow) if month_flow else zero
+    day_where, month_last = day_flow, m_end if whole else first
+    for i, day in enumerate(stocks):
+        # Up to the end of ``day``: the months before its month, then its month's days (or only
+        # months when it is a month's last day).
+        if _month_after(day) - timedelta(days=1) == day:
+            months, days = Q(month__lt=_month_after(day)), None
+        else:
+            months, days = Q(month__lt=day.replace(day=1)), Q(day__gte=day.replace(day=1), day__lte=day)
+            day_where |= days
+        month_last = max(month_last, _month_after(day))
+        for c in STOCK_COLUMNS:
+            name = "s{}_{}".format(i, c)
+            day_aggs[name] = Sum(c, filter=days) if days else zero
+            month_aggs[name] = Sum(c, filter=months)
+    parts = []
+    for model, aggs, where in (
+        (DayFact, day_aggs, day_where),
+        (MonthFact, month_aggs, Q(month__lt=month_last)),
+    ):
+        if not where:
+            continue
+        qs = model.objects.filter(where, ward_id__in=ward_ids)
+        if field_id is not None:
+            qs = qs.filter(field_id=field_id)
+        parts.append(qs.order_by().values("ward_id", "field_id").annotate(**aggs))
+    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    sums: dict[tuple[int, int], dict[str, int]] = {}
+    for row in query:
+        cell = sums.setdefault((row["ward_id"], row["field_id"]), {})
+        for name, value in row.items():
+            if name not in ("ward_id", "field_id"):
+                cell[name] = cell.get(name, 0) + (value or 0)
+    return sums
+
+
+def _fact_cells(
+    ward_ids: Iterable[int],
+    period: Period,
+    *,
+    field_id: int | None = None,
+    now: datetime | None = None,
+) -> dict[tuple[int, int], tuple[DossierCounts, ServiceCounts]]:
+    """``_cells`` from the facts (dossiers/facts.py): the flows summed over the period's days, the
+    stock carried over from the end of the day before it, and the stock in progress at its end:
+    from the facts once the period has ended, else counted live from the open dossiers and judged
+    today, with the engine's own conditions (one more query)."""
+    from django.utils import timezone
+
+    from dossiers import calendar
+
+    ward_ids = list(ward_ids)
+    today = calendar.local_date(now or timezone.now())
+    ended = period.end < today
+    before = period.start - timedelta(days=1)
+    sums = _fact_sums(
+        ward_ids, field_id, (period.start, period.end), [before, period.end] if ended else [before]
+    )
+    live = {}
+    if not ended:
+        qs = _bucket_qs(period, now=now)
+        rows = (
+            _accepted_dossiers(ward_ids, field_id)
+            .filter(_base_q(period) & qs["in_progress"])
+            .order_by()
+            .values("ward_id", "field_id")
+            .annotate(
+                n=Count("id"),
+                overdue=Count("id", filter=qs["in_progress_overdue"]),
+                missing=Count("id", filter=qs["in_progress_overdue"] & ~_timely_letter()),
+            )
+        )
+        live = {(r["ward_id"], r["field_id"]): r for r in rows}
+    result = {}
+    for key in set(sums) | set(live):
+        f = sums.get(key, {})
+
+        def get(name: str, f=f) -> int:
+            return int(f.get(name, 0))
+
+        new = (get("f_new_online"), get("f_new_in_person"), get("f_new_post"))
+        carried = get("s0_open_delta")
+        if ended:
+            open_, overdue, missing = (
+                get("s1_open_delta"),
+                get("s1_overdue_delta"),
+                get("s1_overdue_no_letter_delta"),
+            )
+        else:
+            row = live.get(key, {})
+            open_, overdue, missing = row.get("n", 0), row.get("overdue", 0), row.get("missing", 0)
+        counts = DossierCounts(
+            received=carried + sum(new),
+            received_online=new[0],
+            received_in_person=new[1],
+            received_post=new[2],
+            carried_over=carried,
+            resolved=get("f_resolved"),
+            resolved_before=get("f_resolved_before"),
+            resolved_on_time=get("f_resolved_on_time"),
+            resolved_late=get("f_resolved_late"),
+            in_progress=open_,
+            in_progress_within=open_ - overdue,
+            in_progress_overdue=overdue,
+        )
+        service = ServiceCounts(
+            circulated=get("f_circulated"),
+            e_circulated=get("f_e_circulated"),
+            fee_due=get("f_fee_due"),
+            paid_online=get("f_paid_online"),
+            digitised=get("f_digitised"),
+            electronic_result=get("f_electronic_result"),
+            needs_apology=get("f_resolved_late") + overdue,
+            apology_missing=get("f_resolved_late_no_letter") + missing,
+        )
+        result[key] = (counts, service)
+    # A bucket the facts do not hold yet (one added to ``SERVICE_BUCKETS`` without a facts column)
+    # is counted live, so the figures stay right until the facts learn it: one more query.
+    uncovered = [name for name in SERVICE_BUCKETS if name not in FACT_SERVICE_BUCKETS]
+    if uncovered:
+        for key, (_counts, service) in _cells(ward_ids, period, field_id=field_id, now=now).items():
+            mine = result.setdefault(key, (DossierCounts(), ServiceCounts()))[1]
+            for name in uncovered:
+                setattr(mine, name, getattr(service, name))
+    return {k: v for k, v in result.items() if v != (DossierCounts(), ServiceCounts())}
+
+
+# The service buckets ``_fact_cells`` takes from the facts.
+FACT_SERVICE_BUCKETS = (
+    "circulated",
+    "e_circulated",
+    "fee_due",
+    "paid_online",
+    "digitised",
+    "electronic_result",
+    "needs_apology",
+    "apology_missing",
+)
+
+
+def _timely_letter() -> Q:
+    from dossiers import deadlines
+
+    return deadlines.timely_letter_exists()
+
+
 def dossier_counts(
     ward_ids: Iterable[int],
     period: Period,
     *,
     field_id: int | None = None,
     now: datetime | None = None,
+    live: bool = False,
 ) -> dict[tuple[int, int], DossierCounts]:
-    """Biểu 06 counts keyed by (ward_id, field_id); cells with no dossier are absent. One query.
-    ``now`` (default: the present) judges a period not yet ended."""
-    cells = _cells(ward_ids, period, field_id=field_id, now=now)
-    return {key: counts for key, (counts, _service) in cells.items()}
+    """Biểu 06 counts keyed by (ward_id, field_id); cells with no dossier are absent.
+    ``now`` (default: the present) judges a period not yet ended. One query on the facts (and one on
+    the open dossiers for a period not yet ended); ``live=True``: the dossier aggregate."""
+    if live or _live():
+        cells = _cells(ward_ids, period, field_id=field_id, now=now)
+    else:
+        cells = _fact_cells(ward_ids, period, field_id=field_id, now=now)
+    return {key: counts for key, (counts, _service) in cells.items() if counts != DossierCounts()}
 
 
 def received_for_others(ward_ids: Iterable[int], period: Period) -> dict[int, int]:
@@ -482,14 +673,25 @@ def service_counts(
     *,
     field_id: int | None = None,
     now: datetime | None = None,
+    live: bool = False,
 ) -> dict[tuple[int, int], tuple[DossierCounts, ServiceCounts]]:
     """Biểu 06 and service counts per (ward, field), ratings and apology letters included.
 
-    Three queries: the dossier aggregate, apology letters (distinct dossiers) and ratings, each
-    grouped by (ward, field).
+    Three queries (four for a period not yet ended): the facts (``_fact_cells``; ``live=True``: the
+    dossier aggregate), apology letters (distinct dossiers) and ratings, each grouped by (ward,
+    field).
     """
     ward_ids = list(ward_ids)
-    cells = _cells(ward_ids, period, field_id=field_id, now=now)
+    if live or _live():
+        cells = _cells(ward_ids, period, field_id=field_id, now=now)
+    else:
+        cells = _fact_cells(ward_ids, period, field_id=field_id, now=now)
+    _add_letters(cells, ward_ids, period, field_id)
+    _add_ratings(cells, ward_ids, period, field_id)
+    return cells
+
+
+def _add_letters(cells, ward_ids: list[int], period: Period, field_id: int | None) -> None:
     letters = (
         _letters(ward_ids, period, field_id)
         .order_by()
@@ -501,6 +703,9 @@ def service_counts(
         counts, service = cells.get(key) or (DossierCounts(), ServiceCounts())
         service.apology_issued = row["n"]
         cells[key] = (counts, service)
+
+
+def _add_ratings(cells, ward_ids: list[int], period: Period, field_id: int | None) -> None:
     from dossiers.models import Rating
 
     ratings = Rating.objects.filter(
@@ -519,7 +724,6 @@ def service_counts(
         service.rated = row["n"]
         service.rated_satisfied = row["ok"]
         cells[key] = (counts, service)
-    return cells
 
 
 # ---------------------------------------------------------------------------------------------
@@ -812,7 +1016,7 @@ class TrendPoint:
 
 
 def monthly_trend(
-    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None
+    ward_ids: Iterable[int], period: Period, *, field_id: int | None = None, live: bool = False
 ) -> list[TrendPoint]:
     """Per calendar month of ``period`` (the last 24 at most), clipped to it: new dossiers,
     resolved, resolved before or on time. One query, with the same bucket conditions as
@@ -831,6 +1035,8 @@ def monthly_trend(
     if not months:
         return []
     span = Period(months[0].start, months[-1].end)
+    if not (live or _live()):
+        return _fact_trend(ward_ids, months, field_id)
     zone = local_zone()
     qs = _bucket_qs(span)
     rows = (
@@ -984,3 +1190,75 @@ def petition_counts(ward_ids: Iterable[int], period: Period) -> dict[object, Pet
         counts = result.setdefault(row["month"], PetitionCounts())
         counts.answered, counts.answered_on_time = row["n"], row["on_time"]
     return result
+
+
+def _fact_trend(ward_ids: Iterable[int], months: list[Period], field_id: int | None) -> list[TrendPoint]:
+    """``monthly_trend`` from the daily facts: one query grouped by day, placed in the months."""
+    from django.db.models import Sum
+
+    from dossiers.fact_models import DayFact
+
+    qs = DayFact.objects.filter(ward_id__in=list(ward_ids), day__gte=months[0].start, day__lte=months[-1].end)
+    if field_id is not None:
+        qs = qs.filter(field_id=field_id)
+    rows = (
+        qs.order_by()
+        .values("day")
+        .annotate(
+            a=Sum("new_online"),
+            b=Sum("new_in_person"),
+            c=Sum("new_post"),
+            r=Sum("resolved"),
+            t1=Sum("resolved_before"),
+            t2=Sum("resolved_on_time"),
+        )
+    )
+    index = {(m.start.year, m.start.month): i for i, m in enumerate(months)}
+    new, resolved, in_time = [0] * len(months), [0] * len(months), [0] * len(months)
+    for row in rows:
+        i = index.get((row["day"].year, row["day"].month))
+        if i is None:
+            continue
+        new[i] += (row["a"] or 0) + (row["b"] or 0) + (row["c"] or 0)
+        resolved[i] += row["r"] or 0
+        in_time[i] += (row["t1"] or 0) + (row["t2"] or 0)
+    return [TrendPoint(month, new[i], resolved[i], in_time[i]) for i, month in enumerate(months)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The facts against the live engine (``manage.py facts check``, tests/test_facts.py)
+
+
+def facts_differences(
+    ward_ids: Iterable[int], period: Period, *, now: datetime | None = None
+) -> list[tuple[int, int, str, int, int]]:
+    """Every (ward_id, field_id, bucket, facts, live) where the facts' figures of ``period`` differ
+    from the live engine's, and the same for the monthly trend (field_id 0, bucket "trend ...")."""
+    ward_ids = list(ward_ids)
+    facts = service_counts(ward_ids, period, now=now)
+    live = service_counts(ward_ids, period, now=now, live=True)
+    empty = (DossierCounts(), ServiceCounts())
+    found = []
+    for key in sorted(set(facts) | set(live)):
+        mine, theirs = facts.get(key, empty), live.get(key, empty)
+        for part_mine, part_theirs in zip(mine, theirs, strict=True):
+            for f in fields(part_mine):
+                a, b = getattr(part_mine, f.name), getattr(part_theirs, f.name)
+                if a != b:
+                    found.append((key[0], key[1], f.name, a, b))
+    trend_facts = monthly_trend(ward_ids, period)
+    trend_live = monthly_trend(ward_ids, period, live=True)
+    for mine, theirs in zip(trend_facts, trend_live, strict=True):
+        for name in ("received_new", "resolved", "resolved_in_time"):
+            a, b = getattr(mine, name), getattr(theirs, name)
+            if a != b:
+                found.append(
+                    (
+                        ward_ids[0] if len(ward_ids) == 1 else 0,
+                        0,
+                        "trend {} {}".format(mine.period.start.isoformat(), name),
+                        a,
+                        b,
+                    )
+                )
+    return found

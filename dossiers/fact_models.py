@@ -1,0 +1,103 @@
+"""The facts tables (``dossiers/facts.py`` keeps them): per (ward, field, day) and per (ward, field,
+month) counts, and each dossier's current contribution to them.
+
+Every column is a *flow* of its day: the dossiers newly received or resolved on that day, and
+the change of the end-of-day stock of open (``open_delta``), overdue (``overdue_delta``) and overdue
+without a timely apology (``overdue_no_letter_delta``) dossiers. A period's figures are sums over
+its days; the stock at the end of a day is the sum of the deltas up to it (months before it from
+the monthly table, its month's days from the daily one). Ratings and apology letters are rows of
+their own with a (ward, date) index and are counted from them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+# The counted columns, in this order in both tables and in the upserts.
+FLOW_COLUMNS = (
+    "new_online",
+    "new_in_person",
+    "new_post",
+    "circulated",
+    "e_circulated",
+    "fee_due",
+    "paid_online",
+    "digitised",
+    "resolved",
+    "resolved_before",
+    "resolved_on_time",
+    "resolved_late",
+    "resolved_late_no_letter",
+    "electronic_result",
+)
+STOCK_COLUMNS = ("open_delta", "overdue_delta", "overdue_no_letter_delta")
+COLUMNS = FLOW_COLUMNS + STOCK_COLUMNS
+
+
+class _Counts(models.Model):
+    ward = models.ForeignKey("parindex.Ward", on_delete=models.CASCADE, related_name="+")
+    field = models.ForeignKey("dossiers.Field", on_delete=models.CASCADE, related_name="+")
+    new_online = models.IntegerField(default=0)
+    new_in_person = models.IntegerField(default=0)
+    new_post = models.IntegerField(default=0)
+    circulated = models.IntegerField(default=0)
+    e_circulated = models.IntegerField(default=0)
+    fee_due = models.IntegerField(default=0)
+    paid_online = models.IntegerField(default=0)
+    digitised = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolved_before = models.IntegerField(default=0)
+    resolved_on_time = models.IntegerField(default=0)
+    resolved_late = models.IntegerField(default=0)
+    resolved_late_no_letter = models.IntegerField(default=0)
+    electronic_result = models.IntegerField(default=0)
+    open_delta = models.IntegerField(default=0)
+    overdue_delta = models.IntegerField(default=0)
+    overdue_no_letter_delta = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DayFact(_Counts):
+    """One (ward, field, local day)."""
+
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = "facts of a day"
+        constraints = [models.UniqueConstraint(fields=["ward", "field", "day"], name="dayfact_unique")]
+        indexes = [models.Index(fields=["ward", "day"], name="dayfact_ward_day")]
+
+    def __str__(self) -> str:
+        return "{} {} {}".format(self.ward_id, self.field_id, self.day)
+
+
+class MonthFact(_Counts):
+    """One (ward, field, calendar month): the sum of its days (``month`` is the first day)."""
+
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = "facts of a month"
+        constraints = [models.UniqueConstraint(fields=["ward", "field", "month"], name="monthfact_unique")]
+        indexes = [models.Index(fields=["ward", "month"], name="monthfact_ward_month")]
+
+    def __str__(self) -> str:
+        return "{} {} {}".format(self.ward_id, self.field_id, self.month)
+
+
+class DossierFact(models.Model):
+    """What one dossier adds to the facts now: ``[[ward_id, field_id, "YYYY-MM-DD", column, n],
+    ...]``. A change of the dossier applies the difference with its new contribution."""
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    entries = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = "facts of a dossier"
+
+    def __str__(self) -> str:
+        return str(self.dossier_id)
