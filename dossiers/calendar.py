@@ -191,6 +191,12 @@ class _Calendar:
             d += timedelta(days=1)
         return int(total.total_seconds() // 60)
 
+    def day_minutes(self, d: date) -> int:
+        """Working minutes of ``d`` by the hours in force then (the acceptance limit, time left)."""
+        return sum(
+            (datetime.combine(d, b) - datetime.combine(d, a)).seconds // 60 for a, b in self.shift_times(d)
+        )
+
     def is_working_day(self, d: date) -> bool:
         kind = _overrides(d.year, self.version).get(d)
         if kind == "work":
