@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from freezegun import freeze_time
 
-from dossiers import workflow
+from dossiers import facts, workflow
+from dossiers.fact_models import DayFact
 from dossiers.models import Channel, Dossier, Procedure
 from parindex import periods
 from parindex.jobs.models import Job, JobKind, JobStatus, Notification
@@ -94,6 +95,7 @@ def test_officers_hear_of_dossiers_due_next_working_day_and_overdue(ward, office
             due_at=at(2023, 3, 13, 17), due_date=date(2023, 3, 13)
         )
         Dossier.objects.filter(pk=made[2].pk).update(due_at=at(2023, 3, 9, 17), due_date=date(2023, 3, 9))
+        facts.rebuild()  # the rows were written behind the workflow's back
         call_command("run_schedule", date="2023-03-10")
         call_command("run_schedule", date="2023-03-10")
     notice = Notification.objects.get(recipient=officer_datdai)
@@ -151,3 +153,27 @@ def test_notices_are_mailed_after_commit_when_configured(
     job = Job.objects.get(ward=ward)
     assert [m.to for m in mailoutbox] == [["chutich@example.gov.vn"]]
     assert "https://cchc.example.gov.vn{}".format(reverse("jobs:detail", args=[job.pk])) in mailoutbox[0].body
+
+
+def test_the_nightly_run_checks_the_facts_and_fails_after_its_work_when_they_differ(
+    ward, officer_datdai, catalogue, capsys
+):
+    with freeze_time("2023-03-10 08:00:00+07:00"):
+        workflow.receive(
+            ward=ward,
+            procedure=Procedure.objects.get(code="1.001193"),
+            channel=Channel.ONLINE,
+            received_at=at(2023, 3, 10),
+            applicant_name="Người nộp",
+            by=officer_datdai,
+        )
+        call_command("run_schedule", date="2023-03-10")
+        assert "agree with the live engine" in capsys.readouterr().out
+        # a facts row that no longer matches the records (a bulk write that skipped the hook)
+        assert DayFact.objects.filter(ward=ward, new_online=1).count() == 1
+        DayFact.objects.filter(ward=ward, new_online=1).update(new_online=5)
+        with pytest.raises(CommandError, match="scheduled work done, but facts check: .* differences"):
+            call_command("run_schedule", date="2023-03-10")
+        captured = capsys.readouterr()
+        assert "Reminders 2023-03-10" in captured.out  # the day's work ran before the check
+        assert "received_new facts 5 != live 1" in captured.err

@@ -3,7 +3,11 @@
 On the 15th (the official month closed on the 14th) and on the 1st (calendar months) the report
 of every ward is queued and its leader and the city are notified when it is built; every day,
 officers hear about dossiers due on the next working day or overdue, and plan tasks due in 7, 3
-or 1 days; finished jobs older than JOB_KEEP_DAYS are deleted with their files. Running it twice on the same day queues and notifies nothing new.
+or 1 days; finished jobs older than JOB_KEEP_DAYS are deleted with their files; last, the facts the
+dashboards read are checked against the dossier records (``manage.py facts check``): a
+difference is printed and makes the command exit non-zero, after everything else was done, so
+the timer's failure alert reaches the administrator. Running it twice on the same day queues and
+notifies nothing new.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -42,6 +47,11 @@ class Command(BaseCommand):
         self.stdout.write(
             "Deleted {} finished job(s) older than {} days.".format(pruned, settings.JOB_KEEP_DAYS)
         )
+        # Last, so that a difference never holds back the reports and reminders above.
+        try:
+            call_command("facts", "check", stdout=self.stdout, stderr=self.stderr)
+        except CommandError as error:
+            raise CommandError("scheduled work done, but {}".format(error)) from error
 
     @staticmethod
     def _day(raw: str | None) -> date:
