@@ -520,6 +520,8 @@ def _detail_context(
             forms[move] = errors[move]
         else:
             forms[move] = form_class(initial={"at": now, "version": dossier.version}, prefix=move)
+        if hasattr(forms[move], "for_dossier"):
+            forms[move].for_dossier(dossier)
     events = DossierEvent.objects.filter(dossier=dossier).select_related("by")
     hops = dossier.hops.select_related("agency", "sent_by")
     kind = deadlines.classify(dossier)
@@ -605,6 +607,8 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in MOVE_FORMS:
         raise Http404("move")
     form = MOVE_FORMS[name](request.POST, prefix=name)
+    if hasattr(form, "for_dossier"):
+        form.for_dossier(dossier)
     if not form.is_valid():
         messages.error(request, _("Thông tin chưa hợp lệ, hãy kiểm tra lại."))
         context = _detail_context(request, dossier, handler, errors={name: form})
