@@ -298,7 +298,8 @@ def _next_log_entry(ward: Ward, received_at: datetime) -> tuple[int, int, int]:
     year = calendar.local_date(received_at).year
     counter, _created = LogCounter.objects.select_for_update().get_or_create(ward=ward, year=year)
     counter.last += 1
-    counter.save(update_fields=["last"])
+    # an update, not save(): the counter's history records volume changes, not every reception
+    LogCounter.objects.filter(pk=counter.pk).update(last=counter.last)
     return year, counter.volume, counter.last
 
 

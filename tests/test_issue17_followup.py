@@ -95,3 +95,57 @@ def test_a_file_without_the_column_leaves_the_flag_and_a_bad_value_is_named(cata
     assert result.errors == []
     birth.refresh_from_db()
     assert birth.nationally_centralised is False
+
+
+# --- 5. the dossier log's volume, in the admin -------------------------------------------------
+
+
+def _received(ward, procedure, by, hour):
+    from dossiers import workflow
+    from dossiers.models import Channel
+    from tests.dossiers_fixtures import at
+
+    return workflow.receive(
+        ward=ward,
+        procedure=procedure,
+        channel=Channel.IN_PERSON,
+        received_at=at(2024, 3, 4, hour),
+        applicant_name="Người nộp",
+        by=by,
+    )
+
+
+def test_admin_changes_the_volume_only_with_history(
+    client, ward, other_ward, birth, officer_tuphap, make_user
+):
+    from dossiers.models import LogCounter
+    from parindex.models import Role
+
+    admin_user = make_user("quantri", role=Role.ADMIN, city=ward.city, full_name="Quản Trị")
+    admin_user.is_staff = True
+    admin_user.save()
+    _received(ward, birth, officer_tuphap, 9)
+    row = LogCounter.objects.get(ward=ward, year=2024)
+    # receptions write no history: only the row's creation is there
+    assert row.history.count() == 1
+    client.force_login(admin_user)
+    url = "/admin/dossiers/logcounter/{}/change/".format(row.pk)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert list(page.context["adminform"].form.fields) == ["volume"]
+    # an entry numbered while the form is open is kept; a "last" posted by hand is ignored
+    _received(ward, birth, officer_tuphap, 10)
+    saved = client.post(url, {"volume": "2", "last": "0", "ward": str(other_ward.pk), "year": "2020"})
+    assert saved.status_code == 302
+    row.refresh_from_db()
+    assert (row.ward_id, row.year, row.volume, row.last) == (ward.id, 2024, 2, 2)
+    latest = row.history.first()
+    assert (latest.volume, latest.last, latest.history_user) == (2, 2, admin_user)
+    assert client.get("/admin/dossiers/logcounter/{}/history/".format(row.pk)).status_code == 200
+    assert (
+        client.post("/admin/dossiers/logcounter/{}/delete/".format(row.pk), {"post": "yes"}).status_code
+        == 403
+    )
+    # the next dossier is logged in the new volume, numbering goes on
+    third = _received(ward, birth, officer_tuphap, 11)
+    assert (third.log_volume, third.log_number) == (2, 3)
