@@ -12,7 +12,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from dossiers import workflow
-from dossiers.models import Channel, Dossier, DossierEvent
+from dossiers.models import Channel, Dossier, DossierEvent, Status
 from dossiers.workflow import WorkflowError
 from parindex import indicators
 from parindex.api import tokens
@@ -264,3 +264,28 @@ def test_city_dashboard_shows_the_received_for_other_units_count_per_ward(
     html = page.content.decode()
     assert 'data-testid="for-others-BH">2<' in html and 'data-testid="for-others-total">3<' in html
     assert indicators.received_for_others([ward.id, other_ward.id], month(2024, 4)) == {}
+
+
+# --- 6. the demo's cross-ward example ----------------------------------------------------------
+
+
+def test_demo_cross_ward_example_counts_at_phu_thuy_and_moves_no_binh_hung_figure(
+    ward, other_ward, birth, officer_tuphap, officer_other_ward
+):
+    from parindex import demo
+    from parindex.periods import year
+
+    before = indicators.dossier_counts([ward.id], year(2023))
+    d = demo.seed_cross_ward(ward, officer_tuphap, other_ward, officer_other_ward)
+    assert (d.ward_id, d.received_by_ward_id, d.status) == (other_ward.id, ward.id, Status.RETURNED)
+    assert [e.kind for e in d.events.order_by("at")] == [
+        "receive",
+        "accept_transfer",
+        "start",
+        "resolve",
+        "return_result",
+    ]
+    assert indicators.dossier_counts([ward.id], year(2023)) == before == {}
+    counts = indicators.dossier_counts([other_ward.id], year(2023))
+    assert [(c.received, c.resolved) for c in counts.values()] == [(1, 1)]
+    assert indicators.received_for_others([ward.id, other_ward.id], month(2023, 5)) == {ward.id: 1}
