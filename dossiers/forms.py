@@ -310,6 +310,11 @@ class TransferRefusalForm(ReasonForm):
         return self
 
 
+class LogVolumeForm(forms.Form):
+    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    volume = forms.IntegerField(label=_("Quyển số"), min_value=1, max_value=999)
+
+
 class StopForm(ReasonForm):
     legal_basis = forms.CharField(
         label=_("Căn cứ pháp lý"),

@@ -32,6 +32,7 @@ from dossiers.forms import (
     CatalogueImportForm,
     DossierForm,
     EditForm,
+    LogVolumeForm,
     RevealForm,
     matching_procedures,
 )
@@ -42,6 +43,7 @@ from dossiers.models import (
     DossierEvent,
     Extension,
     FormKind,
+    LogCounter,
     NoticeEvent,
     Procedure,
     Rating,
@@ -333,6 +335,40 @@ def _handle_ward_or_403(request: HttpRequest):
     if ward is None or not can_handle_dossiers(request.user, ward):
         raise PermissionDenied
     return ward
+
+
+def log_volume(request: HttpRequest) -> HttpResponse:
+    """The ward's dossier log by year (form 07): the volume in use, set by the ward's leader or an
+    administrator over the ward; the entry numbers are the receptions' (never typed)."""
+    ward = current_ward(request)
+    if ward is None or not can_lead(request.user, ward):
+        raise PermissionDenied
+    form = LogVolumeForm(request.POST or None, initial={"year": timezone.localdate().year})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                workflow.set_log_volume(
+                    ward=ward,
+                    year=form.cleaned_data["year"],
+                    volume=form.cleaned_data["volume"],
+                    by=request.user,
+                )
+            except workflow.WorkflowError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Năm {year}: hồ sơ tiếp nhận từ nay vào quyển số {volume}.").format(
+                        year=form.cleaned_data["year"], volume=form.cleaned_data["volume"]
+                    ),
+                )
+                return redirect("dossiers:log_volume")
+        status = 400
+    rows = LogCounter.objects.filter(ward=ward).order_by("-year")
+    return render(
+        request, "dossiers/log_volume.html", {"ward": ward, "rows": rows, "form": form}, status=status
+    )
 
 
 CREATE_PURPOSE = "dossiers.create"

@@ -303,6 +303,24 @@ def _next_log_entry(ward: Ward, received_at: datetime) -> tuple[int, int, int]:
     return year, counter.volume, counter.last
 
 
+def set_log_volume(*, ward: Ward, year: int, volume: int, by) -> LogCounter:
+    """Open volume ``volume`` of ``ward``'s dossier log for ``year`` (quyển số): the ward's leader
+    or an administrator. The entry numbers go on (the last number is never set by hand); the
+    change is in the counter's history with who made it."""
+    if not 2000 <= year <= 2100:
+        raise WorkflowError(_("Năm phải từ 2000 đến 2100."))
+    if not 1 <= volume <= 999:
+        raise WorkflowError(_("Quyển số phải từ 1 đến 999."))
+    with transaction.atomic():
+        # the receptions' row lock: a number taken meanwhile is not overwritten
+        counter, _created = LogCounter.objects.select_for_update().get_or_create(ward=ward, year=year)
+        counter.volume = volume
+        counter._history_user = by
+        counter._change_reason = gettext_noop("Đổi quyển sổ theo dõi hồ sơ")
+        counter.save(update_fields=["volume"])
+    return counter
+
+
 _PAPER_RE = re.compile(r"^(?P<name>.+?)\s*\((?P<kind>[^,()]+),\s*(?P<copies>\d{1,3})\)\s*$")
 # The checklist's words (ProcedureDocument.line), in Vietnamese and in the officer's language.
 _PAPER_KINDS = {

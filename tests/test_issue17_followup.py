@@ -149,3 +149,47 @@ def test_admin_changes_the_volume_only_with_history(
     # the next dossier is logged in the new volume, numbering goes on
     third = _received(ward, birth, officer_tuphap, 11)
     assert (third.log_volume, third.log_number) == (2, 3)
+
+
+# --- 5. ... and on the ward leader's screen ----------------------------------------------------
+
+
+def test_ward_leader_opens_a_new_volume_and_numbering_goes_on(
+    client, ward, birth, officer_tuphap, chairperson, django_assert_max_num_queries
+):
+    from dossiers.models import LogCounter
+
+    _received(ward, birth, officer_tuphap, 9)
+    client.force_login(chairperson)
+    with django_assert_max_num_queries(12):
+        page = client.get("/dossiers/log/")
+    assert page.status_code == 200
+    assert [(r.year, r.volume, r.last) for r in page.context["rows"]] == [(2024, 1, 1)]
+    assert client.post("/dossiers/log/", {"year": "2024", "volume": "2"}).status_code == 302
+    row = LogCounter.objects.get(ward=ward, year=2024)
+    assert (row.volume, row.last) == (2, 1)
+    latest = row.history.first()
+    assert (latest.volume, latest.history_user, latest.history_change_reason) == (
+        2,
+        chairperson,
+        "Đổi quyển sổ theo dõi hồ sơ",
+    )
+    assert (_received(ward, birth, officer_tuphap, 10).log_volume, row.history.count()) == (2, 2)
+    # bad input: a message, nothing written
+    for bad in (
+        {"year": "2024", "volume": "0"},
+        {"year": "1999", "volume": "3"},
+        {"year": "x", "volume": "y"},
+    ):
+        assert client.post("/dossiers/log/", bad).status_code == 400
+    assert LogCounter.objects.get(ward=ward, year=2024).volume == 2 and row.history.count() == 2
+
+
+def test_officers_and_other_wards_cannot_set_the_volume(client, ward, officer_tuphap, officer_other_ward):
+    from dossiers.models import LogCounter
+
+    for user in (officer_tuphap, officer_other_ward):
+        client.force_login(user)
+        assert client.get("/dossiers/log/").status_code == 403
+        assert client.post("/dossiers/log/", {"year": "2024", "volume": "5"}).status_code == 403
+    assert not LogCounter.objects.exists()
