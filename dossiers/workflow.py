@@ -518,8 +518,9 @@ def refuse_transfer(
     dossier, with the reason, to ``to_ward`` -- by default the ward whose counter received it,
     else another ward of that counter's area (docs/deadlines.md).
 
-    The dossier becomes ``to_ward``'s: it takes that ward's next code and log entry (the refused
-    ones stay in the event's note and the history) and is counted there, once. Sent back to the
+    The dossier becomes ``to_ward``'s: it keeps the code printed on the applicant's receipt (the
+    public lookup finds it by that code) and takes the next entry of that ward's dossier log (the
+    refused entry stays in the event's note and the history); it is counted there, once. Sent back to the
     counter's own ward it is an ordinary dossier of that ward; sent on to a third ward, that
     ward must accept it. The reception moment and the due moment do not change."""
     if not reason.strip():
@@ -543,7 +544,9 @@ def refuse_transfer(
             locked.log_year, locked.log_volume, locked.log_number = _next_log_entry(
                 target, locked.received_at
             )
-            locked.code = codes.next_code(target, locked.procedure, locked.received_at)
+            if Dossier.objects.filter(ward=target, code=locked.code).exists():
+                # the receipt's code is kept unless the new ward already has it
+                locked.code = codes.next_code(target, locked.procedure, locked.received_at)
             if target.pk == counter.pk:
                 # back at the counter's own ward: an ordinary dossier of that ward
                 locked.received_by_ward = None

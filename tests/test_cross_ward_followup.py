@@ -12,7 +12,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from dossiers import workflow
-from dossiers.models import Channel, Dossier, DossierEvent, Status
+from dossiers.models import Channel, Dossier, DossierEvent, LogCounter, Status
 from dossiers.workflow import WorkflowError
 from parindex import indicators
 from parindex.api import tokens
@@ -58,9 +58,11 @@ def test_sent_back_to_the_counters_ward_becomes_its_own_dossier(
     transferred.refresh_from_db()
     assert (transferred.ward_id, transferred.received_by_ward_id) == (ward.id, None)
     assert not transferred.awaiting_acceptance and not transferred.result_at_counter
-    # numbered again in Bình Hưng's sequence; the clock still runs from the counter's reception
-    assert transferred.code == "BH-2024-000001"
-    assert (transferred.log_year, transferred.log_number) == (2024, 1)
+    # the receipt's code stays (the applicant looks it up by it); a new entry in Bình Hưng's log;
+    # the clock still runs from the counter's reception
+    assert transferred.code == "PTH-2024-000001"
+    assert (transferred.log_year, transferred.log_volume, transferred.log_number) == (2024, 1, 1)
+    assert LogCounter.objects.get(ward=ward, year=2024).last == 1
     assert transferred.due_at == at(2024, 3, 4, 17, 0)
     event = DossierEvent.objects.get(dossier=transferred, kind="refuse_transfer")
     assert event.by == officer_other_ward and event.at == at(2024, 3, 4, 10)
@@ -88,7 +90,9 @@ def test_sent_on_to_another_ward_of_the_area_waits_for_its_acceptance(
     )
     transferred.refresh_from_db()
     assert (transferred.ward_id, transferred.received_by_ward_id) == (far_ward.id, ward.id)
-    assert transferred.code == "TA-2024-000001" and transferred.awaiting_acceptance
+    assert transferred.code == "PTH-2024-000001" and transferred.awaiting_acceptance
+    assert (transferred.log_year, transferred.log_number) == (2024, 1)
+    assert LogCounter.objects.get(ward=far_ward, year=2024).last == 1
     assert workflow.allowed_moves(transferred) == ["accept_transfer", "refuse_transfer"]
     counts = indicators.dossier_counts([ward.id, other_ward.id, far_ward.id], month(2024, 3))
     assert list(counts) == [(far_ward.id, transferred.field_id)]
@@ -289,3 +293,34 @@ def test_demo_cross_ward_example_counts_at_phu_thuy_and_moves_no_binh_hung_figur
     counts = indicators.dossier_counts([other_ward.id], year(2023))
     assert [(c.received, c.resolved) for c in counts.values()] == [(1, 1)]
     assert indicators.received_for_others([ward.id, other_ward.id], month(2023, 5)) == {ward.id: 1}
+
+
+def test_sent_back_dossier_is_still_found_by_its_receipt_code_and_a_clash_takes_a_new_code(
+    client, transferred, ward, other_ward, birth, officer_tuphap, officer_other_ward
+):
+    from dossiers import lookup
+
+    assert lookup.find("PTH-2024-000001", "6789") == transferred
+    workflow.refuse_transfer(transferred, by=officer_other_ward, at=at(2024, 3, 4, 10), reason="Nhầm")
+    assert lookup.find("PTH-2024-000001", "6789") == transferred
+
+    # a second mistaken transfer whose code Bình Hưng already holds: it takes Bình Hưng's next code
+    def receive(**kw):
+        return workflow.receive(
+            procedure=birth,
+            channel=Channel.IN_PERSON,
+            received_at=at(2024, 3, 4, 11),
+            applicant_name="Lê Văn C",
+            by=officer_tuphap,
+            **kw,
+        )
+
+    receive(ward=ward, code="PTH-2024-000002")
+    second = receive(ward=other_ward, received_by=ward)
+    assert second.code == "PTH-2024-000002"
+    workflow.refuse_transfer(second, by=officer_other_ward, at=at(2024, 3, 4, 12), reason="Nhầm")
+    second.refresh_from_db()
+    assert second.ward_id == ward.id and second.code.startswith("BH-2024-")
+    assert second.code != "PTH-2024-000002"
+    note = DossierEvent.objects.get(dossier=second, kind="refuse_transfer").note
+    assert note.startswith("Phường Phú Thủy trả lại hồ sơ PTH-2024-000002 (sổ 2/1/2024)")

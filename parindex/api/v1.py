@@ -335,7 +335,8 @@ def _refused(exc: workflow.WorkflowError) -> ApiError:
 def move_dossier(request, dossier_id: DossierId, move: MoveName, payload: MoveIn):
     """One workflow move (the screen's buttons): start, request_supplement, resume, send_to_agency,
     return_from_agency, resolve, return_result, reject_at_reception, withdraw, stop,
-    issue_apology, rate. Fields each move reads are those of its screen form."""
+    issue_apology, rate; accept_transfer and refuse_transfer (``to_ward``: a ward code) for a
+    dossier another ward's counter received. Fields each move reads are those of its screen form."""
     token = _need_write(request)
     dossier = _get(request, dossier_id)
     if dossier.ward_id not in tokens.ward_ids(token) and move not in workflow.moves_for(
