@@ -16,6 +16,7 @@ from dossiers.models import (
     CalendarDay,
     CodeScheme,
     Field,
+    LogCounter,
     NoticeTemplate,
     OnlineSubmission,
     PetitionType,
@@ -172,6 +173,32 @@ class CodeSchemeAdmin(ScopedHistoryAdmin):
     form = CodeSchemeForm
     list_display = ["ward", "pattern", "reset", "agency_code", "platform_owner"]
     list_select_related = ["ward"]
+
+
+@admin.register(LogCounter)
+class LogCounterAdmin(ScopedHistoryAdmin):
+    """The dossier log of a ward and year: its volume (quyển số) is set here when a new volume is
+    opened; the last entry number belongs to the receptions and is never typed (docs/forms.md).
+    Only the wards the administrator reads; never deleted (the entries refer to it)."""
+
+    list_display = ["ward", "year", "volume", "last"]
+    list_filter = ["year"]
+    list_select_related = ["ward"]
+    fields = ["ward", "year", "volume", "last"]
+    history_list_display = ["volume", "last"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["ward", "year", "last"] if obj is not None else ["last"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Under the receptions' row lock (the admin's save is one transaction): an entry
+            # numbered since the form was opened is kept, only the volume changes.
+            obj.last = LogCounter.objects.select_for_update().get(pk=obj.pk).last
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(OnlineSubmission)

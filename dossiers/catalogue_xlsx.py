@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
@@ -44,8 +45,11 @@ COLUMNS = [
     ("coordinating_agencies", gettext_lazy("Cơ quan phối hợp"), 30),
     # Last and optional, so catalogues written before it still import.
     ("processing_hours", gettext_lazy("Thời hạn (giờ làm việc, nửa ngày = giờ của một buổi)"), 14),
+    # Thông tư 04/2025/TT-VPCP: dossiers numbered in the national format (dossiers/codes.py).
+    # Optional: a file without it leaves the flag of the versions it updates as it is.
+    ("nationally_centralised", gettext_lazy("Thủ tục tập trung toàn quốc (có/không)"), 14),
 ]
-OPTIONAL = ("processing_hours",)
+OPTIONAL = ("processing_hours", "nationally_centralised")
 
 DOCUMENT_COLUMNS = [
     ("code", gettext_lazy("Mã TTHC"), 12),
@@ -113,6 +117,7 @@ def export_response(*, template_only: bool = False) -> FileResponse:
                     p.lead_agency,
                     p.coordinating_agencies,
                     p.processing_hours,
+                    _("có") if p.nationally_centralised else _("không"),
                 ],
                 row_style=xlsx.CELL,
             )
@@ -171,6 +176,20 @@ def _int(value) -> int:
     return int(number)
 
 
+def _labels(label) -> set[str]:
+    """A column's header in both languages: a file exported in English imports too."""
+    names = set()
+    for language in ("vi", "en"):
+        with translation.override(language):
+            names.add(str(label))
+    return names
+
+
+def _has_column(header: list[str], key: str) -> bool:
+    index = [c[0] for c in COLUMNS].index(key)
+    return index < len(header) and header[index] in _labels(COLUMNS[index][1])
+
+
 def import_file(upload) -> ImportResult:
     result = ImportResult()
     try:
@@ -186,10 +205,11 @@ def import_file(upload) -> ImportResult:
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = [_text(v) for v in next(rows, [])]
-    expected = [str(c[1]) for c in COLUMNS if c[0] not in OPTIONAL]
-    if header[: len(expected)] != expected:
+    required = [c for c in COLUMNS if c[0] not in OPTIONAL]
+    if len(header) < len(required) or any(header[i] not in _labels(c[1]) for i, c in enumerate(required)):
         result.errors.append(_("Dòng tiêu đề không đúng mẫu. Hãy tải mẫu và giữ nguyên các cột."))
         return result
+    centralised_column = _has_column(header, "nationally_centralised")
     fields = {f.code: f for f in Field.objects.all()}
     parsed = []
     seen = set()
@@ -264,6 +284,14 @@ def import_file(upload) -> ImportResult:
         if level is None:
             err("online_level", _("ghi “toàn trình”, “một phần” hoặc “không”."))
         data["online_level"] = level
+        if centralised_column:
+            central = _text(values["nationally_centralised"]).lower()
+            if central in _YES:
+                data["nationally_centralised"] = True
+            elif central in _NO:
+                data["nationally_centralised"] = False
+            else:
+                err("nationally_centralised", _("ghi “có” hoặc “không”."))
         data["lead_agency"] = _text(values["lead_agency"])[:200]
         data["coordinating_agencies"] = _text(values["coordinating_agencies"])[:400]
         if len(result.errors) == errors_before:

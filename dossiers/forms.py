@@ -388,6 +388,30 @@ class ReasonForm(MoveForm):
     reason = forms.CharField(label=_("Lý do"), max_length=300)
 
 
+class TransferRefusalForm(ReasonForm):
+    """Send back a dossier transferred by mistake; the dossier page narrows ``to_ward`` to the
+    counter's area (``for_dossier``), the workflow checks it whichever door it came through."""
+
+    to_ward = forms.ModelChoiceField(
+        label=_("Chuyển đến phường"),
+        queryset=Ward.objects.order_by("name"),
+        required=False,
+        help_text=_("Để trống: trả lại phường nơi tiếp nhận."),
+    )
+
+    def for_dossier(self, dossier) -> TransferRefusalForm:
+        if dossier.received_by_ward_id:
+            self.fields["to_ward"].queryset = (
+                reception_area(dossier.received_by_ward).exclude(pk=dossier.ward_id).order_by("name")
+            )
+        return self
+
+
+class LogVolumeForm(forms.Form):
+    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    volume = forms.IntegerField(label=_("Quyển số"), min_value=1, max_value=999)
+
+
 class StopForm(ReasonForm):
     legal_basis = forms.CharField(
         label=_("Căn cứ pháp lý"),
@@ -489,6 +513,7 @@ MOVE_FORMS: dict[str, type[forms.Form]] = {
     "refuse_extension": DecisionForm,
     "rate": RateForm,
     "accept_transfer": MoveForm,
+    "refuse_transfer": TransferRefusalForm,
 }
 
 

@@ -621,6 +621,10 @@ class LogCounter(models.Model):
     volume = models.PositiveSmallIntegerField(_("quyển số"), default=1)
     last = models.PositiveIntegerField(_("số thứ tự cuối"), default=0)
 
+    # Who changed the volume and when (the ward's leader or an administrator, in the admin). The
+    # receptions' increments of ``last`` are queryset updates: no history row per dossier.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("sổ theo dõi hồ sơ")
         verbose_name_plural = _("sổ theo dõi hồ sơ")

@@ -13,6 +13,8 @@ def perform(name: str, dossier: Dossier, data: dict, *, by) -> None:
     at = data["at"]
     if name == "accept_transfer":
         workflow.accept_transfer(dossier, by=by, at=at)
+    elif name == "refuse_transfer":
+        workflow.refuse_transfer(dossier, by=by, at=at, reason=data["reason"], to_ward=data.get("to_ward"))
     elif name == "start":
         workflow.start(dossier, by=by, at=at)
     elif name == "request_supplement":

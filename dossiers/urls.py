@@ -18,6 +18,7 @@ urlpatterns = [
     path("online/<int:pk>/", inbox_views.detail, name="submission"),
     path("online/<int:pk>/accept/", inbox_views.accept, name="submission_accept"),
     path("online/<int:pk>/refuse/", inbox_views.refuse, name="submission_refuse"),
+    path("log/", views.log_volume, name="log_volume"),
     path("calendar/", views.calendar_page, name="calendar"),
     path("calendar/<int:year>/", views.calendar_page, name="calendar_year"),
     path("catalogue/", views.catalogue, name="catalogue"),

@@ -42,6 +42,7 @@ from dossiers.forms import (
     CatalogueImportForm,
     DossierForm,
     EditForm,
+    LogVolumeForm,
     RevealForm,
     matching_procedures,
 )
@@ -53,6 +54,7 @@ from dossiers.models import (
     DossierEvent,
     Extension,
     FormKind,
+    LogCounter,
     NoticeEvent,
     Procedure,
     Rating,
@@ -326,6 +328,40 @@ def _handle_ward_or_403(request: HttpRequest):
     return ward
 
 
+def log_volume(request: HttpRequest) -> HttpResponse:
+    """The ward's dossier log by year (form 07): the volume in use, set by the ward's leader or an
+    administrator over the ward; the entry numbers are the receptions' (never typed)."""
+    ward = current_ward(request)
+    if ward is None or not can_lead(request.user, ward):
+        raise PermissionDenied
+    form = LogVolumeForm(request.POST or None, initial={"year": timezone.localdate().year})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                workflow.set_log_volume(
+                    ward=ward,
+                    year=form.cleaned_data["year"],
+                    volume=form.cleaned_data["volume"],
+                    by=request.user,
+                )
+            except workflow.WorkflowError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Năm {year}: hồ sơ tiếp nhận từ nay vào quyển số {volume}.").format(
+                        year=form.cleaned_data["year"], volume=form.cleaned_data["volume"]
+                    ),
+                )
+                return redirect("dossiers:log_volume")
+        status = 400
+    rows = LogCounter.objects.filter(ward=ward).order_by("-year")
+    return render(
+        request, "dossiers/log_volume.html", {"ward": ward, "rows": rows, "form": form}, status=status
+    )
+
+
 CREATE_PURPOSE = "dossiers.create"
 PRINT_RECEIPT_SESSION_KEY = "dossiers:print_receipt"
 
@@ -522,6 +558,8 @@ def _detail_context(
             forms[move] = errors[move]
         else:
             forms[move] = form_class(initial={"at": now, "version": dossier.version}, prefix=move)
+        if hasattr(forms[move], "for_dossier"):
+            forms[move].for_dossier(dossier)
     events = DossierEvent.objects.filter(dossier=dossier).select_related("by")
     hops = dossier.hops.select_related("agency", "sent_by")
     kind = deadlines.classify(dossier)
@@ -607,6 +645,8 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in MOVE_FORMS:
         raise Http404("move")
     form = MOVE_FORMS[name](request.POST, prefix=name)
+    if hasattr(form, "for_dossier"):
+        form.for_dossier(dossier)
     if not form.is_valid():
         messages.error(request, _("Thông tin chưa hợp lệ, hãy kiểm tra lại."))
         context = _detail_context(request, dossier, handler, errors={name: form})

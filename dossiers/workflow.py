@@ -91,6 +91,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "edit": (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.AT_AGENCY),
     # Reception for another unit: the competent ward takes in what another ward's counter received.
     "accept_transfer": (S.RECEIVED,),
+    # ... or sends it on when it was sent by mistake (to the counter's ward or another of the area).
+    "refuse_transfer": (S.RECEIVED,),
     # Form 04 since Thông tư 03/2025: the request and the leader's decision. Decided while the
     # clock runs (a decision during a supplement pause would restart a stopped clock).
     "request_extension": (S.RECEIVED, S.IN_PROGRESS, S.AT_AGENCY),
@@ -106,6 +108,7 @@ COUNTER_MOVES = ("return_result",)
 # final ones (refuse, withdraw, stop) last.
 MOVE_ORDER = [
     "accept_transfer",
+    "refuse_transfer",
     "start",
     "resolve",
     "resume",
@@ -146,7 +149,11 @@ MOVE_LABELS = {
     "rate": gettext_noop("Ghi nhận đánh giá"),
     "edit": gettext_noop("Sửa thông tin hồ sơ"),
     "accept_transfer": gettext_noop("Nhận hồ sơ chuyển đến"),
+    "refuse_transfer": gettext_noop("Trả lại hồ sơ chuyển nhầm"),
 }
+
+# The moves of a dossier awaiting the competent unit's acceptance, and only those.
+TRANSFER_MOVES = ("accept_transfer", "refuse_transfer")
 
 
 # The applicant rates the service once there is a result to rate.
@@ -160,11 +167,12 @@ def is_ratable(dossier: Dossier) -> bool:
 def allowed_moves(dossier: Dossier) -> list[str]:
     """The moves the dossier's status allows, the most likely first (``MOVE_ORDER``).
 
-    A dossier transferred from another ward's counter allows only its acceptance until then."""
+    A dossier transferred from another ward's counter allows only its acceptance (or sending it
+    back when it was sent by mistake) until then."""
     if dossier.awaiting_acceptance:
-        return ["accept_transfer"]
+        return list(TRANSFER_MOVES)
     moves = [
-        move for move, sources in ALLOWED.items() if dossier.status in sources and move != "accept_transfer"
+        move for move, sources in ALLOWED.items() if dossier.status in sources and move not in TRANSFER_MOVES
     ]
     if dossier.received_elsewhere and dossier.result_at_counter:
         # The result goes back through the counter that received it.
@@ -205,13 +213,13 @@ def _lock(dossier: Dossier) -> Dossier:
 
 
 def _check(move: str, locked: Dossier) -> None:
-    if locked.awaiting_acceptance and move != "accept_transfer":
+    if locked.awaiting_acceptance and move not in TRANSFER_MOVES:
         raise WorkflowError(
             _("Hồ sơ do {counter} tiếp nhận, chuyển đến: phải nhận hồ sơ chuyển đến trước.").format(
                 counter=locked.received_by_ward.name
             )
         )
-    if move == "accept_transfer" and not locked.awaiting_acceptance:
+    if move in TRANSFER_MOVES and not locked.awaiting_acceptance:
         raise WorkflowError(_("Hồ sơ không chờ nhận chuyển đến."))
     if locked.status not in ALLOWED[move]:
         raise WorkflowError(
@@ -296,8 +304,27 @@ def _next_log_entry(ward: Ward, received_at: datetime) -> tuple[int, int, int]:
     year = calendar.local_date(received_at).year
     counter, _created = LogCounter.objects.select_for_update().get_or_create(ward=ward, year=year)
     counter.last += 1
-    counter.save(update_fields=["last"])
+    # an update, not save(): the counter's history records volume changes, not every reception
+    LogCounter.objects.filter(pk=counter.pk).update(last=counter.last)
     return year, counter.volume, counter.last
+
+
+def set_log_volume(*, ward: Ward, year: int, volume: int, by) -> LogCounter:
+    """Open volume ``volume`` of ``ward``'s dossier log for ``year`` (quyển số): the ward's leader
+    or an administrator. The entry numbers go on (the last number is never set by hand); the
+    change is in the counter's history with who made it."""
+    if not 2000 <= year <= 2100:
+        raise WorkflowError(_("Năm phải từ 2000 đến 2100."))
+    if not 1 <= volume <= 999:
+        raise WorkflowError(_("Quyển số phải từ 1 đến 999."))
+    with transaction.atomic():
+        # the receptions' row lock: a number taken meanwhile is not overwritten
+        counter, _created = LogCounter.objects.select_for_update().get_or_create(ward=ward, year=year)
+        counter.volume = volume
+        counter._history_user = by
+        counter._change_reason = gettext_noop("Đổi quyển sổ theo dõi hồ sơ")
+        counter.save(update_fields=["volume"])
+    return counter
 
 
 _PAPER_RE = re.compile(r"^(?P<name>.+?)\s*\((?P<kind>[^,()]+),\s*(?P<copies>\d{1,3})\)\s*$")
@@ -565,6 +592,57 @@ def accept_transfer(dossier: Dossier, *, by, at: datetime) -> Dossier:
     locked.transfer_accepted_by = by
     note = _("Nhận hồ sơ do {counter} tiếp nhận.").format(counter=locked.received_by_ward.name)
     _save(locked, dossier, by=by, at=at, kind="accept_transfer", from_status=locked.status, note=note)
+    return dossier
+
+
+@transaction.atomic
+def refuse_transfer(
+    dossier: Dossier, *, by, at: datetime, reason: str, to_ward: Ward | None = None
+) -> Dossier:
+    """The ward a dossier was transferred to is not competent (sent by mistake): it sends the
+    dossier, with the reason, to ``to_ward`` -- by default the ward whose counter received it,
+    else another ward of that counter's area (docs/deadlines.md).
+
+    The dossier becomes ``to_ward``'s: it keeps the code printed on the applicant's receipt (the
+    public lookup finds it by that code) and takes the next entry of that ward's dossier log (the
+    refused entry stays in the event's note and the history); it is counted there, once. Sent back to the
+    counter's own ward it is an ordinary dossier of that ward; sent on to a third ward, that
+    ward must accept it. The reception moment and the due moment do not change."""
+    if not reason.strip():
+        raise WorkflowError(_("Phải ghi rõ lý do trả lại hồ sơ."))
+    locked = _lock(dossier)
+    _check("refuse_transfer", locked)
+    _check_time(locked, at)
+    counter = locked.received_by_ward
+    target = to_ward or counter
+    if target.pk == locked.ward_id:
+        raise WorkflowError(_("Phải chọn phường khác với phường trả lại hồ sơ."))
+    if not reception_area(counter).filter(pk=target.pk).exists():
+        raise WorkflowError(
+            _("Chỉ chuyển hồ sơ đến phường khác trong cùng thành phố, tỉnh của nơi tiếp nhận.")
+        )
+    old_ward, old_code = locked.ward, locked.code
+    old_entry = "{n}/{v}/{y}".format(n=locked.log_number, v=locked.log_volume, y=locked.log_year)
+    try:
+        with transaction.atomic():
+            locked.ward = target
+            locked.log_year, locked.log_volume, locked.log_number = _next_log_entry(
+                target, locked.received_at
+            )
+            if Dossier.objects.filter(ward=target, code=locked.code).exists():
+                # the receipt's code is kept unless the new ward already has it
+                locked.code = codes.next_code(target, locked.procedure, locked.received_at)
+            if target.pk == counter.pk:
+                # back at the counter's own ward: an ordinary dossier of that ward
+                locked.received_by_ward = None
+                locked.result_at_counter = False
+            _refresh_search(locked)
+            note = _("{ward} trả lại hồ sơ {code} (sổ {entry}), chuyển đến {target}. Lý do: {reason}").format(
+                ward=old_ward.name, code=old_code, entry=old_entry, target=target.name, reason=reason.strip()
+            )
+            _save(locked, dossier, by=by, at=at, kind="refuse_transfer", from_status=locked.status, note=note)
+    except codes.CodeError as exc:
+        raise WorkflowError(exc.message) from exc
     return dossier
 
 

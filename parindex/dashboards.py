@@ -519,6 +519,8 @@ def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if not wards:
         raise Http404("ward")
     result = summary([w.id for w in wards], period)
+    # the counters' own work for other units (never in Biểu 06 here): one grouped query
+    for_others = received_for_others([w.id for w in wards], period)
     rows = []
     for w in wards:
         drill = Drill(period, w.code)
@@ -529,7 +531,13 @@ def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             + urlencode({"ward": w.code, "from": period.start.isoformat(), "to": period.end.isoformat()})
         )
         rows.append(
-            {"ward": w, "cells": cells, "link": link, "errors": result.wards[w.id].counts.identity_errors()}
+            {
+                "ward": w,
+                "cells": cells,
+                "link": link,
+                "errors": result.wards[w.id].counts.identity_errors(),
+                "received_for_others": for_others.get(w.id, 0),
+            }
         )
     sort = request.GET.get("sort") or "ward"
     descending = sort.startswith("-")
@@ -564,6 +572,7 @@ def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "ward_sort_url": "?"
         + urlencode({**base, "sort": "-ward" if key == "ward" and not descending else "ward"}),
         "total": _city_cells(result.total, Drill(period, None)),
+        "received_for_others_total": sum(for_others.values()),
         "sort": sort,
         "export": _export_links(None, period),
         "definitions": list(INDICATORS.values()),

@@ -690,6 +690,32 @@ def seed_other_ward(ward: Ward, officer: User, leader: User, new: int, seed: int
     story.finish_open(STORY_END)
 
 
+def seed_cross_ward(counter: Ward, counter_officer: User, competent: Ward, officer: User) -> Dossier:
+    """Reception regardless of administrative boundary (Nghị định 118/2025), once: a birth
+    registration of a Phú Thủy family taken in at Bình Hưng's counter, accepted and resolved by
+    Phú Thủy, the certificate collected back at Bình Hưng's counter. Bình Hưng's figures do not
+    move (Biểu 06 counts it at Phú Thủy; Bình Hưng shows it as "received for other units")."""
+    day = date(2023, 5, 22)
+    dossier = workflow.receive(
+        ward=competent,
+        received_by=counter,
+        result_at_counter=True,
+        procedure=Procedure.objects.in_force_on(day).get(code="1.001193"),
+        channel=Channel.IN_PERSON,
+        received_at=at(day, 9, 0),
+        by=counter_officer,
+        applicant_name="Lê Thị Hồng Nhung",
+        applicant_phone="0913052201",
+        applicant_address="Khu phố 3, phường Phú Thủy",
+        documents="Tờ khai đăng ký khai sinh (bản chính, 1)\nGiấy chứng sinh (bản chính, 1)",
+    )
+    workflow.accept_transfer(dossier, by=officer, at=at(day, 9, 20))
+    workflow.start(dossier, by=officer, at=at(day, 9, 25))
+    workflow.resolve(dossier, by=officer, at=at(day, 10, 30))
+    workflow.return_result(dossier, by=counter_officer, at=at(day, 15, 0))
+    return dossier
+
+
 def _assign_fields(people: People, extra_officers: list[User]) -> None:
     fields = {f.code: f for f in Field.objects.all()}
     for code in ("TP-HT", "CT"):
@@ -746,6 +772,10 @@ def seed(stdout=None, *, other_wards: bool = True) -> People:
         say("{} ...".format(w.name))
         with transaction.atomic(), facts.deferred():
             seed_other_ward(w, officer, leader, OTHER_WARDS[n][2], seed=1000 + n)
+    if others:
+        # after the other wards' own data: it takes Phú Thủy's next number and no random draw
+        with transaction.atomic():
+            seed_cross_ward(ward, people.tuphap, others[0][0], others[0][1])
     with transaction.atomic():
         _seed_plans_staffing_targets(city, ward, people, others)
     with transaction.atomic():

@@ -26,7 +26,7 @@ from django.utils.html import escape
 from simple_history.admin import SimpleHistoryAdmin
 
 from dossiers import workflow
-from dossiers.models import Agency, CalendarDay, Channel, Field, OnlineSubmission, Procedure
+from dossiers.models import Agency, CalendarDay, Channel, Field, LogCounter, OnlineSubmission, Procedure
 from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin, SuperuserOnlyAdmin
 from parindex.indicators import indicator_choices
 from parindex.models import AccessLog, City, Membership, Role, Ward
@@ -147,6 +147,7 @@ def build_city(token: str, code: str, procedure: Procedure) -> Side:
         Criterion: criterion,
         Evidence: evidence,
         OnlineSubmission: submission,
+        LogCounter: LogCounter.objects.get(ward=ward, year=2023),
     }
     side.city_target = city_target
     side.dossier = dossier

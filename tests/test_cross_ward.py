@@ -98,7 +98,7 @@ def test_reception_outside_the_province_is_refused(ward, far_ward, birth, office
 
 
 def test_competent_ward_accepts_before_any_other_move(transferred, officer_other_ward):
-    assert workflow.allowed_moves(transferred) == ["accept_transfer"]
+    assert workflow.allowed_moves(transferred) == ["accept_transfer", "refuse_transfer"]
     with pytest.raises(WorkflowError, match="phải nhận hồ sơ chuyển đến trước"):
         workflow.start(transferred, by=officer_other_ward, at=at(2024, 3, 4, 10))
     workflow.accept_transfer(transferred, by=officer_other_ward, at=at(2024, 3, 4, 10))
@@ -143,7 +143,7 @@ def test_both_wards_see_it_each_in_its_role_and_a_third_never(
     client.force_login(leader_other_ward)
     page = client.get(url)
     assert page.status_code == 200
-    assert [m for m, _label, _form in page.context["move_forms"]] == ["accept_transfer"]
+    assert [m for m, _label, _form in page.context["move_forms"]] == ["accept_transfer", "refuse_transfer"]
     assert page.context["personal"].id_number == "079123456789"
     # the counter: status, no moves before the result, no change history, no "show"
     client.force_login(officer_tuphap)

@@ -162,9 +162,10 @@ def test_dashboards_take_a_fixed_number_of_queries(
     # workload); the trend (1); the context processor's current ward (1); session save (3).
     with django_assert_max_num_queries(29):
         assert client.get(reverse("dashboard"), query).status_code == 200
-    # City dashboard (17): session, user, membership, visible wards, the wards (5); summary (8);
-    # the context processor's current ward (1); session save (3).
-    with django_assert_max_num_queries(17):
+    # City dashboard (18): session, user, membership, visible wards, the wards (5); summary (8);
+    # received for other units, grouped by ward (1); the context processor's current ward (1);
+    # session save (3).
+    with django_assert_max_num_queries(18):
         assert client.get(reverse("city_dashboard"), query).status_code == 200
 
 

@@ -91,6 +91,13 @@ class DossierIn(Schema):
     e_circulated: bool = False
     verification: bool = False
     backdate_reason: str = Field("", max_length=300, description="Required when received on an earlier day.")
+    received_by: str = Field(
+        "",
+        max_length=20,
+        description="Reception for another ward: the token's ward whose counter received it; "
+        "``ward`` is then the competent ward, any ward of the counter's city/province.",
+    )
+    result_at_counter: bool = Field(False, description="With received_by: the result is collected there.")
 
 
 class SubmissionIn(Schema):
@@ -147,6 +154,11 @@ class MoveIn(Schema):
     new_due_date: date | None = None
     value: Literal["very", "yes", "no"] | None = None
     comment: str = Field("", max_length=500)
+    to_ward: str | None = Field(
+        None,
+        max_length=20,
+        description="refuse_transfer: the ward code to send it to (default: the counter's).",
+    )
 
 
 class FieldOut(Schema):

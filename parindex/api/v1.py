@@ -134,7 +134,9 @@ def _get(request, pk: int) -> Dossier:
     return dossier
 
 
-def dossier_out(d: Dossier) -> dict:
+def dossier_out(d: Dossier, ward_ids=None) -> dict:
+    """``ward_ids``: the token's wards. A token of the counter that received the dossier for
+    another unit is offered only the counter's moves (``workflow.moves_for``)."""
     # An integration reads masked personal data: it is not an officer of the dossier's field.
     personal = privacy.personal_data(d, full=False)
     return {
@@ -165,8 +167,14 @@ def dossier_out(d: Dossier) -> dict:
         "e_circulated": d.e_circulated,
         "electronic_result": d.electronic_result,
         "version": d.version,
-        "allowed_moves": workflow.allowed_moves(d),
+        "allowed_moves": _moves(d, ward_ids),
     }
+
+
+def _moves(d: Dossier, ward_ids) -> list[str]:
+    if ward_ids is None or d.ward_id in ward_ids:
+        return workflow.allowed_moves(d)
+    return workflow.moves_for(d, handler=False, counter=d.received_by_ward_id in ward_ids)
 
 
 # --- cursor ------------------------------------------------------------------------------------
@@ -216,17 +224,18 @@ def list_dossiers(request, filters: Query[DossierFilters]):
         at, pk = _decode_cursor(filters.cursor)
         qs = qs.filter(received_at__lte=at).exclude(received_at=at, id__gte=pk)
     rows = list(qs[: filters.limit + 1])
+    ward_ids = tokens.ward_ids(token)
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
     return {
-        "items": [dossier_out(d) for d in rows],
+        "items": [dossier_out(d, ward_ids) for d in rows],
         "next_cursor": _encode_cursor(rows[-1]) if more else None,
     }
 
 
 @api.get("/dossiers/{dossier_id}", response={200: DossierOut, **ERRORS}, tags=["dossiers"])
 def get_dossier(request, dossier_id: DossierId):
-    return dossier_out(_get(request, dossier_id))
+    return dossier_out(_get(request, dossier_id), tokens.ward_ids(_token(request)))
 
 
 @api.post("/dossiers", response={201: DossierOut, 200: DossierOut, **ERRORS}, tags=["dossiers"])
@@ -234,16 +243,31 @@ def create_dossier(request, payload: DossierIn):
     """Receive a dossier (``workflow.receive``), with the entry form's rules. Send an
     ``Idempotency-Key`` header: a retry with the same key returns the first dossier (200)."""
     token = _need_write(request)
-    ward = _ward(request, payload.ward)
+    counter = None
+    if payload.received_by:
+        # Reception for another ward: the counter is the token's; the competent ward is any ward
+        # of the counter's area (the workflow checks the area, as on the entry form).
+        counter = _ward(request, payload.received_by)
+        ward = Ward.objects.filter(code=payload.ward).select_related("city").first()
+        if ward is None:
+            raise ApiError(
+                404,
+                "ward_not_found",
+                lambda: _("Không tìm thấy phường “{code}”.").format(code=payload.ward[:20]),
+            )
+    else:
+        ward = _ward(request, payload.ward)
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 100 or "\x00" in key:
         raise ApiError(400, "bad_idempotency_key", gettext_lazy("Idempotency-Key dài tối đa 100 ký tự."))
     if key:
         first = IdempotencyKey.objects.filter(token=token, key=key).select_related("dossier").first()
         if first is not None:
-            return HttpStatus(200, dossier_out(_get(request, first.dossier_id)))
+            return HttpStatus(200, dossier_out(_get(request, first.dossier_id), tokens.ward_ids(token)))
     data = payload.dict()
     data.pop("ward")
+    data.pop("received_by")
+    result_at_counter = data.pop("result_at_counter")
     now = timezone.now()
     form, fields, fields_en = form_errors(DossierForm, data, now=now)
     if fields:
@@ -273,6 +297,8 @@ def create_dossier(request, payload: DossierIn):
                 backdate_reason=clean["backdate_reason"],
                 now=now,
                 verification=clean["verification"],
+                received_by=counter,
+                result_at_counter=result_at_counter,
             )
             if key:
                 # Same transaction: a concurrent retry with the key waits on the unique index,
@@ -282,10 +308,10 @@ def create_dossier(request, payload: DossierIn):
         first = IdempotencyKey.objects.filter(token=token, key=key).first() if key else None
         if first is None:
             raise
-        return HttpStatus(200, dossier_out(_get(request, first.dossier_id)))
+        return HttpStatus(200, dossier_out(_get(request, first.dossier_id), tokens.ward_ids(token)))
     except workflow.WorkflowError as exc:
         raise _refused(exc) from exc
-    return HttpStatus(201, dossier_out(_get(request, dossier.pk)))
+    return HttpStatus(201, dossier_out(_get(request, dossier.pk), tokens.ward_ids(token)))
 
 
 def _refused(exc: workflow.WorkflowError) -> ApiError:
@@ -308,7 +334,8 @@ def _refused(exc: workflow.WorkflowError) -> ApiError:
 def move_dossier(request, dossier_id: DossierId, move: MoveName, payload: MoveIn):
     """One workflow move (the screen's buttons): start, request_supplement, resume, send_to_agency,
     return_from_agency, resolve, return_result, reject_at_reception, withdraw, stop,
-    issue_apology, rate. Fields each move reads are those of its screen form."""
+    issue_apology, rate; accept_transfer and refuse_transfer (``to_ward``: a ward code) for a
+    dossier another ward's counter received. Fields each move reads are those of its screen form."""
     token = _need_write(request)
     dossier = _get(request, dossier_id)
     if dossier.ward_id not in tokens.ward_ids(token) and move not in workflow.moves_for(
@@ -322,6 +349,10 @@ def move_dossier(request, dossier_id: DossierId, move: MoveName, payload: MoveIn
     if move not in MOVE_FORMS:
         raise ApiError(404, "unknown_move", lambda: _("Không có thao tác “{move}”.").format(move=move[:40]))
     data = {k: v for k, v in payload.dict().items() if v is not None}
+    if "to_ward" in data:
+        # the API names wards by code; the screen's form by id (an unknown code: "not a valid choice")
+        target = Ward.objects.filter(code=data["to_ward"]).values_list("pk", flat=True).first()
+        data["to_ward"] = target or 0
     form, fields, fields_en = form_errors(MOVE_FORMS[move], data)
     if fields:
         raise ApiError(
@@ -340,7 +371,13 @@ def move_dossier(request, dossier_id: DossierId, move: MoveName, payload: MoveIn
         moves.perform(move, dossier, clean, by=token.user)
     except workflow.WorkflowError as exc:
         raise _refused(exc) from exc
-    return HttpStatus(200, dossier_out(_get(request, dossier_id)))
+    if move == "refuse_transfer":
+        # Sent on: the dossier left the token's scope; the answer shows where it went.
+        sent = Dossier.objects.select_related("procedure", "field", "ward", "received_by_ward").get(
+            pk=dossier_id
+        )
+        return HttpStatus(200, dossier_out(sent, tokens.ward_ids(token)))
+    return HttpStatus(200, dossier_out(_get(request, dossier_id), tokens.ward_ids(token)))
 
 
 # --- online submissions: the ward's inbox -------------------------------------------------------
