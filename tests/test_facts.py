@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
+from bench import generate_load
 from dossiers import calendar, facts, workflow
 from dossiers.demo import load_catalogue
 from dossiers.fact_models import COLUMNS, DayFact, MonthFact
@@ -308,11 +309,17 @@ def test_facts_check_is_green_on_generated_load_data(capsys):
     """generate_load writes its rows with COPY / bulk_create and then builds their facts: the check
     compares them with the engine month by month (the bench does the same at every size)."""
     call_command(
-        "generate_load", wards=1, years=2, per_ward_year=100, seed=3, city="LOADFACTS", end=date(2024, 6, 28)
+        generate_load.Command(),
+        wards=1,
+        years=2,
+        per_ward_year=100,
+        seed=3,
+        city="LOADFACTS",
+        end=date(2024, 6, 28),
     )
     ward = Ward.objects.filter(city__code="LOADFACTS").order_by("code").first()
     capsys.readouterr()
     call_command("facts", "check", "--ward", ward.code)
     assert "1 wards x" in capsys.readouterr().out
-    call_command("generate_load", city="LOADFACTS", cleanup=True)
+    call_command(generate_load.Command(), city="LOADFACTS", cleanup=True)
     assert not DayFact.objects.filter(ward=ward).exists()
