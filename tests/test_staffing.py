@@ -429,9 +429,9 @@ def test_staffing_queries_do_not_grow_with_the_data(
     # 4: posts with counts; then current holders, current covers, open recruitments (prefetches).
     with django_assert_num_queries(4):
         table = queries.position_table(ward.id, date(2023, 3, 31))
-    # 6: officials with their open tasks; posts held and covered (prefetches); dossiers received
-    # per user; (assignee, dossier) pairs open in the period; (user, dossier) event pairs.
-    with django_assert_num_queries(6):
+    # 4: officials with their open tasks; posts held and covered (prefetches); one statement for
+    # the dossiers received and handled per user.
+    with django_assert_num_queries(4):
         rows = queries.workload(ward.id, period)
 
     assert counts[ward.id] == VacancyCounts(quota=2 * size + 2, filled=size, vacant=size + 2, covered=2)
