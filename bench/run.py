@@ -199,8 +199,9 @@ def bench_size(size: int, city: dict, today: date) -> dict:
     }
     # Deep pages through the keyset links (dossiers.pagination): the cursor of the last row of
     # the page before, as the "next" link of that page carries it.
+    from django.contrib.auth import get_user_model
+
     from dossiers import pagination, worklists
-    from parindex.models import User
 
     register = Dossier.objects.filter(ward_id=first_ward[0]).order_by(*pagination.ORDER)
     for number in (20, 190):
@@ -209,7 +210,7 @@ def bench_size(size: int, city: dict, today: date) -> dict:
             leader,
             "/dossiers/?" + urlencode({"list": "", "after": cursor}),
         )
-    officer_user = User.objects.get(username="{}_001_diachinh".format(prefix))
+    officer_user = get_user_model().objects.get(username="{}_001_diachinh".format(prefix))
     mine = worklists.apply(Dossier.objects.filter(ward_id=first_ward[0]), "mine", officer_user, today)
     mine = mine.order_by(*pagination.ORDER)
     if mine.count() > 4 * pagination.PAGE_SIZE:
