@@ -488,11 +488,11 @@ def test_period_picker_answers_htmx_with_the_tables_only(client, chairperson, de
 def test_staffing_page_query_count_is_fixed(client, chairperson, demo, django_assert_max_num_queries):
     client.force_login(chairperson)
     client.get(reverse("staffing:index"), ARTICLE_QUERY)  # warm the session and membership caches
-    # 16: session, user, membership; position table 4 (posts with counts, holders, covers,
-    # recruitments); workload 6 (officials with open tasks, posts held, posts covered, dossiers
-    # received, assigned pairs, event pairs); session save and its savepoint pair (test
+    # 14: session, user, membership; position table 4 (posts with counts, holders, covers,
+    # recruitments); workload 4 (officials with open tasks, posts held, posts covered, one
+    # statement for the dossiers received and handled); session save and its savepoint pair (test
     # transaction). None of them depends on the number of rows.
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("staffing:index"), ARTICLE_QUERY)
     assert response.status_code == 200
 
