@@ -204,12 +204,62 @@ def bench_size(size: int, city: dict, today: date) -> dict:
         "list": (leader, "/dossiers/"),
         "search_name": (leader, "/dossiers/?" + urlencode({"q": sample[0]})),
         "search_phone": (leader, "/dossiers/?" + urlencode({"q": sample[1]})),
-        "list_page_20": (leader, "/dossiers/?page=20"),
     }
+    # Deep pages through the keyset links (dossiers.pagination): the cursor of the last row of
+    # the page before, as the "next" link of that page carries it.
+    from django.contrib.auth import get_user_model
+
+    from dossiers import pagination, worklists
+
+    register = Dossier.objects.filter(ward_id=first_ward[0]).order_by(*pagination.ORDER)
+    for number in (20, 190):
+        cursor = pagination.encode(register[(number - 1) * pagination.PAGE_SIZE - 1])
+        lists["list_page_{}".format(number)] = (
+            leader,
+            "/dossiers/?" + urlencode({"list": "", "after": cursor}),
+        )
+    officer_user = get_user_model().objects.get(username="{}_001_diachinh".format(prefix))
+    mine = worklists.apply(Dossier.objects.filter(ward_id=first_ward[0]), "mine", officer_user, today)
+    mine = mine.order_by(*pagination.ORDER)
+    if mine.count() > 4 * pagination.PAGE_SIZE:
+        cursor = pagination.encode(mine[4 * pagination.PAGE_SIZE - 1])
+        lists["worklist_mine_page_5"] = (
+            officer,
+            "/dossiers/?" + urlencode({"list": "mine", "after": cursor}),
+        )
     for name in ("mine", "due_today", "due_tomorrow", "overdue", "supplement", "at_agency", "apology"):
         lists["worklist_" + name] = (officer, "/dossiers/?" + urlencode({"list": name}))
     result["lists"] = {name: measure_get(client, url) for name, (client, url) in lists.items()}
+    result["paging_sql"] = measure_paging(register)
     return result
+
+
+def measure_paging(register) -> dict:
+    """The page statements alone, side by side in one run: the Paginator's (a full COUNT, then
+    LIMIT 50 OFFSET n) against the keyset page's (a COUNT bounded at COUNT_LIMIT, then the rows
+    after the cursor), on page 1, 20 and 190 of one ward's register (newest first)."""
+    from django.core.paginator import Paginator
+
+    from dossiers import pagination
+
+    size = pagination.PAGE_SIZE
+    qs = register.select_related("procedure", "field", "ward")
+    out = {}
+    for number in (1, 20, 190):
+        params = {} if number == 1 else {"after": pagination.encode(register[(number - 1) * size - 1])}
+        offset_ms = median_ms(lambda n=number: list(Paginator(qs, size).get_page(n).object_list), n=10)
+        keyset_ms = median_ms(lambda p=params: pagination.paginate(qs, p, size=size), n=10)
+        same = [d.pk for d in Paginator(qs, size).get_page(number).object_list] == [
+            d.pk for d in pagination.paginate(qs, params, size=size).object_list
+        ]
+        if not same:
+            raise SystemExit("page {}: keyset and OFFSET pages differ".format(number))
+        out["page_{}".format(number)] = {
+            "offset_ms": offset_ms,
+            "keyset_ms": keyset_ms,
+            "ratio": round(offset_ms / keyset_ms, 2) if keyset_ms else None,
+        }
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -472,6 +522,11 @@ def table(results: dict) -> str:
     first = next(iter(sizes.values()))
     for name in first.get("lists", {}):
         row(name.replace("_", " "), lambda d, name=name: timing(d["lists"][name]))
+    for name in first.get("paging_sql", {}):
+        row(
+            "{} SQL: OFFSET / keyset".format(name.replace("_", " ")),
+            lambda d, name=name: "{offset_ms} / {keyset_ms} ms".format(**d["paging_sql"][name]),
+        )
     exports = results.get("exports")
     if exports:
         lines.append("")

@@ -583,6 +583,8 @@ class Dossier(models.Model):
         ]
         indexes = [
             models.Index(fields=["ward", "received_at"], name="dossier_ward_received"),
+            # The register's order (newest first, id breaking ties) for its keyset pages.
+            models.Index(fields=["ward", "received_at", "id"], name="dossier_ward_received_id"),
             models.Index(fields=["ward", "resolved_at"], name="dossier_ward_resolved"),
             models.Index(fields=["ward", "status", "due_date"], name="dossier_ward_status_due"),
             models.Index(fields=["ward", "search_text"], name="dossier_ward_search"),

@@ -14,7 +14,6 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,6 +30,7 @@ from dossiers import (
     lookup,
     moves,
     notices,
+    pagination,
     printed_forms,
     privacy,
     workflow,
@@ -78,7 +78,9 @@ from parindex.jobs.models import JobKind
 from parindex.models import Ward
 from parindex.reports import xlsx
 
-PAGE_SIZE = 50
+PAGE_SIZE = pagination.PAGE_SIZE
+# What moves through the register's pages: never part of the filters, the export or the session.
+PAGE_KEYS = ("page", "after", "before")
 
 
 def _bucket_queryset(request: HttpRequest, form_field):
@@ -138,7 +140,11 @@ def _register_params(request: HttpRequest) -> QueryDict:
     for key in FILTER_KEYS:
         if params.get(key):
             remembered[key] = params[key]
-    if params.get("export") != "xlsx":
+    # Written only when it changes: paging through a list does not save the session each time.
+    if (
+        params.get("export") != "xlsx"
+        and request.session.get(FILTERS_SESSION_KEY, "") != remembered.urlencode()
+    ):
         request.session[FILTERS_SESSION_KEY] = remembered.urlencode()
     return params
 
@@ -181,7 +187,8 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
             )
             return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
         return FileResponse(_write_xlsx(qs, request.user), as_attachment=True, filename="ho-so.xlsx")
-    page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
+    # Keyset pages (``dossiers.pagination``): the same two statements on page 1 and page 500.
+    page = pagination.paginate(qs, params, size=PAGE_SIZE)
     # Search results, worklists and drill-downs are this same list: one place applies the rule.
     reads = privacy.UnmaskedReads(request.user)
     rows = list(page.object_list)
@@ -197,7 +204,8 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
             )
             d.as_of_status_label = Status(d.as_of_status).label if d.as_of_status else ""
     query = params.copy()
-    query.pop("page", None)
+    for key in PAGE_KEYS:
+        query.pop(key, None)
     fragment = wants_fragment(request)
     context = {
         "page": page,

@@ -237,7 +237,8 @@ def current_ward(request: HttpRequest) -> Ward | None:
     if code:
         ward = Ward.objects.select_related("city").filter(code=code, id__in=visible_ward_ids(user)).first()
         if ward is not None:
-            request.session["ward_code"] = ward.code
+            if request.session.get("ward_code") != ward.code:  # no session save when unchanged
+                request.session["ward_code"] = ward.code
             return ward
     return Ward.objects.select_related("city").filter(id__in=visible_ward_ids(user)).first()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django import forms
 from django.contrib import messages
@@ -167,7 +167,12 @@ def _ward(request: HttpRequest) -> Ward:
     if code:
         ward = get_visible_ward(request.user, code)
         member = membership_of(request.user)
-        if member and member.role in (Role.CITY_VIEWER, Role.ADMIN):
+        # remembered for the other pages; written only when it changes (no session save per view)
+        if (
+            member
+            and member.role in (Role.CITY_VIEWER, Role.ADMIN)
+            and request.session.get("ward_code") != ward.code
+        ):
             request.session["ward_code"] = ward.code
         return ward
     ward = current_ward(request)
@@ -178,22 +183,32 @@ def _ward(request: HttpRequest) -> Ward:
 
 @dataclass
 class Drill:
-    """Builds dossier-list links for one ward (or several: ward=None) and one period."""
+    """Builds dossier-list links for one ward (or several: ward=None) and one period.
+
+    A dashboard builds about 200 of them: the list's address and the period's part of the query
+    are made once, each link only adds its bucket (and field), with the same text as
+    ``reverse`` + ``urlencode`` would give."""
 
     period: Period
     ward_code: str | None = None
 
-    def url(self, bucket: str, field_id: int | None = None) -> str:
-        params = {
-            "bucket": bucket,
-            "from": self.period.start.isoformat(),
-            "to": self.period.end.isoformat(),
-        }
+    def __post_init__(self) -> None:
+        tail = {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()}
         if self.ward_code:
-            params["ward"] = self.ward_code
-        if field_id:
-            params["field"] = field_id
-        return reverse("dossiers:index") + "?" + urlencode(params)
+            tail["ward"] = self.ward_code
+        self._head = reverse("dossiers:index") + "?bucket="
+        self._tail = "&" + urlencode(tail)
+        self._cache: dict[tuple[str, int | None], str] = {}
+
+    def url(self, bucket: str, field_id: int | None = None) -> str:
+        key = (bucket, field_id)
+        url = self._cache.get(key)
+        if url is None:
+            url = self._head + quote_plus(bucket) + self._tail
+            if field_id:
+                url += "&field={}".format(int(field_id))
+            self._cache[key] = url
+        return url
 
 
 @dataclass

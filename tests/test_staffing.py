@@ -429,9 +429,9 @@ def test_staffing_queries_do_not_grow_with_the_data(
     # 4: posts with counts; then current holders, current covers, open recruitments (prefetches).
     with django_assert_num_queries(4):
         table = queries.position_table(ward.id, date(2023, 3, 31))
-    # 6: officials with their open tasks; posts held and covered (prefetches); dossiers received
-    # per user; (assignee, dossier) pairs open in the period; (user, dossier) event pairs.
-    with django_assert_num_queries(6):
+    # 4: officials with their open tasks; posts held and covered (prefetches); one statement for
+    # the dossiers received and handled per user.
+    with django_assert_num_queries(4):
         rows = queries.workload(ward.id, period)
 
     assert counts[ward.id] == VacancyCounts(quota=2 * size + 2, filled=size, vacant=size + 2, covered=2)
@@ -488,11 +488,11 @@ def test_period_picker_answers_htmx_with_the_tables_only(client, chairperson, de
 def test_staffing_page_query_count_is_fixed(client, chairperson, demo, django_assert_max_num_queries):
     client.force_login(chairperson)
     client.get(reverse("staffing:index"), ARTICLE_QUERY)  # warm the session and membership caches
-    # 16: session, user, membership; position table 4 (posts with counts, holders, covers,
-    # recruitments); workload 6 (officials with open tasks, posts held, posts covered, dossiers
-    # received, assigned pairs, event pairs); session save and its savepoint pair (test
+    # 14: session, user, membership; position table 4 (posts with counts, holders, covers,
+    # recruitments); workload 4 (officials with open tasks, posts held, posts covered, one
+    # statement for the dossiers received and handled); session save and its savepoint pair (test
     # transaction). None of them depends on the number of rows.
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("staffing:index"), ARTICLE_QUERY)
     assert response.status_code == 200
 
