@@ -375,11 +375,18 @@ def test_catalogue_import_takes_procedures_in_working_hours(client, administrato
     wb.save(buf)
     client.force_login(administrator)
     upload = SimpleUploadedFile("danh-muc.xlsx", buf.getvalue())
-    page = client.post(reverse("dossiers:catalogue_import"), {"file": upload}).content.decode()
+    # the import runs on the worker: its job page says what was wrong
+    page = client.post(reverse("dossiers:catalogue_import"), {"file": upload}, follow=True).content.decode()
+    assert 'data-status="failed"' in page
     assert "số giờ không âm" in page
     assert not Procedure.objects.filter(code__in=["T.4H", "T.BAD"]).exists()  # all or nothing
     ws.delete_rows(3)
     buf = io.BytesIO()
     wb.save(buf)
-    client.post(reverse("dossiers:catalogue_import"), {"file": SimpleUploadedFile("d.xlsx", buf.getvalue())})
+    done = client.post(
+        reverse("dossiers:catalogue_import"),
+        {"file": SimpleUploadedFile("d.xlsx", buf.getvalue())},
+        follow=True,
+    )
+    assert 'data-status="done"' in done.content.decode()
     assert Procedure.objects.get(code="T.4H").processing_hours == Decimal("4")
