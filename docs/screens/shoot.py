@@ -43,6 +43,10 @@ PAGES = [
     ("plan-progress", "chutich", "/tasks/progress/?year=2023"),
     ("staffing", "chutich", "/staffing/"),
     ("city", "thanhpho", "/dashboard/city/?" + PERIOD),
+    ("online-inbox", "tuphap", "/dossiers/online/"),
+    ("service-index", "thanhpho", "/dashboard/index766/?kind=month&year=2023&month=5"),
+    ("public-pakn", None, "/phan-anh/?ward=BH"),
+    ("public-results", None, "/cong-khai/BH/?year=2023"),
 ]
 
 
