@@ -17,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 from dossiers import calendar, deadlines, printed_forms, workflow
 from dossiers.models import (
     Channel,
+    Dossier,
     DossierEvent,
     DueChange,
     Extension,
@@ -253,6 +254,26 @@ def test_receipt_prints_log_entry_papers_fee_delivery_appointment_and_qr(
         'data-testid="qr-link"'
         in client.get(reverse("dossiers:print", args=[d.pk, "receipt"])).content.decode()
     )
+
+
+def test_log_entry_prints_year_and_numbers_without_thousands_separators(
+    client, ward, business, officer_datdai
+):
+    """Vietnamese number formatting writes 2025 as "2.025": a year or an entry number is not an
+    amount (seen on the dossier page before the fix)."""
+    d = workflow.receive(
+        ward=ward,
+        procedure=business,
+        channel=Channel.IN_PERSON,
+        received_at=AFTER,
+        applicant_name="Trần Thị Bình",
+        by=officer_datdai,
+    )
+    Dossier.objects.filter(pk=d.pk).update(log_number=1234)
+    client.force_login(officer_datdai)
+    detail = _text(client.get(reverse("dossiers:detail", args=[d.pk])))
+    assert "Quyển số 1 (2025), số thứ tự 1234" in detail
+    assert "Vào Sổ theo dõi hồ sơ, Quyển số 1, Số thứ tự 1234" in _print(client, d, "receipt")
 
 
 def test_counter_records_how_the_result_is_delivered(client, ward, business, officer_datdai):
