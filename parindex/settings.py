@@ -79,6 +79,11 @@ def env_database(name: str, default: str) -> dict:
             Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     elif not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} must name a database, got {raw!r}.")
+    else:
+        # Session settings for every connection. JIT off: the dashboards' statements are short and
+        # compiling them cost more than it saved (at 1M dossiers the city page's one-statement floor
+        # took 1866 ms with JIT and 806 ms without; docs/deploy.md, docs/performance.md).
+        config.setdefault("OPTIONS", {})["options"] = env_str("POSTGRES_OPTIONS", "-c jit=off")
     return config
 
 

@@ -94,3 +94,27 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_postgres_connections_switch_jit_off_unless_told_otherwise():
+    code = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS']['options'])"
+    for env, expected in (
+        ({}, "-c jit=off"),
+        ({"POSTGRES_OPTIONS": "-c jit=off -c work_mem=16MB"}, "-c jit=off -c work_mem=16MB"),
+    ):
+        clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "POSTGRES_OPTIONS")}
+        result = subprocess.run(
+            [sys.executable, "-c", "import django; django.setup(); " + code],
+            cwd=ROOT,
+            env={
+                **clean,
+                **env,
+                "DATABASE_URL": "postgres://u:p@db.example:5432/cchc",
+                "DJANGO_SETTINGS_MODULE": "parindex.settings",
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == expected
