@@ -1,5 +1,5 @@
 """Every screen that offers an Excel download gives a real workbook in the browser: the staffing
-tables, the reform plan and its progress, and the city's QĐ 766 scoreboard (the register, the
+tables, the reform plan and its progress, the catalogue and the city's QĐ 766 scoreboard (the register, the
 report and the PAR self-assessment have their own tests)."""
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ def _download(page, locator) -> tuple[str, list[tuple]]:
     ]
 
 
-def test_staffing_and_plan_pages_download_their_tables(page, login, ward, chairperson, officer_tuphap):
+def test_staffing_plan_progress_and_catalogue_download_their_tables(
+    page, login, ward, chairperson, officer_tuphap, catalogue
+):
     plan = plans.create_plan(ward=ward, year=2023, by=chairperson)
     plans.save_task(
         plan=plan,
@@ -50,6 +52,15 @@ def test_staffing_and_plan_pages_download_their_tables(page, login, ward, chairp
     name, rows = _download(page, page.get_by_role("link", name="Tải Excel").first)
     assert name.endswith(".xlsx")
     assert any("Niêm yết công khai thủ tục hành chính" in row for row in rows)
+
+    page.goto(page.base_url + "/tasks/progress/?year=2023")
+    name, rows = _download(page, page.get_by_role("link", name="Tải Excel"))
+    assert name.endswith(".xlsx") and rows
+
+    page.goto(page.base_url + "/dossiers/catalogue/")
+    name, rows = _download(page, page.get_by_role("link", name="Xuất Excel"))
+    assert name.endswith(".xlsx")
+    assert any("1.001193" in row for row in rows)  # birth registration
 
 
 def test_city_viewer_downloads_the_scoreboard(
