@@ -400,10 +400,6 @@ def facts_error(
     return None
 
 
-def document_lines(documents: str) -> list[str]:
-    return [line.strip()[:300] for line in (documents or "").splitlines() if line.strip()]
-
-
 def _derive_digitisation(dossier: Dossier, sources: list[str]) -> None:
     """With documents listed one by one, the dossier's two flags follow them."""
     if sources:
@@ -498,7 +494,8 @@ def receive(
     )
     if error:
         raise WorkflowError(error)
-    lines = document_lines(documents) if document_sources is not None else []
+    # one source per paper of the list, in the order form 01 prints them (``paper_rows``)
+    lines = paper_rows(documents) if document_sources is not None else []
     fallback = DocumentSource.DIGITISED if digitised_at_reception else DocumentSource.PAPER
     sources = [
         (document_sources[i] if i < len(document_sources) else "") or fallback for i in range(len(lines))
