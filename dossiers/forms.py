@@ -319,22 +319,7 @@ class EditForm(ApplicantMixin, forms.ModelForm):
 
     class Meta:
         model = Dossier
-        fields = [
-            "applicant_name",
-            "applicant_id_number",
-            "applicant_phone",
-            "applicant_email",
-            "applicant_address",
-            "documents",
-            "sets",
-            "fee",
-            "paid_online",
-            "payment_reference",
-            "digitised_at_reception",
-            "reused_data",
-            "citizen_data_connected",
-            "e_circulated",
-        ]
+        fields = list(workflow.EDITABLE_FIELDS)  # what the edit move accepts, in its order
         widgets = {"documents": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, document_rows=(), **kwargs):

@@ -202,39 +202,6 @@ def _weight_choices() -> list[tuple[str, str]]:
     return [(g.code, g.label) for g in GROUPS] + [(s.code, s.label) for s in SUBINDICATORS]
 
 
-# code -> (max points, ratio for full points, when nothing to compute) from 01/01/2022: what
-# migration 0004 seeds (its own copy: a migration keeps meaning what it meant), and what applies
-# while the table is empty (a flushed database) so that the index never fails for want of rows.
-DEFAULT_WEIGHTS = {
-    "publicity": ("18", "1", "none"),
-    "progress": ("20", "1", "none"),
-    "online": ("12", "1", "none"),
-    # The published payment formula (6A + min(2, 2.5B) + 2.5C) reaches 10.5; the group keeps 10.
-    "payment": ("10", "1", "none"),
-    "digitisation": ("22", "1", "none"),
-    "satisfaction": ("18", "1", "none"),
-    "publicity.publication": ("9", "1", "none"),
-    "publicity.national_sync": ("9", "1", "none"),
-    "progress.in_time": ("20", "1", "none"),
-    "online.offered": ("2", "0.8", "none"),
-    "online.used": ("4", "1", "zero"),
-    "online.share": ("6", "0.5", "none"),
-    "payment.paid": ("6", "1", "full"),
-    "payment.offered": ("2", "0.8", "full"),
-    "payment.used": ("2.5", "1", "full"),
-    "digitisation.e_result": ("6", "1", "none"),
-    "digitisation.documents": ("4", "1", "none"),
-    "digitisation.reuse": ("2", "0.8", "none"),
-    "digitisation.synced": ("4", "1", "zero"),
-    "digitisation.citizen_dossier": ("2", "1", "none"),
-    "digitisation.citizen_procedure": ("2", "1", "none"),
-    "digitisation.e_copies": ("2", "1", "full"),
-    "satisfaction.handling": ("6", "0.9", "none"),
-    "satisfaction.pakn_on_time": ("6", "1", "full"),
-    "satisfaction.pakn_satisfied": ("6", "1", "full"),
-}
-
-
 class ServiceIndexWeight(models.Model):
     """Points and threshold of one group or sub-indicator from ``valid_from`` on."""
 
@@ -423,14 +390,15 @@ def record_entries(
 
 
 def default_weights() -> list[ServiceIndexWeight]:
-    """Unsaved rows of the default weights, for a table left empty."""
+    """Unsaved rows of the seeded weights, for a table left empty (a flushed database), so that the
+    index never fails for want of rows."""
     return [
         ServiceIndexWeight(
             code=code,
-            valid_from=date(2022, 1, 1),
+            valid_from=date.fromisoformat(SEED_VALID_FROM),
             max_points=Decimal(points),
             full_at=Decimal(full_at),
             when_empty=when_empty,
         )
-        for code, (points, full_at, when_empty) in DEFAULT_WEIGHTS.items()
+        for code, (points, full_at, when_empty) in SEED_WEIGHTS.items()
     ]
