@@ -16,13 +16,11 @@ from dossiers.models import (
     Channel,
     DocumentSource,
     Dossier,
-    Field,
     NoticeChannel,
     Outcome,
     Procedure,
     Rating,
     ResultDelivery,
-    Status,
 )
 from dossiers.workflow import future_time_error, latest_allowed_time, reception_area
 from parindex.models import Ward
@@ -503,24 +501,8 @@ MOVE_FORMS: dict[str, type[forms.Form]] = {
 
 
 class FilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Tìm kiếm"),
-        required=False,
-        help_text=_("Mã hồ sơ, tên người nộp (không cần dấu), số điện thoại, CCCD."),
-    )
-    field = forms.ModelChoiceField(label=_("Lĩnh vực"), queryset=Field.objects.all(), required=False)
-    status = forms.ChoiceField(
-        label=_("Trạng thái"), choices=[("", "---------")] + Status.choices, required=False
-    )
-    channel = forms.ChoiceField(
-        label=_("Hình thức nộp"), choices=[("", "---------")] + Channel.choices, required=False
-    )
-    received_from = forms.DateField(
-        label=_("Nhận từ ngày"), required=False, widget=DATE_INPUT, validators=[validate_day]
-    )
-    received_to = forms.DateField(
-        label=_("Đến ngày"), required=False, widget=DATE_INPUT, validators=[validate_day]
-    )
+    """The base form of the register's filters (``dossiers.filters.DossierFilterSet`` adds one
+    field per filter): the checks that span two of them."""
 
     def clean(self):
         data = super().clean()

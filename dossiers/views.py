@@ -36,7 +36,7 @@ from dossiers import (
     workflow,
     worklists,
 )
-from dossiers.filters import FILTER_KEYS, filter_register
+from dossiers.filters import FILTER_KEYS, DossierFilterSet
 from dossiers.forms import (
     MOVE_FORMS,
     CatalogueImportForm,
@@ -166,10 +166,11 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     elif ward is not None:
         qs = qs.filter(ward=ward)
     base = qs
-    qs, form, worklist = filter_register(
-        qs, params, user=request.user, today=today, now=timezone.now(), keep_field=drill
+    filterset = DossierFilterSet(params, qs, user=request.user, today=today, now=timezone.now(), drill=drill)
+    form, worklist = filterset.form, filterset.worklist
+    qs = filterset.qs.select_related("procedure", "field", "ward", "received_by_ward").order_by(
+        "-received_at", "-id"
     )
-    qs = qs.select_related("procedure", "field", "ward", "received_by_ward").order_by("-received_at", "-id")
     if params.get("export") == "xlsx":
         total = qs.count()
         if total > settings.EXPORT_INLINE_ROWS:

@@ -30,6 +30,7 @@ from parindex.models import Role, Ward
 from tasks import charts, excel, importing, plans, queries
 from tasks import criteria as criteria_ops
 from tasks import jobs as task_jobs
+from tasks.filters import TaskFilterSet
 from tasks.forms import (
     AppraiseForm,
     CriterionForm,
@@ -90,26 +91,15 @@ def _visible_criterion(request: HttpRequest, pk: int) -> Criterion:
 def _filtered_tasks(
     request: HttpRequest, plan: Plan, on: date, *, mine_default: bool
 ) -> tuple[QuerySet, dict]:
-    params = {
-        "status": request.GET.get("status", ""),
-        "component": request.GET.get("component", ""),
-        "scope": request.GET.get("scope") or ("mine" if mine_default else "all"),
-        "overdue": request.GET.get("overdue", ""),
-    }
+    """The plan's tasks as the list and its export show them (``TaskFilterSet``), and the
+    applied filter values for the filter bar."""
     tasks = (
         plan.tasks.select_related("lead", "criterion")
         .prefetch_related(Prefetch("co_officials", queryset=User.objects.order_by("first_name")))
         .order_by("position", "code")
     )
-    if params["status"] in TaskStatus.values:
-        tasks = tasks.filter(status=params["status"])
-    if params["component"] in Component.values:
-        tasks = tasks.filter(component=params["component"])
-    if params["scope"] == "mine":
-        tasks = tasks.filter(Q(lead=request.user) | Q(co_officials=request.user)).distinct()
-    if params["overdue"]:
-        tasks = tasks.filter(status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS], due_date__lt=on)
-    return tasks, params
+    filterset = TaskFilterSet(request.GET, tasks, user=request.user, on=on, mine_default=mine_default)
+    return filterset.qs, filterset.params
 
 
 def _task_rows(request: HttpRequest, tasks, plan: Plan, on: date) -> list[Task]:

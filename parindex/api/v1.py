@@ -23,7 +23,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from dossiers import moves, privacy, workflow
-from dossiers.filters import filter_register
+from dossiers.filters import DossierFilterSet
 from dossiers.forms import MOVE_FORMS, DossierForm, OnlineSubmissionForm
 from dossiers.models import Dossier, Field, OnlineSubmission, Procedure, Rating, Status
 from parindex import indicators
@@ -207,19 +207,18 @@ def list_dossiers(request, filters: Query[DossierFilters]):
     qs = _dossiers(request)
     if filters.ward:
         qs = qs.filter(ward=_ward(request, filters.ward))
-    form_data = request.GET.copy()
-    for name in ("ward", "cursor", "limit"):
-        form_data.pop(name, None)
-    today = timezone.localdate()
-    qs, form, _worklist = filter_register(qs, form_data, user=token.user, today=today, now=timezone.now())
-    if form.is_bound and not form.is_valid():
+    # The register's own FilterSet reads its parameters (``DossierFilters`` documents them).
+    filterset = DossierFilterSet(
+        request.GET, qs, user=token.user, today=timezone.localdate(), now=timezone.now()
+    )
+    if filterset.is_bound and not filterset.is_valid():
         raise ApiError(
             400,
             "invalid",
             gettext_lazy("Bộ lọc không hợp lệ."),
-            fields={k: [str(m) for m in v] for k, v in form.errors.items()},
+            fields={k: [str(m) for m in v] for k, v in filterset.errors.items()},
         )
-    qs = qs.select_related("procedure", "field", "ward").order_by("-received_at", "-id")
+    qs = filterset.qs.select_related("procedure", "field", "ward").order_by("-received_at", "-id")
     if filters.cursor:
         at, pk = _decode_cursor(filters.cursor)
         qs = qs.filter(received_at__lte=at).exclude(received_at=at, id__gte=pk)
