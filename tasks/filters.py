@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,19 @@ class LenientChoiceFilter(django_filters.ChoiceFilter):
     field_class = LenientChoiceField
 
 
+class SwitchField(forms.CharField):
+    """A checkbox: any value turns it on ("1"), as the bar's ``value="1"`` does."""
+
+    widget = forms.CheckboxInput
+
+    def clean(self, value):
+        return "1" if value else ""
+
+
+class SwitchFilter(django_filters.CharFilter):
+    field_class = SwitchField
+
+
 class TaskFilterSet(django_filters.FilterSet):
     """``?scope=`` (default "mine" for an officer, else "all"), ``status``, ``component``,
     ``overdue`` (any value: open tasks due before ``on``)."""
@@ -41,7 +55,7 @@ class TaskFilterSet(django_filters.FilterSet):
     scope = LenientChoiceFilter(label=_("Phạm vi"), choices=SCOPES, method="filter_scope")
     status = LenientChoiceFilter(label=_("Trạng thái"), choices=TaskStatus.choices)
     component = LenientChoiceFilter(label=_("Lĩnh vực CCHC"), choices=Component.choices)
-    overdue = django_filters.CharFilter(label=_("Chỉ nhiệm vụ quá hạn"), method="filter_overdue")
+    overdue = SwitchFilter(label=_("Chỉ nhiệm vụ quá hạn"), method="filter_overdue")
 
     class Meta:
         model = Task

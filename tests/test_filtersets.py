@@ -122,6 +122,9 @@ def test_a_worklist_stays_applied_when_another_filter_is_wrong(client, officer_d
     unknown = client.get(INDEX, {"list": "nope"})
     assert unknown.context["worklist"] == "" and not unknown.context["form"].errors
     assert len(_page_codes(unknown)) == 6
+    # ... and the other filters still apply beside it.
+    odd = client.get(INDEX, {"list": "nope", "channel": Channel.ONLINE})
+    assert not odd.context["form"].errors and len(_page_codes(odd)) == 1
 
 
 def test_the_filter_keys_are_the_query_string_names_of_today():
@@ -237,6 +240,7 @@ def _task_export_codes(response) -> list[str]:
         ({}, ["01", "02", "03", "04", "05"]),  # an officer's default scope is their own tasks
         # Values the bar never offers select nothing, as before: the other filters still apply.
         ({"status": "nope", "component": "nope", "scope": "nope", "overdue": "1"}, ["01", "02", "05", "06"]),
+        ({"scope": "all", "overdue": "on"}, ["01", "02", "05", "06"]),
     ],
 )
 def test_task_list_and_its_export_agree(client, tasks_2023, officer_tuphap, query, expected):
