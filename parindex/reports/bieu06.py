@@ -1,6 +1,12 @@
-"""Sheet "Biểu 06": Biểu số 06/VPCP/KSTT (Thông tư 01/2020/TT-VPCP), ready to print and sign.
+"""Biểu số 06/VPCP/KSTT (Thông tư 01/2020/TT-VPCP): its one column definition, and the sheet.
 
-Layout (13 columns A..M): national header and units, title, period, the three-row column header
+``COLUMNS`` says once what the form prints: each column's number, official heading, the merged
+header groups above it, the engine figure that fills it and its width in the sheet; ``IDENTITIES``
+which columns sum to which. Two layouts read it: ``OFFICIAL`` (the report sheet and the reports
+page) and ``WARD`` (the ward dashboard: column 5 split into in person and post, one header row of
+sections); ``table`` gives the one template (``reports/bieu06_table.html``) what it prints.
+
+The sheet "Biểu 06" is ready to print and sign. Layout (13 columns A..M): national header and units, title, period, the three-row column header
 with merged groups, the column-number row, one row per field (a city report: a block per ward with
 its subtotal), the total row, then the preparer and signer block. Every number comes from the
 figures dictionary (``figures.figures``), i.e. from the indicator engine; nothing is summed here
