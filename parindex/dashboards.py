@@ -36,7 +36,6 @@ from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
 from parindex.indicators import (
     BUCKET_LABELS,
     INDICATORS,
-    DossierCounts,
     IndicatorValue,
     WardIndicators,
     lateness_by_agency,
@@ -56,58 +55,16 @@ from parindex.periods import (
     period_from_query,
     year_to_date,
 )
+from parindex.reports import bieu06
 from parindex.staffing.queries import staffing_block_context
 from parindex.targets import STATUS_LABELS, YearTarget
 
-# Biểu 06 columns 3-13, with 5 split into in person and post for the ward's own use.
-BIEU06_COLUMNS = [
-    ("received", "3"),
-    ("received_online", "4"),
-    ("received_in_person", "5a"),
-    ("received_post", "5b"),
-    ("carried_over", "6"),
-    ("resolved", "7"),
-    ("resolved_before", "8"),
-    ("resolved_on_time", "9"),
-    ("resolved_late", "10"),
-    ("in_progress", "11"),
-    ("in_progress_within", "12"),
-    ("in_progress_overdue", "13"),
-]
-
-# Words for the table's second header row, printed beside the official column numbers.
-BIEU06_SHORT = {
-    "received": _("Tổng số"),
-    "received_online": _("Trực tuyến"),
-    "received_in_person": _("Trực tiếp"),
-    "received_post": _("Bưu chính"),
-    "carried_over": _("Từ kỳ trước"),
-    "resolved": _("Tổng số"),
-    "resolved_before": _("Trước hạn"),
-    "resolved_on_time": _("Đúng hạn"),
-    "resolved_late": _("Quá hạn"),
-    "in_progress": _("Tổng số"),
-    "in_progress_within": _("Trong hạn"),
-    "in_progress_overdue": _("Quá hạn"),
-}
-
-# The headline: (title, main bucket, parts) with Biểu 06 column numbers where the form has one.
+# The headline: (title, main bucket, parts); each shows its Biểu 06 column number where the form
+# has one (``bieu06.NUMBERS``).
 HEADLINE = [
-    (
-        _("Hồ sơ tiếp nhận"),
-        ("received", "3"),
-        [("carried_over", "6"), ("received_new", ""), ("received_online", "4")],
-    ),
-    (
-        _("Đã giải quyết"),
-        ("resolved", "7"),
-        [("resolved_before", "8"), ("resolved_on_time", "9"), ("resolved_late", "10")],
-    ),
-    (
-        _("Đang giải quyết"),
-        ("in_progress", "11"),
-        [("in_progress_within", "12"), ("in_progress_overdue", "13")],
-    ),
+    (_("Hồ sơ tiếp nhận"), "received", ["carried_over", "received_new", "received_online"]),
+    (_("Đã giải quyết"), "resolved", ["resolved_before", "resolved_on_time", "resolved_late"]),
+    (_("Đang giải quyết"), "in_progress", ["in_progress_within", "in_progress_overdue"]),
 ]
 
 
@@ -115,12 +72,12 @@ def _headline(indicators: WardIndicators, drill: Drill) -> list[dict]:
     """The big numbers at the top of a ward's dashboard, each a link to its dossiers."""
     counts = indicators.counts
 
-    def item(name: str, col: str) -> dict:
-        return {"name": name, "value": getattr(counts, name), "label": BUCKET_LABELS[name], "col": col,
-                "url": drill.url(name)}  # fmt: skip
+    def item(name: str) -> dict:
+        return {"name": name, "value": getattr(counts, name), "label": BUCKET_LABELS[name],
+                "col": bieu06.NUMBERS.get(name, ""), "url": drill.url(name)}  # fmt: skip
 
     blocks = [
-        {"title": title, "main": item(*main), "parts": [item(*part) for part in parts]}
+        {"title": title, "main": item(main), "parts": [item(part) for part in parts]}
         for title, main, parts in HEADLINE
     ]
     service = indicators.service
@@ -211,61 +168,11 @@ class Drill:
         return url
 
 
-@dataclass
-class Cell:
-    value: int
-    url: str
-    label: str
-
-
-def _bieu06_row(counts: DossierCounts, drill: Drill, field_id: int | None) -> list[Cell]:
-    return [
-        Cell(getattr(counts, name), drill.url(name, field_id), "{} ({})".format(BUCKET_LABELS[name], col))
-        for name, col in BIEU06_COLUMNS
-    ]
-
-
-def _identity_text(counts: DossierCounts) -> str:
-    return "{} = {} + {} + {} + {}; {} = {} + {}; {} = {} + {} + {}; {} = {} + {}".format(
-        counts.received,
-        counts.received_online,
-        counts.received_in_person,
-        counts.received_post,
-        counts.carried_over,
-        counts.received,
-        counts.resolved,
-        counts.in_progress,
-        counts.resolved,
-        counts.resolved_before,
-        counts.resolved_on_time,
-        counts.resolved_late,
-        counts.in_progress,
-        counts.in_progress_within,
-        counts.in_progress_overdue,
-    )
-
-
 def _bieu06(indicators: WardIndicators, fields: dict[int, Field], drill: Drill) -> dict:
-    rows = []
-    for field_id in sorted(indicators.by_field, key=lambda f: (fields[f].sort_order, fields[f].name)):
-        counts, _service = indicators.by_field[field_id]
-        rows.append(
-            {
-                "field": fields[field_id],
-                "cells": _bieu06_row(counts, drill, field_id),
-                "errors": counts.identity_errors(),
-                "identity": _identity_text(counts),
-            }
-        )
-    total = indicators.counts
-    return {
-        "rows": rows,
-        "total": {
-            "cells": _bieu06_row(total, drill, None),
-            "errors": total.identity_errors(),
-            "identity": _identity_text(total),
-        },
-    }
+    """The ward's Biểu 06 in the compact layout (``bieu06.WARD``), every figure a link."""
+    order = sorted(indicators.by_field, key=lambda f: (fields[f].sort_order, fields[f].name))
+    rows = [(fields[f].name, indicators.by_field[f][0], False, f) for f in order]
+    return bieu06.table(bieu06.WARD, rows, indicators.counts, url=drill.url, titles=BUCKET_LABELS)
 
 
 def _card(item: IndicatorValue, fields: dict[int, Field], drill: Drill) -> dict:
@@ -434,7 +341,6 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "cards": cards,
         "others": others,
         "bieu06": _bieu06(indicators, fields, drill),
-        "columns": [(BUCKET_LABELS[name], col, BIEU06_SHORT[name]) for name, col in BIEU06_COLUMNS],
         "headline": _headline(indicators, drill),
         "chart": _trend_chart(monthly_trend([ward.id], period)),
         "satisfaction_by_field": satisfaction_by_field,

@@ -16,21 +16,12 @@ from parindex import indicators
 from parindex.indicators import DossierCounts
 from parindex.models import City, Ward
 from parindex.periods import Period
+from parindex.reports import bieu06
+from parindex.reports.bieu06 import cell_key
 
-# Biểu 06 columns 3-13 in print order: (DossierCounts attribute, column number, short label).
-BIEU06_COLUMNS: list[tuple[str, int, object]] = [
-    ("received", 3, _("Tổng số nhận giải quyết")),
-    ("received_online", 4, _("Trực tuyến")),
-    ("received_offline", 5, _("Trực tiếp, dịch vụ bưu chính")),
-    ("carried_over", 6, _("Từ kỳ trước")),
-    ("resolved", 7, _("Tổng số đã giải quyết")),
-    ("resolved_before", 8, _("Trước hạn")),
-    ("resolved_on_time", 9, _("Đúng hạn")),
-    ("resolved_late", 10, _("Quá hạn (đã giải quyết)")),
-    ("in_progress", 11, _("Tổng số đang giải quyết")),
-    ("in_progress_within", 12, _("Trong hạn")),
-    ("in_progress_overdue", 13, _("Quá hạn (đang giải quyết)")),
-]
+# Biểu 06 columns 3-13 in print order, read from the one definition (``bieu06.COLUMNS``):
+# (DossierCounts attribute, column number, short label).
+BIEU06_COLUMNS: list[tuple[str, int, object]] = [(c.key, c.number, c.full_label) for c in bieu06.COLUMNS]
 COUNT_NAMES = [f.name for f in fields(DossierCounts)]
 SNAPSHOT_VERSION = 1
 
@@ -76,10 +67,6 @@ class Scope:
 
 def counts_as_dict(counts: DossierCounts) -> dict[str, int]:
     return asdict(counts)
-
-
-def cell_key(ward_code: str, field_code: str) -> str:
-    return "{}|{}".format(ward_code, field_code)
 
 
 def figures(scope: Scope, period: Period, *, fields_: list[Field] | None = None) -> dict:
@@ -155,10 +142,10 @@ def differences(stored: dict, live: dict) -> list[Difference]:
         else:
             ward_name, field_name = "", str(_("Tổng cộng"))
         old_c, new_c = counts_from(old), counts_from(new)
-        for attr, number, label in BIEU06_COLUMNS:
-            a, b = getattr(old_c, attr), getattr(new_c, attr)
+        for column in bieu06.COLUMNS:
+            a, b = column.value(old_c), column.value(new_c)
             if a != b:
-                result.append(Difference(ward_name, field_name, number, str(label), a, b))
+                result.append(Difference(ward_name, field_name, column.number, str(column.full_label), a, b))
     return result
 
 

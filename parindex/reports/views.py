@@ -39,8 +39,9 @@ from parindex.jobs.views import POLL_SECONDS
 from parindex.models import City, Membership, Role, Ward
 from parindex.names import full_name
 from parindex.periods import Period
+from parindex.reports import bieu06
 from parindex.reports import jobs as report_jobs
-from parindex.reports.figures import BIEU06_COLUMNS, Scope, cell_key, counts_from, figures
+from parindex.reports.figures import Scope, cell_key, counts_from, figures
 from parindex.reports.models import SentReport
 from parindex.reports.sent import NumberTaken, check_number, live_differences
 from parindex.reports.workbook import XLSX_CONTENT_TYPE, build_report_file, default_meta, report_filename
@@ -177,11 +178,9 @@ def index(request: HttpRequest) -> HttpResponse:
     rows = []
     for ward in scope.wards:
         if scope.is_city:
-            rows.append({"label": ward.name, "counts": counts_from(data["wards"][ward.code]), "strong": True})
+            rows.append((ward.name, data["wards"][ward.code], True, None))
         for field_code, field_name in data["fields"]:
-            rows.append(
-                {"label": field_name, "counts": counts_from(data["cells"][cell_key(ward.code, field_code)])}
-            )
+            rows.append((field_name, data["cells"][cell_key(ward.code, field_code)], False, None))
     total = counts_from(data["total"])
     sent = list(_sent_reports(scope)[:50])
     same_period = [s for s in sent if s.period_start == period.start and s.period_end == period.end]
@@ -201,11 +200,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "period": period,
             "error": error,
             "kinds": periods.KINDS,
-            "columns": BIEU06_COLUMNS,
-            "rows": [
-                {**r, "values": [getattr(r["counts"], a) for a, _n, _l in BIEU06_COLUMNS]} for r in rows
-            ],
-            "total": [getattr(total, a) for a, _n, _l in BIEU06_COLUMNS],
+            "bieu06": bieu06.table(bieu06.OFFICIAL, rows, total),
             "identity_errors": total.identity_errors(),
             "query": _scope_query(scope, period),
             "wards": wards,
@@ -333,7 +328,7 @@ def sent_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reports/sent_detail.html",
-        {"report": report, "differences": live_differences(report), "columns": BIEU06_COLUMNS},
+        {"report": report, "differences": live_differences(report)},
     )
 
 
