@@ -45,17 +45,7 @@ from parindex.indicators import (
     summary,
 )
 from parindex.models import Role, Ward
-from parindex.periods import (
-    KINDS,
-    MAX_YEAR,
-    MIN_YEAR,
-    Period,
-    PeriodError,
-    custom,
-    month,
-    period_from_query,
-    year_to_date,
-)
+from parindex.periods import MAX_YEAR, MIN_YEAR, Period, PeriodForm, custom, month, range_query
 from parindex.staffing.queries import staffing_block_context
 from parindex.targets import STATUS_LABELS, YearTarget
 
@@ -152,13 +142,14 @@ def _today() -> date:
     return timezone.localdate()
 
 
+def _period_form(request: HttpRequest) -> PeriodForm:
+    """The requested period (``form.period``), or the year to date with the error to show."""
+    return PeriodForm(request.GET, today=_today())
+
+
 def _period(request: HttpRequest) -> tuple[Period, str | None]:
-    """The requested period, or the year to date with the error to show."""
-    today = _today()
-    try:
-        return period_from_query(request.GET, today), None
-    except PeriodError as error:
-        return year_to_date(today), str(error)
+    form = _period_form(request)
+    return form.period, form.error or None
 
 
 def _ward(request: HttpRequest) -> Ward:
@@ -193,7 +184,7 @@ class Drill:
     ward_code: str | None = None
 
     def __post_init__(self) -> None:
-        tail = {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()}
+        tail = range_query(self.period)
         if self.ward_code:
             tail["ward"] = self.ward_code
         self._head = reverse("dossiers:index") + "?bucket="
@@ -362,23 +353,8 @@ def _trend_chart(trend) -> dict:
     }
 
 
-def _picker(request: HttpRequest, period: Period) -> dict:
-    return {
-        "kinds": list(KINDS.items()),
-        "kind": request.GET.get("kind") or period.kind,
-        # Strings, so the template neither localises the year ("2.024") nor loses bad input.
-        "year": str(request.GET.get("year") or period.end.year),
-        "month": str(request.GET.get("month") or period.end.month),
-        "quarter": str(request.GET.get("quarter") or (period.end.month - 1) // 3 + 1),
-        "from": period.start.isoformat(),
-        "to": period.end.isoformat(),
-        "months": range(1, 13),
-        "quarters": range(1, 5),
-    }
-
-
 def _export_links(ward: Ward | None, period: Period) -> dict:
-    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    params = range_query(period)
     if ward is not None:
         params = {"ward": ward.code, **params}
     query = "?" + urlencode(params)
@@ -403,7 +379,8 @@ def _latest_data_period(ward: Ward) -> Period | None:
 
 def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     ward = _ward(request)
-    period, period_error = _period(request)
+    form = _period_form(request)
+    period, period_error = form.period, form.error or None
     result = summary([ward.id], period)
     indicators = result.wards.get(ward.id) or WardIndicators(ward.id, period)
     fields = {f.id: f for f in Field.objects.all()}
@@ -429,7 +406,7 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "ward": ward,
         "period": period,
         "period_error": period_error,
-        "picker": _picker(request, period),
+        "picker": form.picker(),
         "indicators": indicators,
         "cards": cards,
         "others": others,
@@ -460,9 +437,7 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "export": _export_links(ward, period),
         "definitions": list(INDICATORS.values()),
         "can_edit_targets": can_lead(request.user, ward),
-        "query": urlencode(
-            {"ward": ward.code, "from": period.start.isoformat(), "to": period.end.isoformat()}
-        ),
+        "query": urlencode({"ward": ward.code, **range_query(period)}),
     }
     context.update(staffing)
     if not indicators.counts.received_new and not indicators.counts.resolved:
@@ -529,7 +504,8 @@ def agency_lateness(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    period, period_error = _period(request)
+    form = _period_form(request)
+    period, period_error = form.period, form.error or None
     wards = list(Ward.objects.filter(id__in=visible_ward_ids(request.user)).select_related("city"))
     if not wards:
         raise Http404("ward")
@@ -540,11 +516,7 @@ def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     for w in wards:
         drill = Drill(period, w.code)
         cells = _city_cells(result.wards[w.id], drill)
-        link = (
-            reverse("dashboard")
-            + "?"
-            + urlencode({"ward": w.code, "from": period.start.isoformat(), "to": period.end.isoformat()})
-        )
+        link = reverse("dashboard") + "?" + urlencode({"ward": w.code, **range_query(period)})
         rows.append(
             {
                 "ward": w,
@@ -567,7 +539,7 @@ def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         missing = [r for r in rows if r["cells"][index]["sort"] is None]
         present.sort(key=lambda r: (r["cells"][index]["sort"], r["ward"].name), reverse=descending)
         rows = present + missing  # no value: always last
-    base = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    base = range_query(period)
     headers = [
         {
             "key": k,
@@ -581,7 +553,7 @@ def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "period": period,
         "period_error": period_error,
-        "picker": _picker(request, period),
+        "picker": form.picker(),
         "rows": rows,
         "headers": headers,
         "ward_sort_url": "?"
