@@ -385,6 +385,9 @@ class _DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+PERIOD_FIELDS = ("kind", "year", "month", "quarter", "from_", "to")
+
+
 class PeriodForm(forms.Form):
     """The period picker of every screen: the fields of the vocabulary, parsed by ``parse_period``
     (the same messages as the query string), so a picker, a link and an export name one period.
@@ -424,8 +427,14 @@ class PeriodForm(forms.Form):
         self.kinds = [(k, KINDS[k]) for k in (kinds or KINDS)]
         self.refuse_future_periods = refuse_future_periods
         self.query = canonical_query(data) if data is not None else {}
-        bound = any(self.query.values())
-        super().__init__(self.query if bound else None, **kwargs)
+        # A screen's own fields beside the period (the staffing page's day) pass through as sent.
+        extra = {
+            name: _text(data, name)
+            for name in self.base_fields
+            if data is not None and name not in PERIOD_FIELDS and _text(data, name)
+        }
+        bound = any(self.query.values()) or bool(extra)
+        super().__init__({**self.query, **extra} if bound else None, **kwargs)
         self.fields["kind"].widget = forms.Select(choices=self.kinds)
         if not bound:
             shown = period_to_query(self.default)
@@ -439,7 +448,7 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        query = {("from" if k == "from_" else k): v for k, v in data.items()}
+        query = {("from" if k == "from_" else k): data.get(k, "") for k in PERIOD_FIELDS}
         try:
             period = parse_period(query, self.today, self.default)
             if self.refuse_future_periods:
@@ -455,7 +464,8 @@ class PeriodForm(forms.Form):
     def period(self) -> Period:
         if not self.is_bound:
             return self.default
-        return self._period if self.is_valid() else self.default
+        self.is_valid()  # cleans once; a bad field beside the period leaves the period chosen
+        return self._period if self._period is not None else self.default
 
     @property
     def error(self) -> str:

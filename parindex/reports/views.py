@@ -144,7 +144,6 @@ def index(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "period": period,
             "error": error,
-            "kinds": periods.KINDS,
             "picker": picker.picker(),
             "columns": BIEU06_COLUMNS,
             "rows": [
