@@ -45,7 +45,7 @@ from parindex.indicators import (
     summary,
 )
 from parindex.models import Role, Ward
-from parindex.periods import MAX_YEAR, MIN_YEAR, Period, PeriodForm, custom, month, range_query
+from parindex.periods import Period, PeriodForm, custom, month, range_query, year_param
 from parindex.staffing.queries import staffing_block_context
 from parindex.targets import STATUS_LABELS, YearTarget
 
@@ -593,10 +593,7 @@ class YearTargetForm(forms.ModelForm):
 
 def _year_param(request: HttpRequest) -> int:
     """?year=YYYY within the portal's years; the current year otherwise."""
-    raw = (request.GET.get("year") or "").strip()
-    if raw.isascii() and raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR:
-        return int(raw)
-    return _today().year
+    return year_param(request.GET.get("year"), _today().year)
 
 
 def _target_scope_allowed(user, target: YearTarget) -> bool:

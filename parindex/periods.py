@@ -302,19 +302,17 @@ def has_period(params) -> bool:
 def parse_period(params, today: date, default: Period | None = None) -> Period:
     """The period ``params`` names, future periods included (a drill-down may look ahead).
 
-    Nothing given: ``default``, or the year to date. ``from``/``to`` without ``kind`` is a custom
+    No kind and no days: ``default``, or the year to date. ``from``/``to`` without ``kind`` is a custom
     range; ``kind`` with ``from``/``to`` reads the dates only for ``custom`` (the dashboard picker
     sends every field). Bad input raises ``PeriodError`` with a Vietnamese message.
     """
     query = canonical_query(params)
     kind = query["kind"]
     if not kind:
-        if query["from"] or query["to"]:
-            kind = "custom"
-        elif not (query["year"] or query["month"] or query["quarter"]) or default is None:
+        if not (query["from"] or query["to"]):
+            # A year or a number without a kind names nothing: the screen's own period.
             return default if default is not None else year_to_date(today)
-        else:
-            kind = default.kind
+        kind = "custom"
     if kind not in KINDS:
         raise PeriodError(_('Loại kỳ không hợp lệ: "{}".').format(kind[:20].replace("\x00", "")), "kind")
     if kind == "custom":
@@ -341,6 +339,15 @@ def parse_period(params, today: date, default: Period | None = None) -> Period:
         "official_nine": official_nine_months,
         "official_year": official_year,
     }[kind](year_)
+
+
+def year_param(raw, default: int) -> int:
+    """A lone ``year`` (the targets and plan pages): within the portal's years, else ``default``."""
+    raw = "" if raw is None else str(raw).strip()
+    # isdigit() alone lets "²" through, which int() refuses; a year is a few ASCII digits.
+    if raw.isascii() and raw.isdigit() and len(raw) <= 6 and MIN_YEAR <= int(raw) <= MAX_YEAR:
+        return int(raw)
+    return default
 
 
 def period_from_query(params, today: date, default: Period | None = None) -> Period:
@@ -419,13 +426,11 @@ class PeriodForm(forms.Form):
         today: date,
         default: Period | None = None,
         kinds: tuple[str, ...] | None = None,
-        refuse_future_periods: bool = True,
         **kwargs,
     ):
         self.today = today
         self.default = default if default is not None else year_to_date(today)
         self.kinds = [(k, KINDS[k]) for k in (kinds or KINDS)]
-        self.refuse_future_periods = refuse_future_periods
         self.query = canonical_query(data) if data is not None else {}
         # A screen's own fields beside the period (the staffing page's day) pass through as sent.
         extra = {
@@ -450,9 +455,7 @@ class PeriodForm(forms.Form):
         data = super().clean()
         query = {("from" if k == "from_" else k): data.get(k, "") for k in PERIOD_FIELDS}
         try:
-            period = parse_period(query, self.today, self.default)
-            if self.refuse_future_periods:
-                refuse_future(period, self.today)
+            period = period_from_query(query, self.today, self.default)
         except PeriodError as exc:
             field = {"from": "from_"}.get(exc.field or "", exc.field)
             self.add_error(field if field in self.fields else None, str(exc))
