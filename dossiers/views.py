@@ -89,7 +89,11 @@ def _bucket_queryset(request: HttpRequest, form_field):
     if bucket not in indicators.BUCKETS:
         return None, _("Nhóm số liệu không hợp lệ.")
     try:
-        period = periods.parse_range(request.GET.get("from", ""), request.GET.get("to", ""))
+        # The period in the one vocabulary (``parindex.periods``); report links carry its two days.
+        # A drill-down needs one: the register's own default would be every dossier.
+        if not periods.has_period(request.GET):
+            raise periods.PeriodError(_("Kỳ tùy chọn cần cả ngày bắt đầu và ngày kết thúc."))
+        period = periods.parse_period(request.GET, timezone.localdate())
     except periods.PeriodError as exc:
         return None, "{} {}".format(_("Kỳ báo cáo không hợp lệ."), exc)
     ward_ids = visible_ward_ids(request.user)

@@ -44,17 +44,7 @@ from parindex.indicators import (
     summary,
 )
 from parindex.models import Role, Ward
-from parindex.periods import (
-    KINDS,
-    MAX_YEAR,
-    MIN_YEAR,
-    Period,
-    PeriodError,
-    custom,
-    month,
-    period_from_query,
-    year_to_date,
-)
+from parindex.periods import Period, PeriodForm, custom, month, range_query, year_param
 from parindex.reports import bieu06
 from parindex.staffing.queries import staffing_block_context
 from parindex.targets import STATUS_LABELS, YearTarget
@@ -109,13 +99,14 @@ def _today() -> date:
     return timezone.localdate()
 
 
+def _period_form(request: HttpRequest) -> PeriodForm:
+    """The requested period (``form.period``), or the year to date with the error to show."""
+    return PeriodForm(request.GET, today=_today())
+
+
 def _period(request: HttpRequest) -> tuple[Period, str | None]:
-    """The requested period, or the year to date with the error to show."""
-    today = _today()
-    try:
-        return period_from_query(request.GET, today), None
-    except PeriodError as error:
-        return year_to_date(today), str(error)
+    form = _period_form(request)
+    return form.period, form.error or None
 
 
 def _ward(request: HttpRequest) -> Ward:
@@ -150,7 +141,7 @@ class Drill:
     ward_code: str | None = None
 
     def __post_init__(self) -> None:
-        tail = {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()}
+        tail = range_query(self.period)
         if self.ward_code:
             tail["ward"] = self.ward_code
         self._head = reverse("dossiers:index") + "?bucket="
@@ -269,23 +260,8 @@ def _trend_chart(trend) -> dict:
     }
 
 
-def _picker(request: HttpRequest, period: Period) -> dict:
-    return {
-        "kinds": list(KINDS.items()),
-        "kind": request.GET.get("kind") or period.kind,
-        # Strings, so the template neither localises the year ("2.024") nor loses bad input.
-        "year": str(request.GET.get("year") or period.end.year),
-        "month": str(request.GET.get("month") or period.end.month),
-        "quarter": str(request.GET.get("quarter") or (period.end.month - 1) // 3 + 1),
-        "from": period.start.isoformat(),
-        "to": period.end.isoformat(),
-        "months": range(1, 13),
-        "quarters": range(1, 5),
-    }
-
-
 def _export_links(ward: Ward | None, period: Period) -> dict:
-    params = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    params = range_query(period)
     if ward is not None:
         params = {"ward": ward.code, **params}
     query = "?" + urlencode(params)
@@ -310,7 +286,8 @@ def _latest_data_period(ward: Ward) -> Period | None:
 
 def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     ward = _ward(request)
-    period, period_error = _period(request)
+    form = _period_form(request)
+    period, period_error = form.period, form.error or None
     result = summary([ward.id], period)
     indicators = result.wards.get(ward.id) or WardIndicators(ward.id, period)
     fields = {f.id: f for f in Field.objects.all()}
@@ -336,7 +313,7 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "ward": ward,
         "period": period,
         "period_error": period_error,
-        "picker": _picker(request, period),
+        "picker": form.picker(),
         "indicators": indicators,
         "cards": cards,
         "others": others,
@@ -366,9 +343,7 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "export": _export_links(ward, period),
         "definitions": list(INDICATORS.values()),
         "can_edit_targets": can_lead(request.user, ward),
-        "query": urlencode(
-            {"ward": ward.code, "from": period.start.isoformat(), "to": period.end.isoformat()}
-        ),
+        "query": urlencode({"ward": ward.code, **range_query(period)}),
     }
     context.update(staffing)
     if not indicators.counts.received_new and not indicators.counts.resolved:
@@ -435,7 +410,8 @@ def agency_lateness(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    period, period_error = _period(request)
+    form = _period_form(request)
+    period, period_error = form.period, form.error or None
     wards = list(Ward.objects.filter(id__in=visible_ward_ids(request.user)).select_related("city"))
     if not wards:
         raise Http404("ward")
@@ -446,11 +422,7 @@ def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     for w in wards:
         drill = Drill(period, w.code)
         cells = _city_cells(result.wards[w.id], drill)
-        link = (
-            reverse("dashboard")
-            + "?"
-            + urlencode({"ward": w.code, "from": period.start.isoformat(), "to": period.end.isoformat()})
-        )
+        link = reverse("dashboard") + "?" + urlencode({"ward": w.code, **range_query(period)})
         rows.append(
             {
                 "ward": w,
@@ -473,7 +445,7 @@ def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         missing = [r for r in rows if r["cells"][index]["sort"] is None]
         present.sort(key=lambda r: (r["cells"][index]["sort"], r["ward"].name), reverse=descending)
         rows = present + missing  # no value: always last
-    base = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    base = range_query(period)
     headers = [
         {
             "key": k,
@@ -487,7 +459,7 @@ def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "period": period,
         "period_error": period_error,
-        "picker": _picker(request, period),
+        "picker": form.picker(),
         "rows": rows,
         "headers": headers,
         "ward_sort_url": "?"
@@ -527,10 +499,7 @@ class YearTargetForm(forms.ModelForm):
 
 def _year_param(request: HttpRequest) -> int:
     """?year=YYYY within the portal's years; the current year otherwise."""
-    raw = (request.GET.get("year") or "").strip()
-    if raw.isascii() and raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR:
-        return int(raw)
-    return _today().year
+    return year_param(request.GET.get("year"), _today().year)
 
 
 def _target_scope_allowed(user, target: YearTarget) -> bool:

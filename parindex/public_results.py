@@ -26,8 +26,7 @@ from dossiers.models import Field
 from parindex import indicators
 from parindex.indicators import PetitionCounts, ProcessingTime, Ratio, WardIndicators
 from parindex.models import Ward
-from parindex.periods import Period, months_of, year_to_date
-from parindex.periods import year as year_period
+from parindex.periods import Period, months_of, parse_period
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,8 @@ def _summed(values) -> ProcessingTime:
 
 
 def figures(ward: Ward, year: int, today: date) -> dict:
-    period = year_to_date(today) if year == today.year else year_period(year)
+    # "ytd" of a year: to today in the current year, the whole year before (parindex.periods).
+    period = parse_period({"kind": "ytd", "year": str(year)}, today)
     months = months_of(period)
     times = indicators.processing_times([ward.id], period)
     by_month = {

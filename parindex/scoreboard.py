@@ -31,7 +31,7 @@ from parindex.access import (
     visible_city_ids,
 )
 from parindex.models import City, Role, Ward
-from parindex.periods import MAX_YEAR, MIN_YEAR, Period, PeriodError, month, months_of, period_from_query
+from parindex.periods import Period, PeriodForm, month, months_of, period_to_query
 from parindex.reports.official_scores import ScoreFileError, import_scores, scoreboard_xlsx
 from parindex.service_index import Board, UnitScore, boards, competition_ranks, period_key, previous
 from parindex.service_index_data import GROUPS, MANUAL_CODES, SUBS, ServiceIndexEntry, record_entries
@@ -45,16 +45,18 @@ def last_ended_month(today: date) -> Period:
     return month(today.year - 1, 12) if today.month == 1 else month(today.year, today.month - 1)
 
 
-def _period(request: HttpRequest) -> tuple[Period, str | None]:
+def _period_form(request: HttpRequest) -> PeriodForm:
     today = timezone.localdate()
-    if not request.GET.get("kind"):
-        return last_ended_month(today), None
-    try:
-        period = period_from_query(request.GET, today)
-    except PeriodError as error:
-        return last_ended_month(today), str(error)
+    return PeriodForm(request.GET, today=today, default=last_ended_month(today), kinds=SCORED_KINDS)
+
+
+def _period(request: HttpRequest) -> tuple[Period, str | None]:
+    form = _period_form(request)
+    period = form.period
+    if form.error:
+        return period, form.error
     if period.kind not in SCORED_KINDS:
-        return last_ended_month(today), _("Chỉ số phục vụ được chấm theo tháng, quý và năm dương lịch.")
+        return form.default, _("Chỉ số phục vụ được chấm theo tháng, quý và năm dương lịch.")
     return period, None
 
 
@@ -144,28 +146,9 @@ def chart(units: list[UnitScore]) -> dict:
 
 
 def _picker(request: HttpRequest, period: Period) -> dict:
-    kind, y, n = period_key(period)
-    return {
-        "kind": kind,
-        "year": str(y),
-        "month": str(n if kind == "month" else period.end.month),
-        "quarter": str(n if kind == "quarter" else (period.end.month - 1) // 3 + 1),
-        "months": range(1, 13),
-        "quarters": range(1, 5),
-        "kinds": [("month", _("Tháng")), ("quarter", _("Quý")), ("year", _("Năm"))],
-        "min_year": MIN_YEAR,
-        "max_year": MAX_YEAR,
-    }
-
-
-def _period_query(period: Period) -> dict:
-    kind, y, n = period_key(period)
-    query = {"kind": kind, "year": y}
-    if kind == "month":
-        query["month"] = n
-    elif kind == "quarter":
-        query["quarter"] = n
-    return query
+    """The shared picker (``parindex/period_picker.html``) showing the period scored."""
+    form = PeriodForm(period_to_query(period), today=timezone.localdate(), kinds=SCORED_KINDS)
+    return {**form.picker(), "kinds": [("month", _("Tháng")), ("quarter", _("Quý")), ("year", _("Năm"))]}
 
 
 # ----- the city's board -------------------------------------------------------------------------
@@ -196,7 +179,7 @@ def city_board(request: HttpRequest) -> HttpResponse:
         for g in GROUPS
     }
     total_ranks = competition_ranks({w.id: now.wards[w.id].total for w in wards})
-    query = _period_query(period)
+    query = period_to_query(period)
     rows = []
     for w in wards:
         unit, prev = now.wards[w.id], before.wards[w.id]
@@ -324,7 +307,7 @@ def ward_page(request: HttpRequest) -> HttpResponse:
         "change": _fmt(_change(unit.total, prev.total)),
         "official_total": _fmt(unit.official_total),
         "chart": chart([b.wards[ward.id] for b in months]),
-        "city_url": reverse("service_index") + "?" + urlencode(_period_query(period))
+        "city_url": reverse("service_index") + "?" + urlencode(period_to_query(period))
         if may_see_city_scoreboard(request.user, ward.city_id)
         else None,
     }
@@ -405,7 +388,9 @@ def entries(request: HttpRequest) -> HttpResponse:
         "metrics": [SUBS[c] for c in MANUAL_CODES],
         "rows": rows,
         "errors": errors,
-        "board_url": reverse("service_index") + "?" + urlencode({"city": city.code, **_period_query(period)}),
+        "board_url": reverse("service_index")
+        + "?"
+        + urlencode({"city": city.code, **period_to_query(period)}),
     }
     return render(request, "parindex/service_index_entries.html", context, status=400 if errors else 200)
 

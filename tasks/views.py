@@ -59,11 +59,7 @@ def _ward(request: HttpRequest) -> Ward:
 
 
 def _year(request: HttpRequest, ward: Ward) -> int:
-    raw = request.GET.get("year") or request.POST.get("year")
-    # isdigit() alone lets "²" through, which int() refuses.
-    if raw and raw.isascii() and raw.isdigit() and periods.MIN_YEAR <= int(raw) <= periods.MAX_YEAR:
-        return int(raw)
-    return today().year
+    return periods.year_param(request.GET.get("year") or request.POST.get("year"), today().year)
 
 
 def _need_lead(request: HttpRequest, ward: Ward) -> None:

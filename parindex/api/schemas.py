@@ -253,11 +253,13 @@ class PeriodQuery(Schema):
     kind: str | None = Field(
         None, max_length=20, description="ytd, month, quarter, year, custom, official_*."
     )
-    year: int | None = Field(None, ge=2000, le=2100)
-    month: int | None = Field(None, ge=1, le=12)
-    quarter: int | None = Field(None, ge=1, le=4)
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    # Text, not numbers and dates: ``parindex.periods.period_from_query`` reads them as every screen
+    # does, so a bad month is the screens' message (400 bad_period), not a schema error.
+    year: str | None = Field(None, max_length=6, description="2000-2100.")
+    month: str | None = Field(None, max_length=6, description="1-12 (kind month, official_month).")
+    quarter: str | None = Field(None, max_length=6, description="1-4 (kind quarter, official_quarter).")
+    from_: str | None = Field(None, alias="from", max_length=10, description="YYYY-MM-DD or dd/mm/yyyy.")
+    to: str | None = Field(None, max_length=10, description="YYYY-MM-DD or dd/mm/yyyy, inclusive.")
 
 
 class ExchangeBatch(Schema):

@@ -47,24 +47,9 @@ from parindex.reports.sent import NumberTaken, check_number, live_differences
 from parindex.reports.workbook import XLSX_CONTENT_TYPE, build_report_file, default_meta, report_filename
 
 REPORT_NUMBER_MAX = 50  # SentReport.number's max_length
-PERIOD_KINDS_WITH_NUMBER = {"month": 12, "quarter": 4, "official_month": 12, "official_quarter": 4}
-
-
-class BadParameters(ValueError):
-    """A query the user can fix; the message is shown as is."""
-
-
-def _int(query: QueryDict, name: str, default: int, lo: int, hi: int) -> int:
-    raw = (query.get(name) or "").strip()
-    if not raw:
-        return default
-    # A year or a number of a period is a few ASCII digits (int() also takes 4 300-digit numbers).
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
-        raise BadParameters(_("Giá trị không hợp lệ: {}.").format(name))
-    value = int(raw)
-    if not lo <= value <= hi:
-        raise BadParameters(_("Giá trị không hợp lệ: {}.").format(name))
-    return value
+REPORT_PICKER_KINDS = tuple(kind for kind in periods.KINDS if kind != "custom")
+# A period the user can fix: the message is shown as is (the name older code and tests know).
+BadParameters = periods.PeriodError
 
 
 def latest_official_month(today: date) -> Period:
@@ -76,50 +61,9 @@ def latest_official_month(today: date) -> Period:
 
 
 def period_from_query(query: QueryDict, today: date) -> Period:
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD, or ?kind=...&year=YYYY&n=N; default: latest official month.
+    """The period of ``parindex.periods``' vocabulary; default: the latest official month.
     A period entirely in the future is refused."""
-    period = _period_from_query(query, today)
-    try:
-        return periods.refuse_future(period, today)
-    except periods.PeriodError as exc:
-        raise BadParameters(str(exc)) from None
-
-
-def _period_from_query(query: QueryDict, today: date) -> Period:
-    start, end = query.get("from"), query.get("to")
-    if start or end:
-        try:
-            return periods.parse_range(start or "", end or "")
-        except periods.PeriodError as exc:
-            raise BadParameters(str(exc)) from None
-    kind = query.get("kind") or ""
-    if not kind:
-        return latest_official_month(today)
-    if kind not in periods.KINDS or kind == "custom":
-        raise BadParameters(_("Loại kỳ báo cáo không hợp lệ."))
-    year = _int(query, "year", today.year, periods.MIN_YEAR, periods.MAX_YEAR)
-    if kind in PERIOD_KINDS_WITH_NUMBER:
-        n = _int(
-            query,
-            "n",
-            today.month if "month" in kind else (today.month - 1) // 3 + 1,
-            1,
-            PERIOD_KINDS_WITH_NUMBER[kind],
-        )
-        return {
-            "month": periods.month,
-            "quarter": periods.quarter,
-            "official_month": periods.official_month,
-            "official_quarter": periods.official_quarter,
-        }[kind](year, n)
-    if kind == "ytd":
-        return periods.year_to_date(today if year == today.year else date(year, 12, 31))
-    return {
-        "year": periods.year,
-        "official_half": periods.official_half,
-        "official_nine": periods.official_nine_months,
-        "official_year": periods.official_year,
-    }[kind](year)
+    return periods.period_from_query(query, today, default=latest_official_month(today))
 
 
 def scope_from_query(request: HttpRequest) -> Scope:
@@ -168,11 +112,11 @@ def _sent_reports(scope: Scope):
 
 def index(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    error = ""
-    try:
-        period = period_from_query(request.GET, today)
-    except BadParameters as exc:
-        error, period = str(exc), latest_official_month(today)
+    # The custom range has its own form on the page (from/to), the picker names the others.
+    picker = periods.PeriodForm(
+        request.GET, today=today, default=latest_official_month(today), kinds=REPORT_PICKER_KINDS
+    )
+    period, error = picker.period, picker.error
     scope = scope_from_query(request)
     data = figures(scope, period)
     rows = []
@@ -199,7 +143,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "period": period,
             "error": error,
-            "kinds": periods.KINDS,
+            "picker": picker.picker(),
             "bieu06": bieu06.table(bieu06.OFFICIAL, rows, total),
             "identity_errors": total.identity_errors(),
             "query": _scope_query(scope, period),

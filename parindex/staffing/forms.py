@@ -105,72 +105,15 @@ class RecruitmentForm(forms.Form):
     note = forms.CharField(label=_("Ghi chú"), max_length=300, required=False)
 
 
-PERIOD_KINDS = [
-    (kind, periods.KINDS[kind])
-    for kind in (
-        "month",
-        "quarter",
-        "ytd",
-        "year",
-        "official_month",
-        "official_quarter",
-        "official_half",
-        "official_nine",
-        "official_year",
-        "custom",
-    )
-]
+class PeriodForm(periods.PeriodForm):
+    """The shared period picker (``parindex.periods``) and the day the post table describes."""
 
-
-class PeriodForm(forms.Form):
-    """The period picker: a kind with a year and a number (month or quarter), or custom dates.
-
-    Custom dates use the names of ``Period.as_query`` (``from``/``to``) so links built by other
-    screens land on the same period.
-    """
-
-    period = forms.ChoiceField(label=_("Kỳ"), choices=PERIOD_KINDS, required=False)
-    year = forms.IntegerField(
-        label=_("Năm"), min_value=periods.MIN_YEAR, max_value=periods.MAX_YEAR, required=False
-    )
-    n = forms.IntegerField(label=_("Tháng / quý"), min_value=1, max_value=12, required=False)
-    from_ = date_field(_("Từ ngày"), required=False)
-    to = date_field(_("Đến ngày"), required=False)
     on = date_field(_("Số liệu vị trí tại ngày"), required=False)
-
-    def add_prefix(self, field_name: str) -> str:
-        # The HTML name of ``from_`` is "from" (a Python keyword, hence the field's name).
-        return "from" if field_name == "from_" else super().add_prefix(field_name)
-
-    def period_for(self, today: date) -> periods.Period:
-        """The chosen period; year to date (of ``today``) when nothing valid is chosen."""
-        if not self.is_valid():
-            return periods.year_to_date(today)
-        data = self.cleaned_data
-        kind = data.get("period") or ""
-        year = data.get("year") or today.year
-        n = data.get("n")
-        start, end = data.get("from_"), data.get("to")
-        if kind == "custom" or (not kind and start and end):
-            if start and end and start <= end:
-                return periods.custom(start, end)
-            return periods.year_to_date(today)
-        builders = {
-            "month": lambda: periods.month(year, min(n or today.month, 12)),
-            "quarter": lambda: periods.quarter(year, min(n or (today.month - 1) // 3 + 1, 4)),
-            "year": lambda: periods.year(year),
-            "official_month": lambda: periods.official_month(year, min(n or today.month, 12)),
-            "official_quarter": lambda: periods.official_quarter(year, min(n or 1, 4)),
-            "official_half": lambda: periods.official_half(year),
-            "official_nine": lambda: periods.official_nine_months(year),
-            "official_year": lambda: periods.official_year(year),
-        }
-        if kind in builders:
-            return builders[kind]()
-        return periods.year_to_date(today)
 
     def on_for(self, period: periods.Period, today: date) -> date:
         """The day the post table describes: as asked, else the period's last day (not in the future)."""
-        if self.is_valid() and self.cleaned_data.get("on"):
+        if self.is_bound and not self.is_valid() and "on" in self.errors:
+            return min(period.end, today) if period.start <= today else period.end
+        if self.is_bound and self.cleaned_data.get("on"):
             return self.cleaned_data["on"]
         return min(period.end, today) if period.start <= today else period.end

@@ -74,8 +74,8 @@ def _apply(form, call) -> object | None:
 def index(request: HtmxHttpRequest) -> HttpResponse:
     ward = _ward_or_404(request)
     today = _today()
-    period_form = PeriodForm(request.GET or None)
-    period = period_form.period_for(today)
+    period_form = PeriodForm(request.GET, today=today)
+    period = period_form.period
     on = period_form.on_for(period, today)
     if request.GET.get("export") == "xlsx":
         return _export(request, ward, period, on)
@@ -85,6 +85,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     context.update(
         ward=ward,
         period_form=period_form,
+        picker=period_form.picker(),
         can_edit=can_lead(request.user, ward),
         query=query.urlencode(),
     )
