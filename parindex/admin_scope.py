@@ -26,7 +26,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from parindex.access import is_admin, visible_city_ids, visible_ward_ids
+from parindex.access import is_admin, visible_city_ids, visible_ward_ids, ward_scope_q
 
 # How deep the delete check follows foreign keys to find a row's ward before it gives up and
 # treats the row as hidden (the safe answer).
@@ -141,7 +141,7 @@ class ScopedAdmin:
     def scope_q(self, request) -> Q | None:
         if self.ward_path is None:
             return None
-        return Q(**{"{}__in".format(self.ward_path): visible_ward_ids(request.user)})
+        return ward_scope_q(request.user, self.ward_path)
 
     # --- who may open it at all ---------------------------------------------------------------
 
