@@ -130,9 +130,7 @@ class YearTargetAdmin(ScopedHistoryAdmin):
 
     def scope_q(self, request):
         # A ward's own target, or the city's default for its wards.
-        return ward_scope_q(request.user) | Q(
-            ward__isnull=True, city__in=visible_city_ids(request.user)
-        )
+        return ward_scope_q(request.user) | Q(ward__isnull=True, city__in=visible_city_ids(request.user))
 
 
 @admin.register(ServiceIndexWeight)
