@@ -33,6 +33,7 @@ from tasks.models import (
     Criterion,
     Task,
     TaskStatus,
+    overdue_q,
 )
 
 ZERO = Decimal("0")
@@ -92,7 +93,7 @@ def _count_annotations(on: date) -> dict:
         "n_cancelled": Count("id", filter=cancelled),
         "n_in_progress": Count("id", filter=Q(status=TaskStatus.IN_PROGRESS) | late_done),
         "n_not_started": Count("id", filter=Q(status=TaskStatus.NOT_STARTED)),
-        "n_overdue": Count("id", filter=~done & ~cancelled & Q(due_date__lt=on)),
+        "n_overdue": Count("id", filter=overdue_q(on)),
         "n_due": Count("id", filter=~cancelled & Q(due_date__lte=on)),
     }
 

@@ -108,7 +108,7 @@ def _filtered_tasks(
     if params["scope"] == "mine":
         tasks = tasks.filter(Q(lead=request.user) | Q(co_officials=request.user)).distinct()
     if params["overdue"]:
-        tasks = tasks.filter(status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS], due_date__lt=on)
+        tasks = tasks.overdue(on)
     return tasks, params
 
 
@@ -387,12 +387,8 @@ def progress(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         return _progress_export(ward, year, counts, components, officials)
     overdue = (
-        Task.objects.filter(
-            plan__ward=ward,
-            plan__year=year,
-            status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS],
-            due_date__lt=on,
-        )
+        Task.objects.filter(plan__ward=ward, plan__year=year)
+        .overdue(on)
         .select_related("lead")
         .order_by("due_date", "code")
     )
