@@ -27,10 +27,6 @@ dossier queryset goes through; a third ward never finds the dossier.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 
@@ -145,7 +141,7 @@ def is_receiving_counter(user, dossier) -> bool:
     """The user works at the counter that received ``dossier`` for another unit (an officer or
     leader of that ward): the counter's role, not the handler's."""
     member = membership_of(user)
-    counter_id = getattr(dossier, "received_by_ward_id", None)
+    counter_id = dossier.received_by_ward_id
     return bool(
         member
         and member.role in (org.Role.OFFICER, org.Role.LEADER)
@@ -215,13 +211,24 @@ def is_admin(user) -> bool:
     return bool(member and member.role == org.Role.ADMIN) or bool(getattr(user, "is_superuser", False))
 
 
-def is_leader_or_admin(user) -> bool:
-    return role_of(user) in (org.Role.LEADER, org.Role.ADMIN)
+def may_use_admin(user) -> bool:
+    """Open the admin site: superusers and administrators; a staff flag alone opens nothing."""
+    return bool(getattr(user, "is_active", False)) and is_admin(user)
 
 
-def home_ward(user) -> org.Ward | None:
+def reads_several_wards(user) -> bool:
+    """Pick a ward with the switcher, read a city's scope and the ward comparison: city viewers,
+    administrators and superusers (ward members always work in their own ward)."""
     member = membership_of(user)
-    return member.ward if member else None
+    if member is None:
+        return bool(getattr(user, "is_superuser", False))
+    return member.role in (org.Role.CITY_VIEWER, org.Role.ADMIN)
+
+
+def works_in_a_ward(user) -> bool:
+    """An officer or a leader of a ward: their pages are the ward's, not the city's."""
+    member = membership_of(user)
+    return member is not None and member.role in (org.Role.OFFICER, org.Role.LEADER)
 
 
 WARD_CODE_MAX = 20  # Ward.code's max_length
@@ -272,23 +279,6 @@ def current_ward(request: HttpRequest) -> org.Ward | None:
                 request.session["ward_code"] = ward.code
             return ward
     return org.Ward.objects.select_related("city").filter(id__in=visible_ward_ids(user)).first()
-
-
-def role_required(*roles: str) -> Callable:
-    """View decorator: the user's role must be one of ``roles`` (403 otherwise)."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            if role_of(request.user) not in roles and not (
-                org.Role.ADMIN in roles and getattr(request.user, "is_superuser", False)
-            ):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 AXES_USERNAME_MAX = 150  # User.username's max_length; axes keeps it in a 255-character column
@@ -387,3 +377,26 @@ def may_enter_service_metrics(user, city_id: int) -> bool:
     return is_admin(user) and (
         city_id in visible_city_ids(user) or (membership_of(user) is None and user.is_superuser)
     )
+
+
+# -- the reform plan -------------------------------------------------------------------------
+
+
+def can_manage_plan(user, ward: org.Ward | int) -> bool:
+    """Create, import, copy plans and edit any task: the ward's leaders (and administrators)."""
+    return can_lead(user, ward)
+
+
+def can_update_task(user, task) -> bool:
+    """Change a task's status and add evidence: leaders, the lead official and co-officials of
+    the task. City viewers read only. Co-officials are checked from the prefetched list when
+    there is one."""
+    ward_id = task.plan.ward_id
+    if can_lead(user, ward_id):
+        return True
+    member = membership_of(user)
+    if member is None or member.role != org.Role.OFFICER or member.ward_id != ward_id:
+        return False
+    if task.lead_id == user.id:
+        return True
+    return any(u.id == user.id for u in task.co_officials.all())

@@ -29,6 +29,7 @@ from parindex.access import (
     get_visible_ward,
     is_admin,
     membership_of,
+    reads_several_wards,
     visible_ward_ids,
 )
 from parindex.audit import changes
@@ -44,7 +45,7 @@ from parindex.indicators import (
     received_for_others,
     summary,
 )
-from parindex.models import Role, Ward
+from parindex.models import Ward
 from parindex.periods import (
     KINDS,
     MAX_YEAR,
@@ -166,13 +167,8 @@ def _ward(request: HttpRequest) -> Ward:
     code = request.GET.get("ward")
     if code:
         ward = get_visible_ward(request.user, code)
-        member = membership_of(request.user)
         # remembered for the other pages; written only when it changes (no session save per view)
-        if (
-            member
-            and member.role in (Role.CITY_VIEWER, Role.ADMIN)
-            and request.session.get("ward_code") != ward.code
-        ):
+        if reads_several_wards(request.user) and request.session.get("ward_code") != ward.code:
             request.session["ward_code"] = ward.code
         return ward
     ward = current_ward(request)

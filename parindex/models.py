@@ -119,22 +119,6 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
 
-    @property
-    def is_officer(self) -> bool:
-        return self.role == Role.OFFICER
-
-    @property
-    def is_leader(self) -> bool:
-        return self.role == Role.LEADER
-
-    @property
-    def is_city_viewer(self) -> bool:
-        return self.role == Role.CITY_VIEWER
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
 
 class AccessLog(models.Model):
     """Reads worth auditing (personal data seen outside one's field, evidence downloads).

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
 
 from parindex.numbers import Ratio, ratio
@@ -300,13 +300,6 @@ def par_totals(ward_ids: Iterable[int], year: int) -> dict[int, ParTotals]:
         totals.components[row["component"]].add(one)
         totals.overall.add(one)
     return result
-
-
-def leaf_criteria(ward_id: int, year: int) -> QuerySet[Criterion]:
-    """Criteria that are scored directly: sub-criteria, and criteria without sub-criteria."""
-    return Criterion.objects.filter(ward_id=ward_id, year=year).exclude(
-        Exists(Criterion.objects.filter(parent=OuterRef("pk")))
-    )
 
 
 @dataclass

@@ -66,7 +66,7 @@ def _year(request: HttpRequest, ward: Ward) -> int:
 
 
 def _need_lead(request: HttpRequest, ward: Ward) -> None:
-    if not plans.can_manage_plan(request.user, ward):
+    if not access.can_manage_plan(request.user, ward):
         raise PermissionDenied
 
 
@@ -113,12 +113,12 @@ def _filtered_tasks(
 
 
 def _task_rows(request: HttpRequest, tasks, plan: Plan, on: date) -> list[Task]:
-    leader = plans.can_manage_plan(request.user, plan.ward_id)
+    leader = access.can_manage_plan(request.user, plan.ward_id)
     rows = list(tasks)
     for task in rows:
         task.plan = plan  # already loaded; spares a query per row in can_update_task
         task.overdue = task.is_overdue(on)
-        task.can_edit = leader or plans.can_update_task(request.user, task)
+        task.can_edit = leader or access.can_update_task(request.user, task)
     return rows
 
 
@@ -145,7 +145,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         "year": str(year),
         "plan": plan,
         "on": on,
-        "can_manage": plans.can_manage_plan(request.user, ward),
+        "can_manage": access.can_manage_plan(request.user, ward),
         "years": list(Plan.objects.filter(ward=ward).order_by("-year").values_list("year", flat=True)),
         "components": Component.choices,
         "statuses": TaskStatus.choices,
@@ -286,7 +286,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The task, its evidence and history; the status form for those who may update it."""
     task = _visible_task(request, pk)
-    can_edit = plans.can_update_task(request.user, task)
+    can_edit = access.can_update_task(request.user, task)
     form = StatusForm(initial={"status": task.status, "completed_on": task.completed_on or today(),
                                "cancel_reason": task.cancel_reason})  # fmt: skip
     return _render_task(request, task, can_edit, form)
@@ -300,7 +300,7 @@ def _render_task(request: HttpRequest, task: Task, can_edit: bool, form: StatusF
             "task": task,
             "plan": task.plan,
             "can_edit": can_edit,
-            "can_manage": plans.can_manage_plan(request.user, task.plan.ward_id),
+            "can_manage": access.can_manage_plan(request.user, task.plan.ward_id),
             "overdue": task.is_overdue(today()),
             "form": form,
             "evidence": task.evidence.select_related("added_by"),
@@ -314,7 +314,7 @@ def _render_task(request: HttpRequest, task: Task, can_edit: bool, form: StatusF
 def task_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Status change with optional evidence, saved together or not at all."""
     task = _visible_task(request, pk)
-    if not plans.can_update_task(request.user, task):
+    if not access.can_update_task(request.user, task):
         raise PermissionDenied
     form = StatusForm(request.POST, request.FILES)
     if form.is_valid():
@@ -513,7 +513,7 @@ def criteria_page(request: HtmxHttpRequest) -> HttpResponse:
         "ward": ward, "year": str(year), "tree": tree, "totals": totals, "last": last, "component_rows": component_rows,
         "state": totals.state, "state_label": AppraisalState(totals.state).label,
         "show_second": totals.state in (AppraisalState.SECOND, AppraisalState.FINAL),
-        "can_manage": plans.can_manage_plan(request.user, ward) and totals.state == AppraisalState.SELF,
+        "can_manage": access.can_manage_plan(request.user, ward) and totals.state == AppraisalState.SELF,
         "has_criteria": bool(criteria), "next_move": _next_move(request.user, ward, totals.state),
         "no_evidence": [c for c in leaves if not c.n_evidence and not c.not_applicable],
         "no_responsible": [c for c in leaves if not c.responsible_id],
@@ -786,7 +786,7 @@ def criterion_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "criterion": criterion, "form": form, "kind": kind, "state": state,
             "state_label": AppraisalState(state).label,
             "form_open": _form_open(kind, state, criterion, scorable) or status == 400,
-            "can_manage": plans.can_manage_plan(request.user, criterion.ward_id) and state == AppraisalState.SELF,
+            "can_manage": access.can_manage_plan(request.user, criterion.ward_id) and state == AppraisalState.SELF,
             "children": criterion.children.select_related("responsible").order_by("position", "code"),
             "evidence": evidence,
             "tasks": criterion.tasks.select_related("lead").order_by("position"),

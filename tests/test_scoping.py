@@ -205,3 +205,77 @@ def test_overdue_property_and_queryset_agree(ward):
     assert set(Task.objects.open().values_list("title", flat=True)) == {
         "open_due_yesterday", "not_started_due_yesterday", "open_due_today", "open_due_tomorrow"
     }  # fmt: skip
+
+
+# -- the predicates, by role ------------------------------------------------------------------------
+
+# Each predicate of parindex/access.py about ward BH (city PT): who may. Roles not listed: may not.
+PREDICATES = {
+    "can_read_ward": {"officer", "chairperson", "city_viewer", "administrator", "superuser"},
+    "can_handle_dossiers": {"officer", "chairperson"},
+    "can_handle_petitions": {"officer", "chairperson"},
+    "can_lead": {"chairperson", "administrator"},
+    "can_manage_plan": {"chairperson", "administrator"},
+    "may_approve_extension": {"chairperson"},
+    "can_submit_self_assessment": {"chairperson"},
+    "can_appraise": {"city_viewer", "administrator"},
+    "may_see_city_scoreboard": {"city_viewer", "administrator", "superuser"},
+    "may_enter_service_metrics": {"administrator", "superuser"},
+    "is_admin": {"administrator", "superuser"},
+    "may_use_admin": {"administrator", "superuser"},
+    "reads_several_wards": {"city_viewer", "administrator", "far_city_viewer", "superuser"},
+    "works_in_a_ward": {"officer", "chairperson", "officer_pth", "officer_ta"},
+}
+
+
+def _ask(name: str, user, ward: Ward):
+    predicate = getattr(access, name)
+    if name in ("is_admin", "may_use_admin", "reads_several_wards", "works_in_a_ward"):
+        return predicate(user)
+    if name in ("may_see_city_scoreboard", "may_enter_service_metrics"):
+        return predicate(user, ward.city_id)
+    return predicate(user, ward)
+
+
+@pytest.mark.parametrize("name", list(PREDICATES))
+def test_each_predicate_answers_each_role(people, ward, name):
+    answers = {role: _ask(name, user, ward) for role, user in people.items()}
+    assert {role for role, yes in answers.items() if yes} == PREDICATES[name]
+    assert all(isinstance(yes, bool) for yes in answers.values())
+
+
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("officer", True),
+        ("chairperson", True),
+        ("officer_pth", False),
+        ("city_viewer", False),
+        ("superuser", False),
+    ],
+)
+def test_task_updates_are_for_its_officials_and_the_leaders(people, ward, role, expected):
+    plan = Plan.objects.create(ward=ward, year=2024, title="Kế hoạch CCHC 2024")
+    task = Task.objects.create(
+        plan=plan, code="1", title="Niêm yết TTHC", component="procedures", due_date=date(2024, 6, 30)
+    )
+    task.co_officials.add(people["officer"])
+    assert access.can_update_task(people[role], task) is expected
+    # Someone else's task: an officer of the ward who is not on it may not.
+    other = Task.objects.create(
+        plan=plan, code="2", title="Số hóa", component="digital", due_date=date(2024, 6, 30)
+    )
+    assert access.can_update_task(people[role], other) is (role == "chairperson")
+
+
+@pytest.mark.parametrize(
+    "role, admin_link",
+    [("officer", False), ("chairperson", False), ("city_viewer", False), ("administrator", True)],
+)
+def test_the_admin_link_follows_may_use_admin_not_the_staff_flag(client, people, role, admin_link):
+    user = people[role]
+    user.is_staff = True  # a staff flag alone opens nothing, so it shows nothing either
+    user.save()
+    client.force_login(user)
+    page = client.get(reverse("dossiers:catalogue")).content.decode()
+    assert (reverse("admin:index") in page) is admin_link
