@@ -179,6 +179,15 @@ def may_approve_extension(user, ward: org.Ward | int) -> bool:
     return bool(member and member.role == org.Role.LEADER and member.ward_id == ward_id)
 
 
+def may_edit_target(user, *, ward_id: int | None, city_id: int | None) -> bool:
+    """Edit a year target: a ward's own target by those who lead the ward; a city's default for
+    its wards by the administrators of that city (or of every city)."""
+    if ward_id is not None:
+        return can_lead(user, ward_id)
+    member = membership_of(user)
+    return is_admin(user) and (member is None or member.city_id in (None, city_id))
+
+
 def handled_field_ids(user) -> frozenset[int]:
     """Ids of the dossier fields (lĩnh vực) the user is an officer of. Cached for the request.
 
@@ -357,6 +366,17 @@ def may_see_petitioner_data(
     if member.role == org.Role.LEADER:
         return True
     return member.role == org.Role.OFFICER and user.id in (handler_id, receiver_id)
+
+
+def petitioner_readable_q(user, ward_id: int) -> Q:
+    """The petitions of the ward whose petitioner ``user`` sees in full (``may_see_petitioner_data``
+    as a condition): a search by the petitioner's name finds only those, or it would tell a
+    masked reader who complained."""
+    member = membership_of(user)
+    if member is None or member.ward_id != ward_id or member.role not in (org.Role.LEADER, org.Role.OFFICER):
+        return Q(pk__in=[])
+    readable = Q() if member.role == org.Role.LEADER else Q(handled_by=user) | Q(created_by=user)
+    return readable & (Q(official__isnull=True) | ~Q(official=user))
 
 
 # -- the QĐ 766 service index ---------------------------------------------------------------
