@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from parindex import uploads
+from parindex.scoping import WardScopedQuerySet
 
 
 class Component(models.TextChoices):
@@ -136,6 +137,7 @@ class Criterion(models.Model):
     )
     second_comment = models.TextField(_("nhận xét thẩm định lần 2"), blank=True)
 
+    objects = WardScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -256,7 +258,9 @@ def overdue_q(on) -> Q:
     )
 
 
-class TaskQuerySet(models.QuerySet):
+class TaskQuerySet(WardScopedQuerySet):
+    ward_lookup = "plan__ward"
+
     def open(self) -> TaskQuerySet:
         """Not started or in progress: the tasks somebody still has to do."""
         return self.filter(status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS])
@@ -394,6 +398,7 @@ class Evidence(models.Model):
     )
     added_at = models.DateTimeField(_("thời điểm thêm"), auto_now_add=True)
 
+    objects = WardScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from parindex import access, periods, uploads
-from parindex.access import current_ward, membership_of, visible_ward_ids
+from parindex.access import current_ward, membership_of
 from parindex.audit import changes, log_access
 from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
 from parindex.models import Role, Ward
@@ -76,12 +76,12 @@ def _name(user) -> str:
 
 def _visible_task(request: HttpRequest, pk: int) -> Task:
     queryset = Task.objects.select_related("plan__ward", "lead", "criterion").prefetch_related("co_officials")
-    return get_object_or_404(queryset, pk=pk, plan__ward_id__in=visible_ward_ids(request.user))
+    return get_object_or_404(queryset.for_user(request.user), pk=pk)
 
 
 def _visible_criterion(request: HttpRequest, pk: int) -> Criterion:
     queryset = Criterion.objects.select_related("ward", "parent", "responsible")
-    return get_object_or_404(queryset, pk=pk, ward_id__in=visible_ward_ids(request.user))
+    return get_object_or_404(queryset.for_user(request.user), pk=pk)
 
 
 # -- the plan page -----------------------------------------------------------------------------
@@ -350,9 +350,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """A stored evidence file, to users who may see its ward, under its original name."""
     evidence = get_object_or_404(
-        Evidence.objects.exclude(file="").select_related("ward"),
-        pk=pk,
-        ward_id__in=visible_ward_ids(request.user),
+        Evidence.objects.for_user(request.user).exclude(file="").select_related("ward"), pk=pk
     )
     log_access(
         user=request.user, obj=evidence, action="download", ward=evidence.ward, note=evidence.original_name

@@ -104,7 +104,7 @@ def _wards_of(qs, model) -> set[str]:
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
-@pytest.mark.parametrize("model", [Ward, Position, Official, Dossier, Petition, Job])
+@pytest.mark.parametrize("model", [Ward, Position, Official, Dossier, Petition, Job, Task])
 def test_for_user_finds_the_rows_of_the_users_wards_only(rows, people, role, model):
     user = people[role]
     found = model.objects.for_user(user)
