@@ -17,9 +17,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from parindex.access import dossier_scope_q, visible_dossiers_q, visible_ward_ids
+from parindex.access import dossier_scope_q, visible_dossiers_q
 from parindex.models import Ward
 from parindex.periods import start_of_day
+from parindex.scoping import WardScopedQuerySet
 
 
 class Field(models.Model):
@@ -310,11 +311,13 @@ class NoticeChannel(models.TextChoices):
     SMS = "sms", _("Tin nhắn SMS")
 
 
-class DossierQuerySet(models.QuerySet):
-    def for_user(self, user) -> DossierQuerySet:
+class DossierQuerySet(WardScopedQuerySet):
+    ward_lookup = "ward"
+
+    def scope_q(self, user) -> Q:
         """What ``user`` may find: their wards' dossiers and those their counter received for
         another unit (``parindex.access.dossier_scope_q``, the one predicate)."""
-        return self.filter(visible_dossiers_q(user))
+        return visible_dossiers_q(user)
 
     def for_wards(self, ward_ids) -> DossierQuerySet:
         """The same predicate for an integration's wards (API tokens)."""
@@ -1097,9 +1100,8 @@ class PetitionSatisfaction(models.TextChoices):
     DISSATISFIED = "dissatisfied", _("Không hài lòng")
 
 
-class PetitionQuerySet(models.QuerySet):
-    def for_user(self, user) -> PetitionQuerySet:
-        return self.filter(ward_id__in=visible_ward_ids(user))
+class PetitionQuerySet(WardScopedQuerySet):
+    ward_lookup = "ward"
 
     def open(self) -> PetitionQuerySet:
         return self.exclude(status=PetitionStatus.REPLIED)

@@ -32,7 +32,7 @@ from dossiers.petition_forms import (
     SatisfactionForm,
 )
 from parindex import idempotency
-from parindex.access import can_handle_petitions, current_ward
+from parindex.access import can_handle_petitions, current_ward, petitioner_readable_q
 from parindex.audit import changes
 
 PAGE_SIZE = 50
@@ -84,9 +84,7 @@ def petition_list(request: HttpRequest) -> HttpResponse:
             petitions_qs = petitions_qs.filter(status=form.cleaned_data["status"])
         if form.cleaned_data["q"]:
             text = form.cleaned_data["q"].strip()
-            by_name = Q(petitioner_name__icontains=text) & privacy.petitioner_readable_q(
-                request.user, ward.id
-            )
+            by_name = Q(petitioner_name__icontains=text) & petitioner_readable_q(request.user, ward.id)
             petitions_qs = petitions_qs.filter(Q(code__icontains=text) | by_name)
     counts = Petition.objects.filter(ward=ward).aggregate(
         **{key: Count("id", filter=condition) for key, condition in filters.items()}

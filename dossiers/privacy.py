@@ -12,17 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from dossiers.models import Dossier, Petition
 from parindex.access import (
     is_receiving_counter,
     may_see_personal_data,
     may_see_petitioner_data,
-    membership_of,
 )
 from parindex.audit import log_access, log_accesses
-from parindex.models import Role
 
 
 def mask_id(value: str) -> str:
@@ -218,17 +214,6 @@ def may_see_petitioner(user, petition: Petition) -> bool:
         receiver_id=petition.created_by_id,
         official_id=petition.official_id,
     )
-
-
-def petitioner_readable_q(user, ward_id: int) -> Q:
-    """The petitions of the ward whose petitioner ``user`` sees in full (``may_see_petitioner``
-    as a condition): a search by the petitioner's name finds only those, or it would tell a
-    masked reader who complained."""
-    member = membership_of(user)
-    if member is None or member.ward_id != ward_id or member.role not in (Role.LEADER, Role.OFFICER):
-        return Q(pk__in=[])
-    readable = Q() if member.role == Role.LEADER else Q(handled_by=user) | Q(created_by=user)
-    return readable & (Q(official__isnull=True) | ~Q(official=user))
 
 
 def log_petition_read(user, petition: Petition, *, action: str, note: str = "") -> None:

@@ -12,7 +12,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from parindex.access import visible_city_ids, visible_ward_ids
+from parindex.access import visible_city_ids, ward_scope_q
 from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin, lock_down_unscoped, user_scope_q
 from parindex.models import AccessLog, City, Membership, Role, Ward
 from parindex.service_index_data import OfficialScore, ServiceIndexEntry, ServiceIndexWeight
@@ -130,9 +130,7 @@ class YearTargetAdmin(ScopedHistoryAdmin):
 
     def scope_q(self, request):
         # A ward's own target, or the city's default for its wards.
-        return Q(ward__in=visible_ward_ids(request.user)) | Q(
-            ward__isnull=True, city__in=visible_city_ids(request.user)
-        )
+        return ward_scope_q(request.user) | Q(ward__isnull=True, city__in=visible_city_ids(request.user))
 
 
 @admin.register(ServiceIndexWeight)

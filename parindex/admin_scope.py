@@ -26,16 +26,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from parindex.access import is_admin, visible_city_ids, visible_ward_ids
+from parindex.access import may_use_admin, visible_city_ids, visible_ward_ids, ward_scope_q
 
 # How deep the delete check follows foreign keys to find a row's ward before it gives up and
 # treats the row as hidden (the safe answer).
 MAX_SCOPE_DEPTH = 4
-
-
-def may_use_admin(user) -> bool:
-    """Superusers and administrators; a staff flag alone opens nothing."""
-    return bool(getattr(user, "is_active", False)) and is_admin(user)
 
 
 def visible_rows(request, model, *, site=admin.site, depth: int = 0) -> QuerySet | None:
@@ -141,7 +136,7 @@ class ScopedAdmin:
     def scope_q(self, request) -> Q | None:
         if self.ward_path is None:
             return None
-        return Q(**{"{}__in".format(self.ward_path): visible_ward_ids(request.user)})
+        return ward_scope_q(request.user, self.ward_path)
 
     # --- who may open it at all ---------------------------------------------------------------
 

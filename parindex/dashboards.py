@@ -28,7 +28,8 @@ from parindex.access import (
     current_ward,
     get_visible_ward,
     is_admin,
-    membership_of,
+    may_edit_target,
+    reads_several_wards,
     visible_ward_ids,
 )
 from parindex.audit import changes
@@ -43,7 +44,7 @@ from parindex.indicators import (
     received_for_others,
     summary,
 )
-from parindex.models import Role, Ward
+from parindex.models import Ward
 from parindex.periods import Period, PeriodForm, custom, month, range_query, year_param
 from parindex.reports import bieu06
 from parindex.staffing.queries import staffing_block_context
@@ -114,13 +115,8 @@ def _ward(request: HttpRequest) -> Ward:
     code = request.GET.get("ward")
     if code:
         ward = get_visible_ward(request.user, code)
-        member = membership_of(request.user)
         # remembered for the other pages; written only when it changes (no session save per view)
-        if (
-            member
-            and member.role in (Role.CITY_VIEWER, Role.ADMIN)
-            and request.session.get("ward_code") != ward.code
-        ):
+        if reads_several_wards(request.user) and request.session.get("ward_code") != ward.code:
             request.session["ward_code"] = ward.code
         return ward
     ward = current_ward(request)
@@ -502,13 +498,6 @@ def _year_param(request: HttpRequest) -> int:
     return year_param(request.GET.get("year"), _today().year)
 
 
-def _target_scope_allowed(user, target: YearTarget) -> bool:
-    if target.ward_id is not None:
-        return can_lead(user, target.ward_id)
-    member = membership_of(user)
-    return is_admin(user) and (member is None or member.city_id in (None, target.city_id))
-
-
 def targets(request: HttpRequest) -> HttpResponse:
     """The ward's effective targets of a year (own and city defaults), with their history."""
     ward = _ward(request)
@@ -522,7 +511,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             "target": t,
             "definition": INDICATORS.get(t.indicator),
             "overridden": t.ward_id is None and (t.indicator, t.field_id) in overridden,
-            "can_edit": _target_scope_allowed(request.user, t),
+            "can_edit": may_edit_target(request.user, ward_id=t.ward_id, city_id=t.city_id),
         }
         for t in rows
     ]
@@ -554,7 +543,7 @@ def target_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             target = YearTarget(city=ward.city, year=year)
         else:
             target = YearTarget(ward=ward, year=year)
-    if not _target_scope_allowed(request.user, target):
+    if not may_edit_target(request.user, ward_id=target.ward_id, city_id=target.city_id):
         raise PermissionDenied
     form = YearTargetForm(request.POST or None, instance=target)
     if request.method == "POST" and form.is_valid():

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from parindex.scoping import WardScopedQuerySet
+
 
 class City(models.Model):
     """The parent unit of wards: a city, or since 07/2025 directly a province."""
@@ -29,11 +31,8 @@ class City(models.Model):
         return self.name
 
 
-class WardQuerySet(models.QuerySet):
-    def for_user(self, user) -> WardQuerySet:
-        from parindex.access import visible_ward_ids
-
-        return self.filter(id__in=visible_ward_ids(user))
+class WardQuerySet(WardScopedQuerySet):
+    ward_lookup = "pk"
 
     def lock(self, ward: Ward) -> Ward:
         """Lock the ward's row until the transaction ends: one-per-ward records (a year's plan,
@@ -119,22 +118,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
-
-    @property
-    def is_officer(self) -> bool:
-        return self.role == Role.OFFICER
-
-    @property
-    def is_leader(self) -> bool:
-        return self.role == Role.LEADER
-
-    @property
-    def is_city_viewer(self) -> bool:
-        return self.role == Role.CITY_VIEWER
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
 
 
 class AccessLog(models.Model):

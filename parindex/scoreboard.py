@@ -27,10 +27,10 @@ from parindex.access import (
     get_visible_ward,
     may_enter_service_metrics,
     may_see_city_scoreboard,
-    membership_of,
     visible_city_ids,
+    works_in_a_ward,
 )
-from parindex.models import City, Role, Ward
+from parindex.models import City, Ward
 from parindex.periods import Period, PeriodForm, month, months_of, period_to_query
 from parindex.reports.official_scores import ScoreFileError, import_scores, scoreboard_xlsx
 from parindex.service_index import Board, UnitScore, boards, competition_ranks, period_key, previous
@@ -166,8 +166,7 @@ def _city(request: HttpRequest) -> City:
 
 
 def city_board(request: HttpRequest) -> HttpResponse:
-    member = membership_of(request.user)
-    if member is not None and member.role in (Role.OFFICER, Role.LEADER):
+    if works_in_a_ward(request.user):
         return HttpResponseRedirect(reverse("service_index_ward"))
     city = _city(request)
     period, period_error = _period(request)

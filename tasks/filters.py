@@ -83,4 +83,4 @@ class TaskFilterSet(django_filters.FilterSet):
         return qs
 
     def filter_overdue(self, qs, name, value):
-        return qs.filter(status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS], due_date__lt=self.on)
+        return qs.overdue(self.on)

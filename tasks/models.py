@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from parindex import uploads
+from parindex.scoping import WardScopedQuerySet
 
 
 class Component(models.TextChoices):
@@ -136,6 +137,7 @@ class Criterion(models.Model):
     )
     second_comment = models.TextField(_("nhận xét thẩm định lần 2"), blank=True)
 
+    objects = WardScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -245,6 +247,28 @@ class Appraisal(models.Model):
         return "{} {}".format(self.ward_id, self.year)
 
 
+def overdue_q(on) -> Q:
+    """Tasks overdue on the day ``on``: due on an earlier day and neither cancelled nor done by
+    ``on``. Done and cancelled tasks are never overdue; a task done after ``on`` was still open on
+    that day (a report for an earlier period counts it). ``Task.is_overdue`` is the same rule."""
+    return (
+        Q(due_date__lt=on)
+        & ~Q(status=TaskStatus.CANCELLED)
+        & ~Q(status=TaskStatus.DONE, completed_on__lte=on)
+    )
+
+
+class TaskQuerySet(WardScopedQuerySet):
+    ward_lookup = "plan__ward"
+
+    def open(self) -> TaskQuerySet:
+        """Not started or in progress: the tasks somebody still has to do."""
+        return self.filter(status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS])
+
+    def overdue(self, on) -> TaskQuerySet:
+        return self.filter(overdue_q(on))
+
+
 class Task(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("kế hoạch"))
     code = models.CharField(_("mã"), max_length=20)
@@ -278,6 +302,7 @@ class Task(models.Model):
     completed_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
     position = models.PositiveIntegerField(_("thứ tự"), default=0)
 
+    objects = TaskQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -308,7 +333,11 @@ class Task(models.Model):
         return STATUS_PROGRESS.get(self.status)
 
     def is_overdue(self, on) -> bool:
-        return self.status in (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS) and self.due_date < on
+        """``overdue_q``'s rule for one loaded task."""
+        done_by_then = (
+            self.status == TaskStatus.DONE and self.completed_on is not None and self.completed_on <= on
+        )
+        return self.due_date < on and self.status != TaskStatus.CANCELLED and not done_by_then
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
@@ -369,6 +398,7 @@ class Evidence(models.Model):
     )
     added_at = models.DateTimeField(_("thời điểm thêm"), auto_now_add=True)
 
+    objects = WardScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -17,35 +17,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from parindex import uploads
-from parindex.access import can_lead, membership_of
 from parindex.models import Role, Ward
 from parindex.names import full_name
 from tasks.models import Criterion, Evidence, EvidenceKind, EvidenceStage, Plan, Task, TaskStatus
 
 User = get_user_model()
 
-# -- who may do what ---------------------------------------------------------------------------
-
-
-def can_manage_plan(user, ward: Ward | int) -> bool:
-    """Create, import, copy plans and edit any task: the ward's leaders (and administrators)."""
-    return can_lead(user, ward)
-
-
-def can_update_task(user, task: Task) -> bool:
-    """Change status and add evidence: leaders, the lead official and co-officials of the task.
-
-    City viewers read only. Co-officials are checked from the prefetched list when there is one.
-    """
-    ward_id = task.plan.ward_id
-    if can_lead(user, ward_id):
-        return True
-    member = membership_of(user)
-    if member is None or member.role != Role.OFFICER or member.ward_id != ward_id:
-        return False
-    if task.lead_id == user.id:
-        return True
-    return any(u.id == user.id for u in task.co_officials.all())
+# -- who takes part ----------------------------------------------------------------------------
 
 
 def officials_of(ward: Ward | int) -> QuerySet:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
 
 from parindex.numbers import Ratio, ratio
@@ -33,6 +33,7 @@ from tasks.models import (
     Criterion,
     Task,
     TaskStatus,
+    overdue_q,
 )
 
 ZERO = Decimal("0")
@@ -92,7 +93,7 @@ def _count_annotations(on: date) -> dict:
         "n_cancelled": Count("id", filter=cancelled),
         "n_in_progress": Count("id", filter=Q(status=TaskStatus.IN_PROGRESS) | late_done),
         "n_not_started": Count("id", filter=Q(status=TaskStatus.NOT_STARTED)),
-        "n_overdue": Count("id", filter=~done & ~cancelled & Q(due_date__lt=on)),
+        "n_overdue": Count("id", filter=overdue_q(on)),
         "n_due": Count("id", filter=~cancelled & Q(due_date__lte=on)),
     }
 
@@ -299,13 +300,6 @@ def par_totals(ward_ids: Iterable[int], year: int) -> dict[int, ParTotals]:
         totals.components[row["component"]].add(one)
         totals.overall.add(one)
     return result
-
-
-def leaf_criteria(ward_id: int, year: int) -> QuerySet[Criterion]:
-    """Criteria that are scored directly: sub-criteria, and criteria without sub-criteria."""
-    return Criterion.objects.filter(ward_id=ward_id, year=year).exclude(
-        Exists(Criterion.objects.filter(parent=OuterRef("pk")))
-    )
 
 
 @dataclass

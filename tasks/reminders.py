@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from parindex.jobs.notifications import notify
-from tasks.models import Task, TaskStatus
+from tasks.models import Task
 
 DAYS_BEFORE = (7, 3, 1)
 
@@ -17,9 +17,8 @@ def remind(day: date) -> int:
     given = 0
     due_days = {day + timedelta(days=n): n for n in DAYS_BEFORE}
     tasks = (
-        Task.objects.filter(
-            due_date__in=list(due_days), status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS]
-        )
+        Task.objects.open()
+        .filter(due_date__in=list(due_days))
         .select_related("plan__ward", "lead")
         .prefetch_related("co_officials")
     )

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from parindex import access, periods, uploads
-from parindex.access import current_ward, membership_of, visible_ward_ids
+from parindex.access import current_ward, membership_of
 from parindex.audit import changes, log_access
 from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
 from parindex.models import Role, Ward
@@ -63,7 +63,7 @@ def _year(request: HttpRequest, ward: Ward) -> int:
 
 
 def _need_lead(request: HttpRequest, ward: Ward) -> None:
-    if not plans.can_manage_plan(request.user, ward):
+    if not access.can_manage_plan(request.user, ward):
         raise PermissionDenied
 
 
@@ -73,12 +73,12 @@ def _name(user) -> str:
 
 def _visible_task(request: HttpRequest, pk: int) -> Task:
     queryset = Task.objects.select_related("plan__ward", "lead", "criterion").prefetch_related("co_officials")
-    return get_object_or_404(queryset, pk=pk, plan__ward_id__in=visible_ward_ids(request.user))
+    return get_object_or_404(queryset.for_user(request.user), pk=pk)
 
 
 def _visible_criterion(request: HttpRequest, pk: int) -> Criterion:
     queryset = Criterion.objects.select_related("ward", "parent", "responsible")
-    return get_object_or_404(queryset, pk=pk, ward_id__in=visible_ward_ids(request.user))
+    return get_object_or_404(queryset.for_user(request.user), pk=pk)
 
 
 # -- the plan page -----------------------------------------------------------------------------
@@ -99,12 +99,12 @@ def _filtered_tasks(
 
 
 def _task_rows(request: HttpRequest, tasks, plan: Plan, on: date) -> list[Task]:
-    leader = plans.can_manage_plan(request.user, plan.ward_id)
+    leader = access.can_manage_plan(request.user, plan.ward_id)
     rows = list(tasks)
     for task in rows:
         task.plan = plan  # already loaded; spares a query per row in can_update_task
         task.overdue = task.is_overdue(on)
-        task.can_edit = leader or plans.can_update_task(request.user, task)
+        task.can_edit = leader or access.can_update_task(request.user, task)
     return rows
 
 
@@ -131,7 +131,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         "year": str(year),
         "plan": plan,
         "on": on,
-        "can_manage": plans.can_manage_plan(request.user, ward),
+        "can_manage": access.can_manage_plan(request.user, ward),
         "years": list(Plan.objects.filter(ward=ward).order_by("-year").values_list("year", flat=True)),
         "components": Component.choices,
         "statuses": TaskStatus.choices,
@@ -272,7 +272,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The task, its evidence and history; the status form for those who may update it."""
     task = _visible_task(request, pk)
-    can_edit = plans.can_update_task(request.user, task)
+    can_edit = access.can_update_task(request.user, task)
     form = StatusForm(initial={"status": task.status, "completed_on": task.completed_on or today(),
                                "cancel_reason": task.cancel_reason})  # fmt: skip
     return _render_task(request, task, can_edit, form)
@@ -286,7 +286,7 @@ def _render_task(request: HttpRequest, task: Task, can_edit: bool, form: StatusF
             "task": task,
             "plan": task.plan,
             "can_edit": can_edit,
-            "can_manage": plans.can_manage_plan(request.user, task.plan.ward_id),
+            "can_manage": access.can_manage_plan(request.user, task.plan.ward_id),
             "overdue": task.is_overdue(today()),
             "form": form,
             "evidence": task.evidence.select_related("added_by"),
@@ -300,7 +300,7 @@ def _render_task(request: HttpRequest, task: Task, can_edit: bool, form: StatusF
 def task_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Status change with optional evidence, saved together or not at all."""
     task = _visible_task(request, pk)
-    if not plans.can_update_task(request.user, task):
+    if not access.can_update_task(request.user, task):
         raise PermissionDenied
     form = StatusForm(request.POST, request.FILES)
     if form.is_valid():
@@ -336,9 +336,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """A stored evidence file, to users who may see its ward, under its original name."""
     evidence = get_object_or_404(
-        Evidence.objects.exclude(file="").select_related("ward"),
-        pk=pk,
-        ward_id__in=visible_ward_ids(request.user),
+        Evidence.objects.for_user(request.user).exclude(file="").select_related("ward"), pk=pk
     )
     log_access(
         user=request.user, obj=evidence, action="download", ward=evidence.ward, note=evidence.original_name
@@ -373,12 +371,8 @@ def progress(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         return _progress_export(ward, year, counts, components, officials)
     overdue = (
-        Task.objects.filter(
-            plan__ward=ward,
-            plan__year=year,
-            status__in=[TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS],
-            due_date__lt=on,
-        )
+        Task.objects.filter(plan__ward=ward, plan__year=year)
+        .overdue(on)
         .select_related("lead")
         .order_by("due_date", "code")
     )
@@ -503,7 +497,7 @@ def criteria_page(request: HtmxHttpRequest) -> HttpResponse:
         "ward": ward, "year": str(year), "tree": tree, "totals": totals, "last": last, "component_rows": component_rows,
         "state": totals.state, "state_label": AppraisalState(totals.state).label,
         "show_second": totals.state in (AppraisalState.SECOND, AppraisalState.FINAL),
-        "can_manage": plans.can_manage_plan(request.user, ward) and totals.state == AppraisalState.SELF,
+        "can_manage": access.can_manage_plan(request.user, ward) and totals.state == AppraisalState.SELF,
         "has_criteria": bool(criteria), "next_move": _next_move(request.user, ward, totals.state),
         "no_evidence": [c for c in leaves if not c.n_evidence and not c.not_applicable],
         "no_responsible": [c for c in leaves if not c.responsible_id],
@@ -776,7 +770,7 @@ def criterion_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "criterion": criterion, "form": form, "kind": kind, "state": state,
             "state_label": AppraisalState(state).label,
             "form_open": _form_open(kind, state, criterion, scorable) or status == 400,
-            "can_manage": plans.can_manage_plan(request.user, criterion.ward_id) and state == AppraisalState.SELF,
+            "can_manage": access.can_manage_plan(request.user, criterion.ward_id) and state == AppraisalState.SELF,
             "children": criterion.children.select_related("responsible").order_by("position", "code"),
             "evidence": evidence,
             "tasks": criterion.tasks.select_related("lead").order_by("position"),

@@ -15,8 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from parindex.access import visible_ward_ids
+from parindex import access
 from parindex.models import City, Ward
+from parindex.scoping import WardScopedQuerySet
 
 
 class JobKind(models.TextChoices):
@@ -40,19 +41,16 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Không thành công")
 
 
-class JobQuerySet(models.QuerySet):
-    def for_user(self, user) -> JobQuerySet:
+class JobQuerySet(WardScopedQuerySet):
+    ward_lookup = "ward"
+
+    def scope_q(self, user) -> Q:
         """The user's own jobs (and scheduled ones) over wards they still see; a city job needs
         every ward of that city; a job of neither (the procedure catalogue's import) is its
         owner's alone. Anything else is not found, like the data it was made from."""
-        ids = visible_ward_ids(user)
-        city_ids = Ward.objects.filter(id__in=ids).values("city_id")
-        hidden_city_ids = Ward.objects.exclude(id__in=ids).values("city_id")
-        in_scope = Q(ward_id__in=ids) | (
-            Q(ward__isnull=True) & Q(city_id__in=city_ids) & ~Q(city_id__in=hidden_city_ids)
-        )
+        in_scope = super().scope_q(user) | (Q(ward__isnull=True) & access.whole_city_q(user))
         unscoped = Q(ward__isnull=True, city__isnull=True, owner=user)
-        return self.filter((in_scope & (Q(owner=user) | Q(owner__isnull=True))) | unscoped)
+        return (in_scope & (Q(owner=user) | Q(owner__isnull=True))) | unscoped
 
 
 def job_result_path(instance: Job, filename: str) -> str:
@@ -125,9 +123,10 @@ class Job(models.Model):
         return min(100, self.rows_done * 100 // self.rows_total)
 
 
-class NotificationQuerySet(models.QuerySet):
-    def for_user(self, user) -> NotificationQuerySet:
-        return self.filter(recipient=user)
+class NotificationQuerySet(WardScopedQuerySet):
+    def scope_q(self, user) -> Q:
+        """A person's own notices, whatever their ward: a notice is addressed, not shared."""
+        return Q(recipient=user)
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)

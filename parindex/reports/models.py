@@ -14,8 +14,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from parindex.access import visible_ward_ids
+from parindex import access
 from parindex.models import City, Ward
+from parindex.scoping import WardScopedQuerySet
 
 
 def sent_report_path(instance: SentReport, filename: str) -> str:
@@ -29,13 +30,12 @@ class ImmutableError(Exception):
     """A sent report cannot be changed or deleted."""
 
 
-class SentReportQuerySet(models.QuerySet):
-    def for_user(self, user) -> SentReportQuerySet:
+class SentReportQuerySet(WardScopedQuerySet):
+    ward_lookup = "ward"
+
+    def scope_q(self, user) -> Q:
         """Reports of wards the user sees, and city reports whose every ward they see."""
-        ids = visible_ward_ids(user)
-        city_ids = Ward.objects.filter(id__in=ids).values("city_id")
-        hidden_city_ids = Ward.objects.exclude(id__in=ids).values("city_id")
-        return self.filter(Q(ward_id__in=ids) | (Q(city_id__in=city_ids) & ~Q(city_id__in=hidden_city_ids)))
+        return super().scope_q(user) | access.whole_city_q(user)
 
     def update(self, **kwargs):
         raise ImmutableError("sent reports are immutable")

@@ -296,7 +296,7 @@ def write_tasks(workbook, scope: Scope, period: Period) -> SheetWriter:
             status = TaskStatus.IN_PROGRESS.label
         else:
             status = t.get_status_display()
-        overdue = t.status != TaskStatus.CANCELLED and not done_by_then and t.due_date < on
+        overdue = t.is_overdue(on)
         sheet.append(
             [
                 (t.plan.ward.name, xlsx.CELL),

@@ -29,7 +29,7 @@ from parindex.access import (
     current_ward,
     get_visible_ward,
     is_admin,
-    membership_of,
+    reads_several_wards,
     visible_ward_ids,
     ward_code_from,
 )
@@ -75,8 +75,7 @@ def scope_from_query(request: HttpRequest) -> Scope:
     if raw_city and city_code is None:
         raise Http404("city")
     if city_code:
-        member = membership_of(user)
-        if member is None or member.role not in (Role.CITY_VIEWER, Role.ADMIN):
+        if not reads_several_wards(user):
             raise Http404("city")
         city = get_object_or_404(City, code=city_code)
         scope = Scope.for_city(city, ward_ids=visible_ward_ids(user))
@@ -129,11 +128,10 @@ def index(request: HttpRequest) -> HttpResponse:
     sent = list(_sent_reports(scope)[:50])
     same_period = [s for s in sent if s.period_start == period.start and s.period_end == period.end]
     comparisons = [(s, live_differences(s)) for s in same_period]
-    member = membership_of(request.user)
     wards = Ward.objects.filter(id__in=visible_ward_ids(request.user)).select_related("city").order_by("name")
     cities = (
         City.objects.filter(wards__id__in=visible_ward_ids(request.user)).distinct().order_by("name")
-        if member and member.role in (Role.CITY_VIEWER, Role.ADMIN)
+        if reads_several_wards(request.user)
         else City.objects.none()
     )
     return render(

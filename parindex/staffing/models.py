@@ -20,8 +20,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from parindex.access import visible_ward_ids
 from parindex.models import Ward
+from parindex.scoping import WardScopedQuerySet
 
 # Offices of a ward since the two-tier reform of 07/2025; offered as suggestions, stored as text
 # because the organisation chart is data that the province may change again.
@@ -48,9 +48,8 @@ def overlapping(start: date, end: date | None, *, prefix: str = "") -> Q:
     return condition
 
 
-class PositionQuerySet(models.QuerySet):
-    def for_user(self, user) -> PositionQuerySet:
-        return self.filter(ward_id__in=visible_ward_ids(user))
+class PositionQuerySet(WardScopedQuerySet):
+    ward_lookup = "ward"
 
     def valid_on(self, day: date) -> PositionQuerySet:
         return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
@@ -103,9 +102,8 @@ class Position(models.Model):
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
-class OfficialQuerySet(models.QuerySet):
-    def for_user(self, user) -> OfficialQuerySet:
-        return self.filter(ward_id__in=visible_ward_ids(user))
+class OfficialQuerySet(WardScopedQuerySet):
+    ward_lookup = "ward"
 
     def serving_between(self, start: date, end: date) -> OfficialQuerySet:
         return self.filter(overlapping(start, end))
