@@ -43,6 +43,8 @@ class Column:
     width: float = 14
     number_format: str | None = None
     style: xlsx.Style = xlsx.CELL
+    # Shown in the list's HTML table too (an export may carry a few more columns than the screen).
+    screen: bool = True
 
     @property
     def cell_style(self) -> xlsx.Style:
@@ -53,6 +55,11 @@ class Column:
 
 def headers(columns: Iterable[Column]) -> list[str]:
     return [str(c.header) for c in columns]
+
+
+def screen_columns(columns: Iterable[Column]) -> list[Column]:
+    """The columns a list's HTML table shows, in the export's order."""
+    return [c for c in columns if c.screen]
 
 
 class ListExporter:
@@ -67,12 +74,16 @@ class ListExporter:
     landscape: ClassVar[bool] = True
     fit_width: ClassVar[bool] = True
     repeat_rows: ClassVar[tuple[int, int] | None] = None
+    margins: ClassVar[float] = 0.5
 
     def filename(self) -> str:
         return "{}.xlsx".format(self.identifier)
 
     def records(self) -> Iterable[Any]:
         return ()
+
+    def widths(self) -> list[float]:
+        return [c.width for c in self.columns]
 
     def header_row(self) -> list[str]:
         return headers(self.columns)
@@ -86,11 +97,12 @@ class ListExporter:
     # -- rendering -------------------------------------------------------------------------------
 
     def sheet(self, workbook: Workbook, title: str | Promise | None = None, **options) -> xlsx.SheetWriter:
-        options.setdefault("widths", [c.width for c in self.columns])
+        options.setdefault("widths", self.widths())
         options.setdefault("freeze", self.freeze)
         options.setdefault("landscape", self.landscape)
         options.setdefault("fit_width", self.fit_width)
         options.setdefault("repeat_rows", self.repeat_rows)
+        options.setdefault("margins", self.margins)
         return xlsx.SheetWriter(workbook, str(title if title is not None else self.sheet_title), **options)
 
     def before_header(self, sheet: xlsx.SheetWriter) -> None:
@@ -112,25 +124,63 @@ class ListExporter:
     def finished(self) -> None:
         """Called once the file is written (an audit line, say)."""
 
+    def write_file(self, handle: IO[bytes], progress: Callable[[int], Any] | None = None) -> None:
+        """A write-only workbook (rows go to disk as they are appended), saved to ``handle``."""
+        workbook = xlsx.new_workbook()
+        self.write(workbook, progress)
+        workbook.save(handle)
+
     def render_xlsx(self, progress: Callable[[int], Any] | None = None) -> IO[bytes]:
         """The workbook in a temporary file, positioned at its start; whoever streams or stores
         it closes it."""
-        workbook = xlsx.new_workbook()
-        self.write(workbook, progress)
         handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response or the job closes it
-        workbook.save(handle)
+        self.write_file(handle, progress)
         handle.seek(0)
         self.finished()
         return handle
+
+
+class TableExporter(ListExporter):
+    """A table given as rows, the header first: a summary, or a template to fill in."""
+
+    def __init__(
+        self,
+        *,
+        filename: str,
+        sheet_title: str | Promise,
+        rows: Iterable[Iterable[Any]],
+        widths: Sequence[float],
+        identifier: str = "table",
+    ) -> None:
+        self.identifier = identifier
+        self.sheet_title = sheet_title
+        self._filename = filename
+        self._rows = rows
+        self._widths = list(widths)
+
+    def filename(self) -> str:
+        return self._filename
+
+    def widths(self) -> list[float]:
+        return self._widths
+
+    def rows(self) -> Iterator[list[Any]]:
+        for row in self._rows:
+            yield list(row)
 
 
 class ExportResponse(FileResponse):
     """A download streamed from its file. ``content`` reads the whole file without using up the
     stream, for callers that want the bytes of a small download at once."""
 
+    def __init__(self, handle: IO[bytes], *args, **kwargs) -> None:
+        # Kept apart from ``file_to_stream``: a wrapped stream (the test client's) resets that.
+        self._handle = handle
+        super().__init__(handle, *args, **kwargs)
+
     @property
     def content(self) -> bytes:
-        handle = self.file_to_stream
+        handle = self._handle
         position = handle.tell()
         handle.seek(0)
         data = handle.read()
@@ -138,9 +188,10 @@ class ExportResponse(FileResponse):
         return data
 
 
-def file_response(handle: IO[bytes], filename: str, *, content_type: str = XLSX_CONTENT_TYPE) -> FileResponse:
+def file_response(handle: IO[bytes], filename: str) -> FileResponse:
     """An attachment streamed from ``handle``; Django writes the name as RFC 6266 asks
-    (``filename*=utf-8''...`` when it is not ASCII)."""
+    (``filename*=utf-8''...`` when it is not ASCII) and guesses the type of other files."""
+    content_type = XLSX_CONTENT_TYPE if filename.lower().endswith(".xlsx") else None
     return ExportResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
 
 
