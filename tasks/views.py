@@ -360,7 +360,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404("file missing") from None
-    return FileResponse(handle, as_attachment=True, filename=evidence.original_name or "minh-chung")
+    return exporting.file_response(handle, evidence.original_name or "minh-chung")
 
 
 # -- progress ----------------------------------------------------------------------------------
