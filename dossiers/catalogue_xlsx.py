@@ -9,7 +9,6 @@ every row of both sheets is valid.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -25,7 +24,8 @@ from django_tasks import task
 from openpyxl import load_workbook
 
 from dossiers.models import Field, OnlineLevel, Procedure, ProcedureDocument
-from parindex import periods, uploads
+from parindex import exporting, periods, uploads
+from parindex.exporting import ListExporter
 from parindex.jobs import services as jobs
 from parindex.jobs.models import Job, JobKind
 from parindex.reports import xlsx
@@ -94,8 +94,23 @@ _YES = {"có", "co", "x", "1", "true", "yes"}
 _NO = {"không", "khong", "", "0", "false", "no"}
 
 
-def export_response(*, template_only: bool = False) -> FileResponse:
-    wb = xlsx.new_workbook()
+class CatalogueExporter(ListExporter):
+    """The procedure catalogue in the import's layout (two sheets: procedures and their papers);
+    ``template_only``: the headings alone, a template to fill in."""
+
+    identifier = "danh-muc-tthc"
+
+    def __init__(self, *, template_only: bool = False) -> None:
+        self.template_only = template_only
+
+    def filename(self) -> str:
+        return "mau-danh-muc-tthc.xlsx" if self.template_only else "danh-muc-tthc.xlsx"
+
+    def write(self, wb, progress=None) -> None:
+        _write(wb, template_only=self.template_only)
+
+
+def _write(wb, *, template_only: bool) -> None:
     sheet = xlsx.SheetWriter(wb, _("Danh mục TTHC"), widths=[c[2] for c in COLUMNS], freeze="A2")
     sheet.append([str(c[1]) for c in COLUMNS], row_style=xlsx.HEADER)
     if not template_only:
@@ -138,11 +153,10 @@ def export_response(*, template_only: bool = False) -> FileResponse:
                 ],
                 row_style=xlsx.CELL,
             )
-    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    wb.save(tmp)
-    tmp.seek(0)
-    name = "mau-danh-muc-tthc.xlsx" if template_only else "danh-muc-tthc.xlsx"
-    return FileResponse(tmp, as_attachment=True, filename=name)
+
+
+def export_response(*, template_only: bool = False) -> FileResponse:
+    return exporting.export_response(CatalogueExporter(template_only=template_only))
 
 
 @dataclass

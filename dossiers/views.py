@@ -6,7 +6,6 @@ ward the user cannot read is simply not found (404). Moves need ``can_handle_dos
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 
 from csp.constants import SELF
@@ -36,6 +35,8 @@ from dossiers import (
     workflow,
     worklists,
 )
+from dossiers.exports import COLUMNS as REGISTER_COLUMNS
+from dossiers.exports import RegisterExporter
 from dossiers.filters import FILTER_KEYS, DossierFilterSet
 from dossiers.forms import (
     MOVE_FORMS,
@@ -60,7 +61,7 @@ from dossiers.models import (
     Rating,
     Status,
 )
-from parindex import idempotency, indicators, periods, uploads
+from parindex import exporting, idempotency, indicators, periods, uploads
 from parindex.access import (
     can_handle_dossiers,
     can_lead,
@@ -76,7 +77,6 @@ from parindex.htmx import HtmxHttpRequest, render_page_or_fragment, vary_on_htmx
 from parindex.jobs import services as jobs
 from parindex.jobs.models import JobKind
 from parindex.models import Ward
-from parindex.reports import xlsx
 
 PAGE_SIZE = pagination.PAGE_SIZE
 # What moves through the register's pages: never part of the filters, the export or the session.
@@ -191,7 +191,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
                 rows_total=total,
             )
             return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
-        return FileResponse(_write_xlsx(qs, request.user), as_attachment=True, filename="ho-so.xlsx")
+        return exporting.export_response(RegisterExporter(qs, request.user))
     # Keyset pages (``dossiers.pagination``): the same two statements on page 1 and page 500.
     page = pagination.paginate(qs, params, size=PAGE_SIZE)
     # Search results, worklists and drill-downs are this same list: one place applies the rule.
@@ -214,6 +214,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     fragment = wants_fragment(request)
     context = {
         "page": page,
+        "columns": REGISTER_COLUMNS,
         "form": form,
         # the tabs are outside the htmx fragment: their counts are computed for full pages only
         "worklists": [] if fragment else _worklist_tabs(base, request.user, today, drill, ward),
@@ -267,65 +268,8 @@ def _worklist_tabs(qs, user, today: date, drill: bool, ward) -> list[dict]:
     return tabs
 
 
-def _write_xlsx(qs, user, progress=None):
-    """The register's rows as a workbook in a temporary file; ``user`` is the reader the
-    personal-data rule is applied for (and whose unmasked reads are logged)."""
-    wb = xlsx.new_workbook()
-    sheet = xlsx.SheetWriter(
-        wb, _("Hồ sơ"), widths=[20, 12, 40, 24, 16, 14, 14, 17, 13, 17, 16, 12], freeze="A2"
-    )
-    sheet.append(
-        [
-            _("Mã hồ sơ"),
-            _("Mã TTHC"),
-            _("Thủ tục"),
-            _("Người nộp"),
-            _("CCCD / MST"),
-            _("Điện thoại"),
-            _("Hình thức nộp"),
-            _("Tiếp nhận"),
-            _("Hẹn trả"),
-            _("Có kết quả"),
-            _("Trạng thái"),
-            _("Đánh giá hạn"),
-        ],
-        row_style=xlsx.HEADER,
-    )
-    reads = privacy.UnmaskedReads(user)
-    # iterator(): rows stream from the cursor, memory stays flat on a year's register.
-    now = timezone.now()
-    for index, d in enumerate(qs.iterator(chunk_size=2000), start=1):
-        if progress is not None and index % 2000 == 0:
-            progress(index)
-        personal = privacy.personal_data(d, full=reads(d))
-        kind = deadlines.classify(d, now=now)
-        sheet.append(
-            [
-                d.code,
-                d.procedure.code,
-                d.procedure.name,
-                d.applicant_name,
-                personal.id_number,
-                personal.phone,
-                d.get_channel_display(),
-                d.received_at,
-                d.due_at,
-                d.resolved_at,
-                d.get_status_display(),
-                _(deadlines.LABELS[kind]) if kind else "",
-            ],
-            row_style=xlsx.CELL,
-        )
-    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse (or the job) closes it
-    wb.save(tmp)
-    tmp.seek(0)
-    reads.log(action="export xlsx")
-    return tmp
-
-
 def _export_list_job(job, progress) -> jobs.Outcome:
-    qs = jobs.load_query(Dossier, job.params["query"])
-    return jobs.Outcome(file=_write_xlsx(qs, job.owner, progress), file_name="ho-so.xlsx")
+    return exporting.job_outcome(RegisterExporter.from_job(job), progress)
 
 
 @task()

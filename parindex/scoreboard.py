@@ -8,7 +8,6 @@ Views only gather: every number comes from ``parindex.service_index``. Who may s
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -30,9 +29,10 @@ from parindex.access import (
     visible_city_ids,
     works_in_a_ward,
 )
+from parindex.exporting import export_response
 from parindex.models import City, Ward
 from parindex.periods import Period, PeriodForm, month, months_of, period_to_query
-from parindex.reports.official_scores import ScoreFileError, import_scores, scoreboard_xlsx
+from parindex.reports.official_scores import ScoreboardExporter, ScoreFileError, import_scores
 from parindex.service_index import Board, UnitScore, boards, competition_ranks, period_key, previous
 from parindex.service_index_data import GROUPS, MANUAL_CODES, SUBS, ServiceIndexEntry, record_entries
 
@@ -241,17 +241,9 @@ def city_board(request: HttpRequest) -> HttpResponse:
         "can_enter": may_enter_service_metrics(request.user, city.id),
     }
     if request.GET.get("export") == "xlsx":
-        output = io.BytesIO()
-        scoreboard_xlsx(context, output)
-        response = HttpResponse(
-            output.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
         kind, y, n = period_key(period)
-        response["Content-Disposition"] = 'attachment; filename="chi-so-766-{}-{}-{}-{}.xlsx"'.format(
-            city.code, kind, y, n
-        )
-        return response
+        filename = "chi-so-766-{}-{}-{}-{}.xlsx".format(city.code, kind, y, n)
+        return export_response(ScoreboardExporter(context, filename=filename))
     return render(request, "parindex/service_index_city.html", context)
 
 

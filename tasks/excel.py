@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from parindex import uploads
+from parindex.exporting import ListExporter, TableExporter
 from parindex.reports.xlsx import (
     CELL,
     CELL_BOLD,
@@ -30,11 +30,8 @@ from parindex.reports.xlsx import (
     TITLE,
     SheetWriter,
     Style,
-    new_workbook,
 )
 from tasks.models import Component, Criterion, Task
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportFailed(Exception):
@@ -178,24 +175,11 @@ def parse_component(value: object) -> str | None:
 # -- writing -----------------------------------------------------------------------------------
 
 
-def workbook_bytes(title: str, rows: Iterable[Iterable[object]], widths: list[int]) -> bytes:
-    """Header row first. The shared safe writer strips XML-illegal characters, keeps user text
-    that looks like a formula as text, and sets widths and frozen panes before any row."""
-    workbook = new_workbook()
-    sheet = SheetWriter(workbook, title, widths=widths, freeze="A2")
-    for index, row in enumerate(rows):
-        sheet.append(row, row_style=HEADER if index == 0 else None)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def xlsx_response(
-    filename: str, title: str, rows: Iterator[Iterable[object]], widths: list[int]
-) -> HttpResponse:
-    response = HttpResponse(workbook_bytes(title, rows, widths), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="{}"'.format(filename)
-    return response
+def table_exporter(
+    filename: str, title: str, rows: Iterable[Iterable[object]], widths: list[int]
+) -> TableExporter:
+    """A table of rows, the header first, through the shared exporter (``parindex/exporting.py``)."""
+    return TableExporter(filename=filename, sheet_title=title, rows=rows, widths=widths)
 
 
 # -- the plan template -------------------------------------------------------------------------
@@ -226,9 +210,10 @@ CRITERIA_COLUMNS = [
 ]
 
 
-def template_bytes(columns: list[Column], example: list[list[object]]) -> bytes:
+def template_exporter(columns: list[Column], example: list[list[object]], *, filename: str) -> TableExporter:
+    """A template to fill in: the import's headings and an example or two."""
     rows = [[str(c.header) for c in columns], *example]
-    return workbook_bytes(_("Mẫu"), rows, [c.width for c in columns])
+    return table_exporter(filename, _("Mẫu"), rows, [c.width for c in columns])
 
 
 # -- the PAR self-assessment report ------------------------------------------------------------
@@ -238,13 +223,28 @@ def _score(value: Decimal | None) -> Decimal | str:
     return value if value is not None else ""
 
 
-def par_report_bytes(report, *, ward_name: str) -> bytes:
+class ParReportExporter(ListExporter):
     """The self-assessment report of a ward and year: the summary per component in every round,
     the explanations, the criteria not applicable, difficulties and proposals. ``report`` is a
-    ``tasks.queries.ParReport``."""
+    ``tasks.queries.ParReport``. A formatted form: it writes its own sheet."""
+
+    identifier = "bao-cao-tu-danh-gia-cchc"
+
+    def __init__(self, report, *, ward_code: str, ward_name: str) -> None:
+        self.report = report
+        self.ward_code = ward_code
+        self.ward_name = ward_name
+
+    def filename(self) -> str:
+        return "bao-cao-tu-danh-gia-cchc-{}-{}.xlsx".format(self.ward_code, self.report.year)
+
+    def write(self, workbook, progress=None) -> None:
+        _write_par_report(workbook, self.report, ward_name=self.ward_name)
+
+
+def _write_par_report(workbook, report, *, ward_name: str) -> None:
     score_cell = Style(border=True, number_format="0.00")
     score_bold = Style(border=True, bold=True, number_format="0.00")
-    workbook = new_workbook()
     sheet = SheetWriter(
         workbook, _("Báo cáo tự đánh giá"), widths=[10, 50, 12, 14, 14, 36, 36], landscape=True
     )
@@ -290,6 +290,3 @@ def par_report_bytes(report, *, ward_name: str) -> bytes:
     sheet.blank()
     sheet.line(_("V. Đề xuất, kiến nghị"), Style(bold=True))
     sheet.line(report.appraisal.proposals or _("Không có."), Style(wrap=True, vertical="top"))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

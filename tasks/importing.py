@@ -182,7 +182,7 @@ def import_plan(*, ward: Ward, year: int, upload, by) -> Plan:
     return plan
 
 
-def plan_template() -> bytes:
+def plan_template() -> excel.TableExporter:
     example = [
         [
             "01",
@@ -205,15 +205,15 @@ def plan_template() -> bytes:
             "31/03/2026",
         ],
     ]
-    return excel.template_bytes(excel.PLAN_COLUMNS, example)
+    return excel.template_exporter(excel.PLAN_COLUMNS, example, filename="mau-ke-hoach-cchc.xlsx")
 
 
-def criteria_template() -> bytes:
+def criteria_template() -> excel.TableExporter:
     example = [
         ["1", "1.1", _("Kế hoạch cải cách hành chính năm"), 3, "", ""],
         ["1", "1.1.1", _("Ban hành kế hoạch CCHC năm đúng thời hạn"), 1, "1.1", ""],
     ]
-    return excel.template_bytes(excel.CRITERIA_COLUMNS, example)
+    return excel.template_exporter(excel.CRITERIA_COLUMNS, example, filename="mau-tieu-chi-cchc.xlsx")
 
 
 # Criterion.max_score: 6 digits, 2 of them decimals.

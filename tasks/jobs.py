@@ -4,47 +4,21 @@ with any error writes nothing and the job page lists every problem)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from datetime import date
 
-from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from parindex import exporting
 from parindex.jobs import services as jobs
 from parindex.jobs.models import Job, JobKind
 from parindex.models import Ward
-from tasks import excel, importing, plans
-from tasks.models import Plan, Task
+from tasks import excel, importing
+from tasks.exports import PlanExporter
+from tasks.models import Plan
 
-PLAN_WIDTHS = [8, 60, 36, 22, 30, 14, 16, 10, 14, 9, 30]
-
-
-# --- the plan's export --------------------------------------------------------------------------
-
-
-def _name(user) -> str:
-    return plans.display_name(user) if user else "—"
-
-
-def plan_filename(plan: Plan) -> str:
-    return "ke-hoach-cchc-{}-{}.xlsx".format(plan.ward.code, plan.year)
-
-
-def plan_rows(rows: Iterable[Task], on: date) -> Iterator[list]:
-    yield [
-        _("Mã"), _("Nhiệm vụ"), _("Lĩnh vực CCHC"), _("Người chủ trì"), _("Người phối hợp"),
-        _("Hạn hoàn thành"), _("Trạng thái"), _("Tiến độ (%)"), _("Ngày hoàn thành"), _("Quá hạn"), _("Lý do hủy"),
-    ]  # fmt: skip
-    for t in rows:
-        yield [
-            t.code, t.title, t.get_component_display(), _name(t.lead),
-            ", ".join(_name(u) for u in t.co_officials.all()), t.due_date.strftime("%d/%m/%Y"),
-            t.get_status_display(), t.progress if t.progress is not None else "",
-            t.completed_on.strftime("%d/%m/%Y") if t.completed_on else "",
-            _("Có") if t.is_overdue(on) else "", t.cancel_reason,
-        ]  # fmt: skip
+# --- the plan's export (tasks/exports.py) ---------------------------------------------------------
 
 
 def start_plan_export(tasks, plan: Plan, *, on: date, by, rows: int) -> Job:
@@ -61,23 +35,7 @@ def start_plan_export(tasks, plan: Plan, *, on: date, by, rows: int) -> Job:
 
 
 def _export_plan(job: Job, progress: jobs.Progress) -> jobs.Outcome:
-    plan = Plan.objects.select_related("ward").get(pk=job.params["plan"], ward=job.ward)
-    tasks = (
-        jobs.load_query(Task, job.params["query"])
-        .select_related("lead")
-        .prefetch_related(Prefetch("co_officials", queryset=plans.User.objects.order_by("first_name")))
-    )
-    on = date.fromisoformat(job.params["on"])
-
-    def counted():
-        for index, row in enumerate(plan_rows(tasks, on)):
-            if index % 500 == 0:
-                progress(index)
-            yield row
-
-    data = excel.workbook_bytes(_("Nhiệm vụ"), counted(), PLAN_WIDTHS)
-    handle = jobs.spooled(data)
-    return jobs.Outcome(file=handle, file_name=plan_filename(plan))
+    return exporting.job_outcome(PlanExporter.from_job(job), progress)
 
 
 @task()

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from parindex import access, periods, uploads
+from parindex import access, exporting, periods, uploads
 from parindex.access import current_ward, membership_of
 from parindex.audit import changes, log_access
 from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
@@ -30,6 +30,8 @@ from parindex.models import Role, Ward
 from tasks import charts, excel, importing, plans, queries
 from tasks import criteria as criteria_ops
 from tasks import jobs as task_jobs
+from tasks.exports import COLUMNS as PLAN_COLUMNS
+from tasks.exports import PlanExporter
 from tasks.filters import TaskFilterSet
 from tasks.forms import (
     AppraiseForm,
@@ -113,9 +115,7 @@ def _task_export(request: HttpRequest, tasks, rows: list[Task], plan: Plan, on: 
         # Beyond a screenful the worker writes it; the person gets the job page at once.
         job = task_jobs.start_plan_export(tasks, plan, on=on, by=request.user, rows=len(rows))
         return redirect("jobs:detail", pk=job.pk)
-    return excel.xlsx_response(
-        task_jobs.plan_filename(plan), _("Nhiệm vụ"), task_jobs.plan_rows(rows, on), task_jobs.PLAN_WIDTHS
-    )
+    return exporting.export_response(PlanExporter(plan, rows, on=on))
 
 
 def index(request: HtmxHttpRequest) -> HttpResponse:
@@ -145,6 +145,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         return _task_export(request, tasks, rows, plan, on)
     context.update(
         rows=rows,
+        columns=exporting.screen_columns(PLAN_COLUMNS),
         params=params,
         counts=queries.plan_counts([ward.id], year, on=on).get(ward.id, queries.PlanCounts()),
         query=request.GET.urlencode(),
@@ -187,9 +188,7 @@ def plan_copy(request: HttpRequest) -> HttpResponse:
 
 
 def plan_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(importing.plan_template(), content_type=excel.XLSX_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="mau-ke-hoach-cchc.xlsx"'
-    return response
+    return exporting.export_response(importing.plan_template())
 
 
 def plan_import(request: HttpRequest) -> HttpResponse:
@@ -345,7 +344,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404("file missing") from None
-    return FileResponse(handle, as_attachment=True, filename=evidence.original_name or "minh-chung")
+    return exporting.file_response(handle, evidence.original_name or "minh-chung")
 
 
 # -- progress ----------------------------------------------------------------------------------
@@ -423,7 +422,9 @@ def _progress_export(ward: Ward, year: int, counts, components, officials) -> Ht
                    str(c.done_ratio), c.overdue, c.cancelled]  # fmt: skip
 
     filename = "tien-do-cchc-{}-{}.xlsx".format(ward.code, year)
-    return excel.xlsx_response(filename, _("Tiến độ"), generate(), [16, 60, 10, 12, 16, 10, 10])
+    return exporting.export_response(
+        excel.table_exporter(filename, _("Tiến độ"), generate(), [16, 60, 10, 12, 16, 10, 10])
+    )
 
 
 # -- the PAR criteria tree ---------------------------------------------------------------------
@@ -518,8 +519,10 @@ def _criteria_export(ward: Ward, year: int, tree) -> HttpResponse:
                        _name(c.responsible) if c.responsible else "", c.n_evidence, c.comment]  # fmt: skip
 
     filename = "chi-so-cchc-{}-{}.xlsx".format(ward.code, year)
-    return excel.xlsx_response(
-        filename, _("Tiêu chí"), generate(), [40, 8, 60, 10, 10, 12, 12, 40, 12, 22, 10, 40]
+    return exporting.export_response(
+        excel.table_exporter(
+            filename, _("Tiêu chí"), generate(), [40, 8, 60, 10, 10, 12, 12, 40, 12, 22, 10, 40]
+        )
     )
 
 
@@ -567,13 +570,9 @@ def criteria_report(request: HttpRequest) -> HttpResponse:
                 return redirect("{}?year={}".format(reverse("tasks:criteria_report"), year))
         status = 400
     if request.GET.get("export") == "xlsx":
-        response = HttpResponse(
-            excel.par_report_bytes(report, ward_name=ward.name), content_type=excel.XLSX_TYPE
+        return exporting.export_response(
+            excel.ParReportExporter(report, ward_code=ward.code, ward_name=ward.name)
         )
-        response["Content-Disposition"] = 'attachment; filename="bao-cao-tu-danh-gia-cchc-{}-{}.xlsx"'.format(
-            ward.code, year
-        )
-        return response
     return render(
         request,
         "tasks/criteria_report.html",
@@ -598,9 +597,7 @@ def criteria_default(request: HttpRequest) -> HttpResponse:
 
 
 def criteria_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(importing.criteria_template(), content_type=excel.XLSX_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="mau-tieu-chi-cchc.xlsx"'
-    return response
+    return exporting.export_response(importing.criteria_template())
 
 
 def criteria_import(request: HttpRequest) -> HttpResponse:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from parindex.audit import log_access
+from parindex.exporting import file_response
 from parindex.htmx import HtmxHttpRequest, render_page_or_fragment, wants_fragment
 from parindex.jobs.models import Job, JobStatus, Notification
 from parindex.jobs.services import recover
@@ -51,7 +52,7 @@ def job_file(request: HttpRequest, pk) -> FileResponse:
     if job.status != JobStatus.DONE or not job.result_file:
         raise Http404("file")
     log_access(user=request.user, obj=job, action="download", ward=job.ward)
-    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_name)
+    return file_response(job.result_file.open("rb"), job.result_name)
 
 
 def notifications(request: HttpRequest) -> HttpResponse:

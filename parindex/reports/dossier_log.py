@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from dossiers import printed_forms, privacy
 from dossiers.models import Channel, Dossier, FormKind, Hop, Outcome, Status
 from parindex import indicators
+from parindex.exporting import ListExporter
 from parindex.periods import Period
 from parindex.reports import xlsx
 from parindex.reports.figures import Scope
@@ -193,6 +194,72 @@ def iter_log_rows(
             progress(index)
 
 
+class DossierLogExporter(ListExporter):
+    """The dossier log of a scope and period (form 06/07): A4 landscape, fitted to the width,
+    the header repeated on every printed page, narrow margins."""
+
+    identifier = "so-theo-doi-ho-so"
+    sheet_title = SHEET_TITLE
+    freeze = "D{}".format(HEADER_ROW + 1)
+    landscape = True
+    fit_width = True
+    repeat_rows = (HEADER_ROW, HEADER_ROW)
+    margins = 0.25
+
+    def __init__(self, scope: Scope, period: Period, *, full_for: FullFor = None) -> None:
+        self.scope = scope
+        self.period = period
+        self.full_for = full_for
+
+    def filename(self) -> str:
+        return "so-theo-doi-{}-{}-{}.xlsx".format(
+            self.scope.code, self.period.start.strftime("%Y%m%d"), self.period.end.strftime("%Y%m%d")
+        )
+
+    def widths(self) -> list[float]:
+        return [c.width for c in LOG_COLUMNS]
+
+    def header_row(self) -> list[str]:
+        return [str(c.header) for c in LOG_COLUMNS]
+
+    def rows(self) -> Iterator[list]:
+        yield self.header_row()
+        yield from iter_log_rows(self.scope, self.period, full_for=self.full_for)
+
+    def before_header(self, sheet: SheetWriter) -> None:
+        scope, period = self.scope, self.period
+        sheet.line(
+            _("SỔ THEO DÕI HỒ SƠ - {} - Từ ngày {} đến ngày {}").format(
+                scope.name, period.start.strftime("%d/%m/%Y"), period.end.strftime("%d/%m/%Y")
+            ),
+            xlsx.TITLE,
+            last_col=10,
+        )
+        # The log is form 06 of Thông tư 01/2018, 07 of Thông tư 03/2025: the set in force at the
+        # period's end names it (the row stays where the blank line was).
+        form = printed_forms.form_for(FormKind.LOG, period.end)
+        if form is None:
+            sheet.blank()
+        else:
+            sheet.line(
+                _("Mẫu số {number} (ban hành kèm theo {basis})").format(
+                    number=form.number, basis=form.legal_basis
+                ),
+                xlsx.CENTER_ITALIC,
+                last_col=10,
+            )
+
+    def write(self, workbook, progress: Callable[[int], None] | None = None) -> SheetWriter:
+        sheet = self.sheet(workbook)
+        self.before_header(sheet)
+        sheet.append([(header, xlsx.HEADER) for header in self.header_row()])
+        # Only the date cells need a style (their number format); plain cells stay unstyled so a
+        # 100k-row log writes fast.
+        for values in iter_log_rows(self.scope, self.period, full_for=self.full_for, progress=progress):
+            sheet.append(_styled(values))
+        return sheet
+
+
 def write_log(
     workbook,
     scope: Scope,
@@ -201,39 +268,5 @@ def write_log(
     full_for: FullFor = None,
     progress: Callable[[int], None] | None = None,
 ) -> SheetWriter:
-    sheet = SheetWriter(
-        workbook,
-        SHEET_TITLE,
-        widths=[c.width for c in LOG_COLUMNS],
-        freeze="D{}".format(HEADER_ROW + 1),
-        landscape=True,
-        fit_width=True,
-        repeat_rows=(HEADER_ROW, HEADER_ROW),
-        margins=0.25,
-    )
-    sheet.line(
-        _("SỔ THEO DÕI HỒ SƠ - {} - Từ ngày {} đến ngày {}").format(
-            scope.name, period.start.strftime("%d/%m/%Y"), period.end.strftime("%d/%m/%Y")
-        ),
-        xlsx.TITLE,
-        last_col=10,
-    )
-    # The log is form 06 of Thông tư 01/2018, 07 of Thông tư 03/2025: the set in force at the
-    # period's end names it (the row stays where the blank line was).
-    form = printed_forms.form_for(FormKind.LOG, period.end)
-    if form is None:
-        sheet.blank()
-    else:
-        sheet.line(
-            _("Mẫu số {number} (ban hành kèm theo {basis})").format(
-                number=form.number, basis=form.legal_basis
-            ),
-            xlsx.CENTER_ITALIC,
-            last_col=10,
-        )
-    sheet.append([(str(c.header), xlsx.HEADER) for c in LOG_COLUMNS])
-    # Only the date cells need a style (their number format); plain cells stay unstyled so a
-    # 100k-row log writes fast.
-    for values in iter_log_rows(scope, period, full_for=full_for, progress=progress):
-        sheet.append(_styled(values))
-    return sheet
+    """The log's sheet in the report workbook (``workbook.py``)."""
+    return DossierLogExporter(scope, period, full_for=full_for).write(workbook, progress)

@@ -7,7 +7,6 @@ with the job page; the worker runs the task functions below through ``parindex.j
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
@@ -22,6 +21,7 @@ from django_tasks import task
 from dossiers import privacy
 from parindex import indicators, uploads
 from parindex.access import visible_ward_ids
+from parindex.exporting import job_outcome
 from parindex.jobs.models import Job, JobKind, JobStatus
 from parindex.jobs.notifications import notify
 from parindex.jobs.services import (
@@ -38,9 +38,10 @@ from parindex.models import Role
 from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports import imports
+from parindex.reports.exports import ReportExporter
 from parindex.reports.figures import Scope
 from parindex.reports.sent import NumberTaken, prepare_sent, save_sent
-from parindex.reports.workbook import build_report, default_meta, report_filename
+from parindex.reports.workbook import default_meta
 
 
 def log_rows(scope: Scope, period: Period) -> int:
@@ -94,12 +95,8 @@ def _export(job: Job, progress: Progress) -> Outcome:
     meta = default_meta(scope, number=job.params.get("number", ""), preparer=preparer)
     # A scheduled report has no reader: everything masked, as in a report sent up.
     reader = job.owner if job.owner_id and job.params.get("reader") == "owner" else None
-    reads = privacy.UnmaskedReads(reader)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed once stored
-    build_report(scope, period, handle, meta=meta, full_for=reads, progress=progress)
-    reads.log(action="report log", note="{} {}-{}".format(scope.code, period.start, period.end))
-    handle.seek(0)
-    return Outcome(file=handle, file_name=report_filename(scope, period))
+    exporter = ReportExporter(scope, period, meta=meta, reads=privacy.UnmaskedReads(reader))
+    return job_outcome(exporter, progress)
 
 
 @task()

@@ -20,13 +20,15 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import load_workbook
 from unidecode import unidecode
 
 from parindex import uploads
+from parindex.exporting import ListExporter
 from parindex.models import City, Ward
 from parindex.periods import MAX_YEAR, MIN_YEAR
-from parindex.reports.xlsx import SheetWriter, Style, new_workbook
+from parindex.reports.xlsx import Style
 from parindex.service_index_data import GROUPS, OfficialScore, ScoreKind
 
 HEADERS = {"ma phuong": "ward", "ky": "period", "nhom": "group", "diem": "points"}
@@ -223,16 +225,31 @@ def scoreboard_rows(context: dict) -> Iterator[list[Any]]:
     )
 
 
-def scoreboard_xlsx(context: dict, output: IO[bytes]) -> None:
-    workbook = new_workbook()
-    columns = 3 + len(context["groups"]) + 2
-    sheet = SheetWriter(
-        workbook, str(_("Chỉ số phục vụ")), widths=[7, 28] + [14] * (columns - 2), freeze="C3"
-    )
-    sheet.append([(context["title"], Style(bold=True, size=13))])
-    for i, row in enumerate(scoreboard_rows(context)):
-        if i == 0:
-            sheet.append([(v, HEAD) for v in row])
-        else:
-            sheet.append([(v, NUMBER if isinstance(v, Decimal) else CELL) for v in row])
-    workbook.save(output)
+class ScoreboardExporter(ListExporter):
+    """The city's scoreboard as on screen (``context`` is the page's), title line first."""
+
+    identifier = "chi-so-766"
+    sheet_title = _lazy("Chỉ số phục vụ")
+    freeze = "C3"
+
+    def __init__(self, context: dict, *, filename: str) -> None:
+        self.context = context
+        self._filename = filename
+
+    def filename(self) -> str:
+        return self._filename
+
+    def widths(self) -> list[float]:
+        return [7, 28] + [14] * (3 + len(self.context["groups"]))
+
+    def rows(self) -> Iterator[list[Any]]:
+        return scoreboard_rows(self.context)
+
+    def write(self, workbook, progress=None) -> None:
+        sheet = self.sheet(workbook)
+        sheet.append([(self.context["title"], Style(bold=True, size=13))])
+        for i, row in enumerate(self.rows()):
+            if i == 0:
+                sheet.append([(v, HEAD) for v in row])
+            else:
+                sheet.append([(v, NUMBER if isinstance(v, Decimal) else CELL) for v in row])

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from dossiers import privacy
 from parindex.names import full_name
 from parindex.periods import Period
+from parindex.reports.exports import ReportExporter
 from parindex.reports.figures import Scope, differences, figures
 from parindex.reports.models import SentReport
-from parindex.reports.workbook import build_report_file, default_meta, report_filename
+from parindex.reports.workbook import default_meta, report_filename
 
 
 class NumberTaken(ValueError):
@@ -68,9 +69,9 @@ def prepare_sent(
     preparer = full_name(by)
     meta = default_meta(scope, number=number, report_date=timezone.localtime(at).date(), preparer=preparer)
     # The stored file goes up to the city: applicants' contact details stay in the ward.
-    handle, data = build_report_file(
-        scope, period, meta=meta, full_for=privacy.UnmaskedReads(None), progress=progress
-    )
+    exporter = ReportExporter(scope, period, meta=meta, reads=privacy.UnmaskedReads(None))
+    handle = exporter.render_xlsx(progress)
+    data = exporter.figures
     digest = hashlib.sha256()
     with handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

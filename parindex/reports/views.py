@@ -34,6 +34,7 @@ from parindex.access import (
     ward_code_from,
 )
 from parindex.audit import log_access
+from parindex.exporting import export_response, file_response
 from parindex.jobs.services import recover
 from parindex.jobs.views import POLL_SECONDS
 from parindex.models import City, Membership, Role, Ward
@@ -41,10 +42,11 @@ from parindex.names import full_name
 from parindex.periods import Period
 from parindex.reports import bieu06
 from parindex.reports import jobs as report_jobs
+from parindex.reports.exports import ReportExporter
 from parindex.reports.figures import Scope, cell_key, counts_from, figures
 from parindex.reports.models import SentReport
 from parindex.reports.sent import NumberTaken, check_number, live_differences
-from parindex.reports.workbook import XLSX_CONTENT_TYPE, build_report_file, default_meta, report_filename
+from parindex.reports.workbook import default_meta
 
 REPORT_NUMBER_MAX = 50  # SentReport.number's max_length
 REPORT_PICKER_KINDS = tuple(kind for kind in periods.KINDS if kind != "custom")
@@ -207,13 +209,7 @@ def download(request: HttpRequest) -> HttpResponse:
         )
         return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
     # The dossier log shows each applicant by the one personal-data rule; unmasked rows are logged.
-    reads = privacy.UnmaskedReads(user)
-    # Built into a temporary file, not memory; FileResponse streams it.
-    handle, _data = build_report_file(scope, period, meta=meta, full_for=reads)
-    reads.log(action="report log", note="{} {}-{}".format(scope.code, period.start, period.end))
-    return FileResponse(
-        handle, as_attachment=True, filename=report_filename(scope, period), content_type=XLSX_CONTENT_TYPE
-    )
+    return export_response(ReportExporter(scope, period, meta=meta, reads=privacy.UnmaskedReads(user)))
 
 
 SENT_PURPOSE = "reports.mark_sent"
@@ -277,11 +273,9 @@ def sent_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def sent_file(request: HttpRequest, pk: int) -> FileResponse:
     report = _visible_sent(request, pk)
     log_access(user=request.user, obj=report, action="download", ward=report.ward)
-    return FileResponse(
+    return file_response(
         report.file.open("rb"),
-        as_attachment=True,
-        filename="bao-cao-{}-{}.xlsx".format(report.scope_code, report.number.replace("/", "-")),
-        content_type=XLSX_CONTENT_TYPE,
+        "bao-cao-{}-{}.xlsx".format(report.scope_code, report.number.replace("/", "-")),
     )
 
 

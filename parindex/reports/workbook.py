@@ -11,7 +11,6 @@ tasks, and four per ward for staffing.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from typing import IO
@@ -34,8 +33,6 @@ from parindex.reports.sheets import (
     write_staffing,
     write_tasks,
 )
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def default_meta(
@@ -104,21 +101,6 @@ def build_report(
     write_staffing(workbook, scope, period)
     workbook.save(output)
     return data
-
-
-def build_report_file(
-    scope: Scope,
-    period: Period,
-    *,
-    meta: ReportMeta | None = None,
-    full_for: FullFor = None,
-    progress: Callable[[int], None] | None = None,
-):
-    """The workbook in an anonymous temporary file (rewound), and the figures."""
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
-    data = build_report(scope, period, handle, meta=meta, full_for=full_for, progress=progress)
-    handle.seek(0)
-    return handle, data
 
 
 def report_filename(scope: Scope, period: Period) -> str:

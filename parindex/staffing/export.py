@@ -7,20 +7,18 @@ person following it on the job page, scoped to the ward like the page it came fr
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from parindex.exporting import ListExporter, job_outcome
 from parindex.jobs import services as jobs
 from parindex.jobs.models import Job, JobKind
 from parindex.models import Ward
 from parindex.periods import Period
-from parindex.reports.xlsx import BOLD, CELL, HEADER, NUMBER, SheetWriter, new_workbook
+from parindex.reports.xlsx import BOLD, CELL, HEADER, NUMBER, SheetWriter
 from parindex.staffing import queries
 from parindex.staffing.models import Position
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def filename(ward: Ward, on: date) -> str:
@@ -32,9 +30,31 @@ def row_count(ward: Ward, on: date) -> int:
     return Position.objects.filter(ward=ward).count()
 
 
-def workbook(ward: Ward, period: Period, on: date, progress=None) -> BytesIO:
+class StaffingExporter(ListExporter):
+    """Two sheets: the positions on ``on`` and the workload of ``period``."""
+
+    identifier = "nhan-su"
+
+    def __init__(self, ward: Ward, period: Period, on: date) -> None:
+        self.ward = ward
+        self.period = period
+        self.on = on
+
+    @classmethod
+    def from_job(cls, job: Job) -> StaffingExporter:
+        p = job.params
+        period = Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p.get("kind", "custom"))
+        return cls(job.ward, period, date.fromisoformat(p["on"]))
+
+    def filename(self) -> str:
+        return filename(self.ward, self.on)
+
+    def write(self, workbook, progress=None) -> None:
+        _write(workbook, self.ward, self.period, self.on, progress)
+
+
+def _write(workbook, ward: Ward, period: Period, on: date, progress=None) -> None:
     rows = queries.position_table(ward.id, on)
-    workbook = new_workbook()
     sheet = SheetWriter(
         workbook, _("Vị trí việc làm"), widths=[6, 40, 34, 10, 10, 10, 40, 48, 36], freeze="A4"
     )
@@ -104,10 +124,6 @@ def workbook(ward: Ward, period: Period, on: date, progress=None) -> BytesIO:
         )
     if progress is not None:
         progress(len(rows))
-    buffer = BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
 
 
 def start_export(ward: Ward, period: Period, on: date, *, by, rows: int) -> Job:
@@ -124,10 +140,7 @@ def start_export(ward: Ward, period: Period, on: date, *, by, rows: int) -> Job:
 
 
 def _export(job: Job, progress: jobs.Progress) -> jobs.Outcome:
-    p = job.params
-    period = Period(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p.get("kind", "custom"))
-    on = date.fromisoformat(p["on"])
-    return jobs.Outcome(file=workbook(job.ward, period, on, progress), file_name=filename(job.ward, on))
+    return job_outcome(StaffingExporter.from_job(job), progress)
 
 
 @task()

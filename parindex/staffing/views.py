@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from parindex import idempotency
 from parindex.access import can_lead, current_ward
 from parindex.audit import changes
+from parindex.exporting import export_response
 from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
 from parindex.models import Ward
 from parindex.periods import Period
@@ -98,9 +99,7 @@ def _export(request: HttpRequest, ward: Ward, period: Period, on: date) -> HttpR
         # Beyond a screenful the worker writes it; the person gets the job page at once.
         job = export.start_export(ward, period, on, by=request.user, rows=rows)
         return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
-    response = HttpResponse(export.workbook(ward, period, on).getvalue(), content_type=export.XLSX_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="{}"'.format(export.filename(ward, on))
-    return response
+    return export_response(export.StaffingExporter(ward, period, on))
 
 
 # Positions ------------------------------------------------------------------------------------
