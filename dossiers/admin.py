@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
-from dossiers import codes
+from dossiers import codes, privacy
 from dossiers.models import (
     Agency,
     CalendarDay,
@@ -211,14 +211,7 @@ class OnlineSubmissionAdmin(ScopedHistoryAdmin):
     search_fields = ["official_code"]
     list_select_related = ["ward", "procedure"]
     date_hierarchy = "submitted_at"
-    exclude = [
-        "applicant_name",
-        "applicant_id_number",
-        "applicant_phone",
-        "applicant_email",
-        "applicant_address",
-        "documents",
-    ]
+    exclude = ["applicant_name", *privacy.MASKS, "documents"]
     history_list_display = ["state"]
 
     def has_add_permission(self, request, *args):

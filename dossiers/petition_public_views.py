@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from dossiers import petitions, privacy
 from dossiers.models import PetitionSource, PetitionStatus
 from dossiers.petition_forms import PetitionLookupForm, PublicPetitionForm, PublicSatisfactionForm
+from dossiers.public_views import code_lookup
 from parindex import idempotency, throttle
 from parindex.access import ward_code_from
 from parindex.models import Ward
@@ -92,23 +93,16 @@ def send(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def lookup(request: HttpRequest) -> HttpResponse:
-    form = PetitionLookupForm(request.POST or None)
-    error = ""
-    status = 200
-    if request.method == "POST":
-        if throttle.over_limit("petition-lookup", request, limit=settings.PUBLIC_LOOKUPS_PER_HOUR):
-            error = _("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau.")
-            status = 429
-        else:
-            found = None
-            if form.is_valid():
-                found = petitions.find_for_petitioner(form.cleaned_data["code"], form.cleaned_data["digits"])
-            if found is not None:
-                return redirect("pakn:status", token=petitions.public_token(found))
-            error = _(NOT_FOUND)
-        # Malformed input is answered like a wrong guess: no hint which part was wrong.
-        form = PetitionLookupForm(initial={"code": request.POST.get("code", "")[:40]})
-    return render(request, "dossiers/pakn_lookup.html", {"form": form, "error": error}, status=status)
+    return code_lookup(
+        request,
+        form_class=PetitionLookupForm,
+        scope="petition-lookup",
+        find=petitions.find_for_petitioner,
+        status_url="pakn:status",
+        token_of=petitions.public_token,
+        not_found=NOT_FOUND,
+        template="dossiers/pakn_lookup.html",
+    )
 
 
 @login_not_required

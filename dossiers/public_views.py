@@ -21,25 +21,51 @@ from parindex import throttle
 NOT_FOUND = "Không tìm thấy hồ sơ với mã và 4 số cuối đã nhập. Vui lòng kiểm tra lại giấy hẹn."
 
 
-@login_not_required
-def lookup_form(request: HttpRequest) -> HttpResponse:
-    form = LookupForm(request.POST or None)
+def code_lookup(
+    request: HttpRequest,
+    *,
+    form_class,
+    scope: str,
+    find,
+    status_url: str,
+    token_of,
+    not_found: str,
+    template: str,
+) -> HttpResponse:
+    """A throttled lookup by code and the last four digits (a dossier's or a petition's): the
+    match goes to its status page (``status_url`` with ``token_of(match)``); no match and
+    malformed input get the one answer ``not_found``, and the form keeps only the code typed."""
+    form = form_class(request.POST or None)
     error = ""
     status = 200
     if request.method == "POST":
-        if throttle.over_limit("lookup", request, limit=settings.PUBLIC_LOOKUPS_PER_HOUR):
+        if throttle.over_limit(scope, request, limit=settings.PUBLIC_LOOKUPS_PER_HOUR):
             error = _("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau.")
             status = 429
-        elif form.is_valid():
-            dossier = lookup.find(form.cleaned_data["code"], form.cleaned_data["digits"])
-            if dossier is not None:
-                return redirect("lookup:status", token=lookup.public_token(dossier))
-            error = _(NOT_FOUND)
         else:
-            error = _(NOT_FOUND)
+            found = None
+            if form.is_valid():
+                found = find(form.cleaned_data["code"], form.cleaned_data["digits"])
+            if found is not None:
+                return redirect(status_url, token=token_of(found))
+            error = _(not_found)
         # Malformed input is answered like a wrong guess: no hint which part was wrong.
-        form = LookupForm(initial={"code": request.POST.get("code", "")[:40]})
-    return render(request, "dossiers/lookup.html", {"form": form, "error": error}, status=status)
+        form = form_class(initial={"code": request.POST.get("code", "")[:40]})
+    return render(request, template, {"form": form, "error": error}, status=status)
+
+
+@login_not_required
+def lookup_form(request: HttpRequest) -> HttpResponse:
+    return code_lookup(
+        request,
+        form_class=LookupForm,
+        scope="lookup",
+        find=lookup.find,
+        status_url="lookup:status",
+        token_of=lookup.public_token,
+        not_found=NOT_FOUND,
+        template="dossiers/lookup.html",
+    )
 
 
 @login_not_required

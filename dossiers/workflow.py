@@ -18,7 +18,7 @@ These signatures are a contract for the demo seeder and the Excel importer: keep
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -407,6 +407,23 @@ def _derive_digitisation(dossier: Dossier, sources: list[str]) -> None:
         dossier.reused_data = any(s == DocumentSource.REUSED for s in sources)
 
 
+def _applicant(name: str, id_number: str, phone: str, email: str, address: str) -> dict[str, str]:
+    """The applicant's fields as the counter or the portal typed them, stripped."""
+    return {
+        "applicant_name": name.strip(),
+        "applicant_id_number": id_number.strip(),
+        "applicant_phone": phone.strip(),
+        "applicant_email": email.strip(),
+        "applicant_address": address.strip(),
+    }
+
+
+def _check_code_free(official_code: str) -> None:
+    """A national dossier code (MaHoSo) is received once."""
+    if official_code and Dossier.objects.filter(official_code=official_code).exists():
+        raise WorkflowError(_("Mã hồ sơ quốc gia {code} đã được tiếp nhận.").format(code=official_code))
+
+
 def receive(
     *,
     ward: Ward,
@@ -525,11 +542,9 @@ def receive(
                 received_at=received_at,
                 backdate_reason=backdate_reason.strip(),
                 original_due_date=calendar.local_date(due),
-                applicant_name=applicant_name.strip(),
-                applicant_id_number=applicant_id_number.strip(),
-                applicant_phone=applicant_phone.strip(),
-                applicant_email=applicant_email.strip(),
-                applicant_address=applicant_address.strip(),
+                **_applicant(
+                    applicant_name, applicant_id_number, applicant_phone, applicant_email, applicant_address
+                ),
                 documents=documents,
                 sets=sets,
                 fee=fee_amount,
@@ -890,6 +905,23 @@ def stop(dossier: Dossier, *, by, at: datetime, reason: str, legal_basis: str = 
     return dossier
 
 
+def _apology_letter(
+    locked: Dossier, *, by, at: datetime, reason: str, agency_at_fault: Agency | None, new_due_date: date
+) -> ApologyLetter:
+    """The apology letter (form 04) for the locked dossier, late or not by the letter's rule."""
+    return ApologyLetter.objects.create(
+        dossier=locked,
+        ward_id=locked.ward_id,
+        field_id=locked.field_id,
+        issued_at=at,
+        issued_by=by,
+        reason=reason,
+        agency_at_fault=agency_at_fault,
+        new_due_date=new_due_date,
+        issued_late=deadlines.letter_is_late(locked, at),
+    )
+
+
 @transaction.atomic
 def issue_apology(
     dossier: Dossier, *, by, at: datetime, reason: str, new_due_date, agency_at_fault: Agency | None = None
@@ -910,16 +942,8 @@ def issue_apology(
     _check_time(locked, at)
     if new_due_date <= calendar.local_date(at) or (locked.due_date and new_due_date <= locked.due_date):
         raise WorkflowError(_("Ngày hẹn trả mới phải sau ngày hẹn cũ và sau ngày phát hành thư."))
-    letter = ApologyLetter.objects.create(
-        dossier=locked,
-        ward_id=locked.ward_id,
-        field_id=locked.field_id,
-        issued_at=at,
-        issued_by=by,
-        reason=reason,
-        agency_at_fault=agency_at_fault,
-        new_due_date=new_due_date,
-        issued_late=deadlines.letter_is_late(locked, at),
+    letter = _apology_letter(
+        locked, by=by, at=at, reason=reason, agency_at_fault=agency_at_fault, new_due_date=new_due_date
     )
     note = _("Hẹn lại ngày {due}. {reason}").format(due=new_due_date.strftime("%d/%m/%Y"), reason=reason)
     _save(locked, dossier, by=by, at=at, kind="issue_apology", from_status=locked.status, note=note)
@@ -949,16 +973,13 @@ def request_extension(
         raise WorkflowError(_("Thời điểm hẹn trả mới phải sau thời điểm hẹn cũ và sau thời điểm đề nghị."))
     if locked.extensions.filter(status=Extension.Status.PENDING).exists():
         raise WorkflowError(_("Hồ sơ đang có một đề nghị gia hạn chờ lãnh đạo duyệt."))
-    letter = ApologyLetter.objects.create(
-        dossier=locked,
-        ward_id=locked.ward_id,
-        field_id=locked.field_id,
-        issued_at=at,
-        issued_by=by,
+    letter = _apology_letter(
+        locked,
+        by=by,
+        at=at,
         reason=reason,
         agency_at_fault=agency_at_fault,
         new_due_date=calendar.local_date(new_due_at),
-        issued_late=deadlines.letter_is_late(locked, at),
     )
     extension = Extension.objects.create(
         dossier=locked,
@@ -1196,8 +1217,7 @@ def submit_online(
             first = OnlineSubmission.objects.select_for_update().filter(ward=ward, official_code=code).first()
             if first is not None:
                 return first, False
-            if Dossier.objects.filter(official_code=code).exists():
-                raise WorkflowError(_("Mã hồ sơ quốc gia {code} đã được tiếp nhận.").format(code=code))
+            _check_code_free(code)
         submission = OnlineSubmission(
             ward=ward,
             procedure=procedure,
@@ -1206,11 +1226,9 @@ def submit_online(
             official_code=code,
             submitted_at=submitted_at,
             accept_by=deadlines.acceptance_limit(submitted_at, city_id=ward.city_id),
-            applicant_name=applicant_name.strip(),
-            applicant_id_number=applicant_id_number.strip(),
-            applicant_phone=applicant_phone.strip(),
-            applicant_email=applicant_email.strip(),
-            applicant_address=applicant_address.strip(),
+            **_applicant(
+                applicant_name, applicant_id_number, applicant_phone, applicant_email, applicant_address
+            ),
             documents=documents,
             fee=fee,
             paid_online=paid_online,
@@ -1257,10 +1275,7 @@ def accept_submission(submission: OnlineSubmission, *, by, at: datetime) -> Doss
     """The officer accepts the submission: the dossier is received now (channel online), and
     its due moment counts from this moment."""
     locked = _lock_waiting(submission, at)
-    if locked.official_code and Dossier.objects.filter(official_code=locked.official_code).exists():
-        raise WorkflowError(
-            _("Mã hồ sơ quốc gia {code} đã được tiếp nhận.").format(code=locked.official_code)
-        )
+    _check_code_free(locked.official_code)
     dossier = receive(
         ward=locked.ward,
         procedure=locked.procedure,

@@ -16,6 +16,16 @@ from tasks import excel, plans
 from tasks.models import Component, Criterion, Plan, Task
 
 
+def _name_key(name: str) -> str:
+    """A person's name as the lookup keys it: white space folded, lower case."""
+    return " ".join(name.split()).lower()
+
+
+def _official_named(officials: dict[str, object], name: str):
+    """The official the Excel cell names (username or full name, either order), or None."""
+    return officials.get(_name_key(name))
+
+
 def _official_lookup(ward: Ward) -> dict[str, object]:
     """Officials by lower-cased username and by full name, as people type them in Excel."""
     lookup: dict[str, object] = {}
@@ -24,7 +34,7 @@ def _official_lookup(ward: Ward) -> dict[str, object]:
         # Vietnamese names are written family name first ("Lê Văn Minh"), Django's full name
         # puts first_name first; accept both orders.
         for full in (user.get_full_name(), "{} {}".format(user.last_name, user.first_name)):
-            full = " ".join(full.split()).lower()
+            full = _name_key(full)
             if full:
                 lookup.setdefault(full, user)
     return lookup
@@ -93,14 +103,14 @@ def import_plan(*, ward: Ward, year: int, upload, by) -> Plan:
         lead = None
         lead_name = excel.text(v.get("lead"))
         if lead_name:
-            lead = officials.get(" ".join(lead_name.split()).lower())
+            lead = _official_named(officials, lead_name)
             if lead is None:
                 err("lead", _('không có cán bộ "{name}" trong phường.').format(name=lead_name))
         co_officials = []
         for name in filter(
             None, (n.strip() for n in excel.text(v.get("co_officials")).replace(";", ",").split(","))
         ):
-            user = officials.get(" ".join(name.split()).lower())
+            user = _official_named(officials, name)
             if user is None:
                 err("co_officials", _('không có cán bộ "{name}" trong phường.').format(name=name))
             else:
@@ -281,7 +291,7 @@ def import_criteria(*, ward: Ward, year: int, upload, by) -> list[Criterion]:
         responsible = None
         name = excel.text(v.get("responsible"))
         if name:
-            responsible = officials.get(" ".join(name.split()).lower())
+            responsible = _official_named(officials, name)
             if responsible is None:
                 err("responsible", _('không có cán bộ "{name}" trong phường.').format(name=name))
         if code:

@@ -46,32 +46,42 @@ def export_plan(job_id: str) -> None:
 # --- imports ------------------------------------------------------------------------------------
 
 
-def start_plan_import(upload, *, ward: Ward, year: int, by) -> Job:
+def _start_year_import(task_function, upload, kind: str, ward: Ward, year: int, by, title: str) -> Job:
+    """Queue the import of one year's Excel file (a plan or a criteria tree)."""
     return jobs.start_with_upload(
-        import_plan_file,
-        upload,
-        kind=JobKind.PLAN_IMPORT,
-        owner=by,
-        ward=ward,
-        title=_("Nhập kế hoạch năm {year} từ Excel").format(year=year),
-        params={"year": year},
+        task_function, upload, kind=kind, owner=by, ward=ward, title=title, params={"year": year}
     )
 
 
-def _import_plan(job: Job, progress: jobs.Progress) -> jobs.Outcome:
+def _year_import(job: Job, importer, message, list_url: str) -> jobs.Outcome:
+    """Run ``importer`` on the job's upload inside the transaction that marks the job done;
+    ``message(result, year)`` says what was imported, the job then links to ``list_url``."""
     year = job.params["year"]
 
     def commit() -> str:
         # Read, checked and written inside the transaction that marks the job done.
         with jobs.open_upload(job) as handle:
             try:
-                plan = importing.import_plan(ward=job.ward, year=year, upload=handle, by=job.owner)
+                result = importer(ward=job.ward, year=year, upload=handle, by=job.owner)
             except excel.ImportFailed as exc:
                 raise jobs.import_refused(exc.errors) from exc
-        job.message = _("Đã nhập kế hoạch năm {year}: {n} nhiệm vụ.").format(year=year, n=plan.tasks.count())
-        return "{}?year={}".format(reverse("tasks:index"), year)
+        job.message = message(result, year)
+        return "{}?year={}".format(reverse(list_url), year)
 
     return jobs.Outcome(commit=commit)
+
+
+def start_plan_import(upload, *, ward: Ward, year: int, by) -> Job:
+    title = _("Nhập kế hoạch năm {year} từ Excel").format(year=year)
+    return _start_year_import(import_plan_file, upload, JobKind.PLAN_IMPORT, ward, year, by, title)
+
+
+def _plan_imported(plan, year: int) -> str:
+    return _("Đã nhập kế hoạch năm {year}: {n} nhiệm vụ.").format(year=year, n=plan.tasks.count())
+
+
+def _import_plan(job: Job, progress: jobs.Progress) -> jobs.Outcome:
+    return _year_import(job, importing.import_plan, _plan_imported, "tasks:index")
 
 
 @task()
@@ -80,30 +90,16 @@ def import_plan_file(job_id: str) -> None:
 
 
 def start_criteria_import(upload, *, ward: Ward, year: int, by) -> Job:
-    return jobs.start_with_upload(
-        import_criteria_file,
-        upload,
-        kind=JobKind.CRITERIA_IMPORT,
-        owner=by,
-        ward=ward,
-        title=_("Nhập bộ tiêu chí năm {year} từ Excel").format(year=year),
-        params={"year": year},
-    )
+    title = _("Nhập bộ tiêu chí năm {year} từ Excel").format(year=year)
+    return _start_year_import(import_criteria_file, upload, JobKind.CRITERIA_IMPORT, ward, year, by, title)
+
+
+def _criteria_imported(created, year: int) -> str:
+    return _("Đã nhập {n} tiêu chí năm {year}.").format(n=len(created), year=year)
 
 
 def _import_criteria(job: Job, progress: jobs.Progress) -> jobs.Outcome:
-    year = job.params["year"]
-
-    def commit() -> str:
-        with jobs.open_upload(job) as handle:
-            try:
-                created = importing.import_criteria(ward=job.ward, year=year, upload=handle, by=job.owner)
-            except excel.ImportFailed as exc:
-                raise jobs.import_refused(exc.errors) from exc
-        job.message = _("Đã nhập {n} tiêu chí năm {year}.").format(n=len(created), year=year)
-        return "{}?year={}".format(reverse("tasks:criteria"), year)
-
-    return jobs.Outcome(commit=commit)
+    return _year_import(job, importing.import_criteria, _criteria_imported, "tasks:criteria")
 
 
 @task()

@@ -159,13 +159,20 @@ def _mappings() -> dict[str, str]:
     return dict(StatusMapping.objects.values_list("national_code", "status"))
 
 
-def parse_dossiers(batch, *, now=None) -> list[Record]:
-    """Validate a DongBoHoSoMC batch (a list, or ``{"data": [...]}``); raise ``ExchangeError``."""
+def _batch_records(batch) -> list:
+    """The records of a batch (a list, or ``{"data": [...]}``), one to ``MAX_RECORDS`` of them;
+    else ``ExchangeError``."""
     records_raw = batch.get("data") if isinstance(batch, dict) else batch
     if not isinstance(records_raw, list) or not records_raw:
         raise ExchangeError([(None, "", "data", _("Lô dữ liệu phải có danh sách hồ sơ “data”."), {})])
     if len(records_raw) > MAX_RECORDS:
         raise ExchangeError([(None, "", "data", _("Mỗi lô tối đa {n} hồ sơ."), {"n": MAX_RECORDS})])
+    return records_raw
+
+
+def parse_dossiers(batch, *, now=None) -> list[Record]:
+    """Validate a DongBoHoSoMC batch (a list, or ``{"data": [...]}``); raise ``ExchangeError``."""
+    records_raw = _batch_records(batch)
     mapping = _mappings()
     errors: list[tuple] = []
     records: list[Record] = []
@@ -335,6 +342,19 @@ def _apply_step(step: Step, dossier: Dossier, *, by) -> None:
         workflow.stop(dossier, by=by, at=step.at, reason=step.data["reason"])
 
 
+def _dossier_fields(rec: Record) -> dict:
+    """What a record gives both a queued submission and a received dossier."""
+    return {
+        "procedure": rec.procedure,
+        "applicant_name": rec.applicant_name,
+        "official_code": rec.official_code,
+        "applicant_id_number": rec.applicant_id_number,
+        "applicant_phone": rec.applicant_phone,
+        "documents": rec.documents,
+        "fee": rec.fee,
+    }
+
+
 def import_dossiers(batch, *, ward: Ward, by) -> ImportResult:
     """Validate then apply a DongBoHoSoMC batch to ``ward``, all or nothing."""
     records = parse_dossiers(batch)
@@ -371,16 +391,7 @@ def import_dossiers(batch, *, ward: Ward, by) -> ImportResult:
                 if dossier is None and rec.status == WAITING:
                     if submission is None:
                         workflow.submit_online(
-                            ward=ward,
-                            procedure=rec.procedure,
-                            submitted_at=rec.received_at,
-                            applicant_name=rec.applicant_name,
-                            by=by,
-                            official_code=rec.official_code,
-                            applicant_id_number=rec.applicant_id_number,
-                            applicant_phone=rec.applicant_phone,
-                            documents=rec.documents,
-                            fee=rec.fee,
+                            ward=ward, submitted_at=rec.received_at, by=by, **_dossier_fields(rec)
                         )
                         result.queued += 1
                     else:
@@ -393,16 +404,10 @@ def import_dossiers(batch, *, ward: Ward, by) -> ImportResult:
                 elif dossier is None:
                     dossier = workflow.receive(
                         ward=ward,
-                        procedure=rec.procedure,
                         channel=rec.channel,
                         received_at=rec.received_at,
-                        applicant_name=rec.applicant_name,
                         by=by,
-                        applicant_id_number=rec.applicant_id_number,
-                        applicant_phone=rec.applicant_phone,
-                        documents=rec.documents,
-                        fee=rec.fee,
-                        official_code=rec.official_code,
+                        **_dossier_fields(rec),
                     )
                     result.created += 1
                 else:
@@ -441,11 +446,7 @@ def import_progress(batch, *, ward: Ward) -> ImportResult:
 
     A step is identified by its content (digest): the same step imported twice is kept once.
     """
-    records_raw = batch.get("data") if isinstance(batch, dict) else batch
-    if not isinstance(records_raw, list) or not records_raw:
-        raise ExchangeError([(None, "", "data", _("Lô dữ liệu phải có danh sách hồ sơ “data”."), {})])
-    if len(records_raw) > MAX_RECORDS:
-        raise ExchangeError([(None, "", "data", _("Mỗi lô tối đa {n} hồ sơ."), {"n": MAX_RECORDS})])
+    records_raw = _batch_records(batch)
     mapping = _mappings()
     codes = [str(r.get("MaHoSo", ""))[:60] for r in records_raw if isinstance(r, dict)]
     dossiers = {d.official_code: d for d in Dossier.objects.filter(ward=ward, official_code__in=codes)}

@@ -71,19 +71,24 @@ class DossierPage(Schema):
     next_cursor: str | None
 
 
-class DossierIn(Schema):
-    """Same fields and rules as the register's entry form."""
+class _ApplicantIn(Schema):
+    """The ward, the procedure and the applicant, as a dossier and an online submission take them."""
 
     ward: str = Field(max_length=20)
     procedure: str = Field(max_length=40, description="National procedure code, e.g. 1.001193.")
-    channel: ChannelCode
-    received_at: datetime
     applicant_name: str = Field(max_length=200)
     applicant_id_number: str = Field("", max_length=20)
     applicant_phone: str = Field("", max_length=20)
     applicant_email: str = Field("", max_length=254)
     applicant_address: str = Field("", max_length=300)
     documents: str = Field("", max_length=5000)
+
+
+class DossierIn(_ApplicantIn):
+    """Same fields and rules as the register's entry form."""
+
+    channel: ChannelCode
+    received_at: datetime
     sets: int = Field(1, ge=1, le=50)
     fee: int | None = Field(None, ge=0, le=10**12 - 1)
     paid_online: bool = False
@@ -100,22 +105,14 @@ class DossierIn(Schema):
     result_at_counter: bool = Field(False, description="With received_by: the result is collected there.")
 
 
-class SubmissionIn(Schema):
+class SubmissionIn(_ApplicantIn):
     """An online submission from the portal: it waits in the ward's inbox, counted in no figure,
     until an officer accepts it (the dossier is received then) or refuses it."""
 
-    ward: str = Field(max_length=20)
-    procedure: str = Field(max_length=40, description="National procedure code, e.g. 1.001193.")
     official_code: str = Field(
         "", max_length=60, description="The portal's MaHoSo: sending it again returns the first submission."
     )
     submitted_at: datetime
-    applicant_name: str = Field(max_length=200)
-    applicant_id_number: str = Field("", max_length=20)
-    applicant_phone: str = Field("", max_length=20)
-    applicant_email: str = Field("", max_length=254)
-    applicant_address: str = Field("", max_length=300)
-    documents: str = Field("", max_length=5000)
     fee: int | None = Field(None, ge=0, le=10**12 - 1)
     paid_online: bool = False
 

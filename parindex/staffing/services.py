@@ -227,6 +227,21 @@ def _check_user_free(user, *, exclude_pk: int | None) -> None:
 # Holdings ----------------------------------------------------------------------------------
 
 
+def _checked_place(official: Official, position: Position, start: date, end: date | None) -> Position:
+    """The checks an appointment and a cover share; returns the position, locked."""
+    _check_dates(start, end)
+    _check_same_ward(official, position)
+    position = _lock(position)
+    _check_position_in_force(position, start)
+    _check_official_serving(official, start)
+    return position
+
+
+def _overlaps(model: type[Holding] | type[Cover], official, position, start: date, end: date | None) -> bool:
+    """Whether ``official`` already holds (or covers) ``position`` on a day of the range."""
+    return model.objects.filter(official=official, position=position).filter(overlapping(start, end)).exists()
+
+
 @transaction.atomic
 def appoint(
     *,
@@ -243,12 +258,8 @@ def appoint(
     before ``start``, the appointee's own cover first; open recruitments of a post left with no
     vacancy are marked filled.
     """
-    _check_dates(start, end)
-    _check_same_ward(official, position)
-    position = _lock(position)
-    _check_position_in_force(position, start)
-    _check_official_serving(official, start)
-    if Holding.objects.filter(official=official, position=position).filter(overlapping(start, end)).exists():
+    position = _checked_place(official, position, start, end)
+    if _overlaps(Holding, official, position, start, end):
         raise ValidationError(
             {
                 "official": _("{} đã đảm nhiệm vị trí “{}” trong khoảng thời gian này.").format(
@@ -300,13 +311,18 @@ def _release_covers(position: Position, *, start: date, appointee: Official) -> 
         _save(cover)
 
 
+def _end_span(span: Holding | Cover, end: date) -> Holding | Cover:
+    """End a holding or a cover on ``end`` (locked, checked against its start)."""
+    span = type(span).objects.select_for_update().get(pk=span.pk)
+    _check_dates(span.start, end)
+    span.end = end
+    _save(span)
+    return span
+
+
 @transaction.atomic
 def end_holding(*, holding: Holding, end: date) -> Holding:
-    holding = Holding.objects.select_for_update().get(pk=holding.pk)
-    _check_dates(holding.start, end)
-    holding.end = end
-    _save(holding)
-    return holding
+    return _end_span(holding, end)
 
 
 # Covers (concurrent duties) -------------------------------------------------------------------
@@ -326,12 +342,8 @@ def start_cover(
     Refused when, on any day of the range, the post has no vacant place, or every vacant place is
     already covered by someone else.
     """
-    _check_dates(start, end)
-    _check_same_ward(official, position)
-    position = _lock(position)
-    _check_position_in_force(position, start)
-    _check_official_serving(official, start)
-    if Holding.objects.filter(official=official, position=position).filter(overlapping(start, end)).exists():
+    position = _checked_place(official, position, start, end)
+    if _overlaps(Holding, official, position, start, end):
         raise ValidationError(
             {
                 "official": _("{} đang đảm nhiệm chính vị trí “{}”, không thể kiêm nhiệm.").format(
@@ -339,7 +351,7 @@ def start_cover(
                 )
             }
         )
-    if Cover.objects.filter(official=official, position=position).filter(overlapping(start, end)).exists():
+    if _overlaps(Cover, official, position, start, end):
         raise ValidationError(
             {
                 "official": _("{} đã kiêm nhiệm vị trí “{}” trong khoảng thời gian này.").format(
@@ -374,11 +386,7 @@ def start_cover(
 
 @transaction.atomic
 def end_cover(*, cover: Cover, end: date) -> Cover:
-    cover = Cover.objects.select_for_update().get(pk=cover.pk)
-    _check_dates(cover.start, end)
-    cover.end = end
-    _save(cover)
-    return cover
+    return _end_span(cover, end)
 
 
 # Recruitment -----------------------------------------------------------------------------------

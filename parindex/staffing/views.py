@@ -149,6 +149,18 @@ def position_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _position_page(request, _position_or_404(request, pk))
 
 
+def _position_fields(d: dict) -> dict:
+    """The position form's cleaned data as the services' keyword arguments."""
+    return {
+        "title": d["title"],
+        "office": d["office"],
+        "quota": d["quota"],
+        "valid_from": d["valid_from"],
+        "valid_to": d["valid_to"],
+        "sort_order": d["sort_order"] or 0,
+    }
+
+
 def position_create(request: HttpRequest) -> HttpResponse:
     ward = _ward_or_404(request)
     _require_lead(request, ward.id)
@@ -156,15 +168,7 @@ def position_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         position = _apply(
             form,
-            lambda d: services.create_position(
-                ward=ward,
-                title=d["title"],
-                office=d["office"],
-                quota=d["quota"],
-                valid_from=d["valid_from"],
-                valid_to=d["valid_to"],
-                sort_order=d["sort_order"] or 0,
-            ),
+            lambda d: services.create_position(ward=ward, **_position_fields(d)),
         )
         if position is not None:
             return HttpResponseRedirect(reverse("staffing:position", args=[position.pk]))
@@ -178,16 +182,7 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PositionForm(request.POST)
     done = _apply(
         form,
-        lambda d: services.update_position(
-            position=position,
-            title=d["title"],
-            office=d["office"],
-            quota=d["quota"],
-            valid_from=d["valid_from"],
-            valid_to=d["valid_to"],
-            sort_order=d["sort_order"] or 0,
-            as_of=_today(),
-        ),
+        lambda d: services.update_position(position=position, as_of=_today(), **_position_fields(d)),
     )
     if done is None:
         position.refresh_from_db()
@@ -247,6 +242,16 @@ def recruitment_save(request: HttpRequest, pk: int, recruitment_pk: int | None =
     return HttpResponseRedirect(reverse("staffing:position", args=[position.pk]))
 
 
+def _span_or_404(request: HttpRequest, model: type[Holding] | type[Cover], pk: int) -> Holding | Cover:
+    """A holding or a cover of a post the user may see, or 404."""
+    return get_object_or_404(
+        model.objects.filter(position__in=Position.objects.for_user(request.user)).select_related(
+            "position", "official"
+        ),
+        pk=pk,
+    )
+
+
 def _end(request: HttpRequest, obj: Holding | Cover, end_call) -> HttpResponse:
     position = obj.position
     _require_lead(request, position.ward_id)
@@ -261,23 +266,13 @@ def _end(request: HttpRequest, obj: Holding | Cover, end_call) -> HttpResponse:
 
 @require_POST
 def holding_end(request: HttpRequest, pk: int) -> HttpResponse:
-    holding = get_object_or_404(
-        Holding.objects.filter(position__in=Position.objects.for_user(request.user)).select_related(
-            "position", "official"
-        ),
-        pk=pk,
-    )
+    holding = _span_or_404(request, Holding, pk)
     return _end(request, holding, lambda end: services.end_holding(holding=holding, end=end))
 
 
 @require_POST
 def cover_end(request: HttpRequest, pk: int) -> HttpResponse:
-    cover = get_object_or_404(
-        Cover.objects.filter(position__in=Position.objects.for_user(request.user)).select_related(
-            "position", "official"
-        ),
-        pk=pk,
-    )
+    cover = _span_or_404(request, Cover, pk)
     return _end(request, cover, lambda end: services.end_cover(cover=cover, end=end))
 
 
