@@ -3,7 +3,7 @@ its Excel export, every drill-down from a report figure and the JSON API (``pari
 a dossier queryset through ``DossierFilterSet``; the worklists themselves are defined in
 ``dossiers.worklists``.
 
-A drill-down narrows first to the dossiers behind the figure (``indicators.bucket_queryset``,
+A drill-down narrows first to the dossiers behind the figure (``dossiers.buckets.bucket_queryset``,
 which already chose the field), then applies this same FilterSet with ``drill=True``.
 """
 

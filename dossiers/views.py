@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from django_tasks import task
 
 from dossiers import (
+    buckets,
     calendar,
     catalogue_xlsx,
     deadlines,
@@ -61,7 +62,7 @@ from dossiers.models import (
     Rating,
     Status,
 )
-from parindex import exporting, idempotency, indicators, periods, uploads
+from parindex import exporting, idempotency, periods, uploads
 from parindex.access import (
     can_handle_dossiers,
     can_lead,
@@ -86,7 +87,7 @@ PAGE_KEYS = ("page", "after", "before")
 def _bucket_queryset(request: HttpRequest, form_field):
     """The dossiers behind one number of a report (drill-down from the indicator engine)."""
     bucket = request.GET["bucket"]
-    if bucket not in indicators.BUCKETS:
+    if bucket not in buckets.BUCKETS:
         return None, _("Nhóm số liệu không hợp lệ.")
     try:
         # The period in the one vocabulary (``parindex.periods``); report links carry its two days.
@@ -105,13 +106,13 @@ def _bucket_queryset(request: HttpRequest, form_field):
     field_id = request.GET.get("field") or ""
     if field_id and not (field_id.isascii() and field_id.isdigit() and len(field_id) <= 9):
         return None, _("Nhóm số liệu không hợp lệ.")
-    qs = indicators.bucket_queryset(ward_ids, period, bucket, field_id=int(field_id) if field_id else None)
+    qs = buckets.bucket_queryset(ward_ids, period, bucket, field_id=int(field_id) if field_id else None)
     # Each row as it stood at the period's end: its status and the due moment then in force.
     qs = qs.annotate(
         as_of_status=deadlines.status_at(period.end_at), as_of_due=deadlines.due_in_force_expr(period.end_at)
     )
     request.drill_info = {
-        "label": indicators.BUCKET_LABELS.get(bucket, bucket),
+        "label": buckets.BUCKET_LABELS.get(bucket, bucket),
         "period": period,
         "end_at": period.end_at,
         "judge": deadlines.judged_at(period.end_at),

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.buckets import BUCKET_LABELS
 from dossiers.models import Dossier, Field
 from parindex.access import (
     can_lead,
@@ -35,7 +36,6 @@ from parindex.access import (
 from parindex.audit import changes
 from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
 from parindex.indicators import (
-    BUCKET_LABELS,
     INDICATORS,
     IndicatorValue,
     WardIndicators,

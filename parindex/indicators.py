@@ -51,18 +51,23 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.lookups import IsNull
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.buckets import (
+    SATISFIED_VALUES,
+    SERVICE_BUCKETS,
+    accepted_dossiers,
+    apology_letters,
+    conditions_by_bucket,
+    for_handling_q,
+)
 from parindex.numbers import Ratio, ratio
 from parindex.periods import Period, local_zone, months_of
 from parindex.reports import bieu06
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
-
-    from dossiers.models import Dossier
+    pass
 
 
 @dataclass
@@ -247,123 +252,6 @@ class ServiceCounts:
 
 
 COUNT_BUCKETS = tuple(f.name for f in fields(DossierCounts))
-DERIVED_BUCKETS = ("received_new", "received_offline")
-SERVICE_BUCKETS = (
-    "circulated",
-    "e_circulated",
-    "fee_due",
-    "paid_online",
-    "digitised",
-    "electronic_result",
-    "needs_apology",
-    "apology_missing",
-)
-RATING_BUCKETS = ("rated", "rated_satisfied")
-APOLOGY_BUCKETS = ("apology_issued",)
-BUCKETS = COUNT_BUCKETS + DERIVED_BUCKETS + SERVICE_BUCKETS + RATING_BUCKETS + APOLOGY_BUCKETS
-
-BUCKET_LABELS = {
-    "received": _("Tổng số hồ sơ tiếp nhận"),
-    "received_online": _("Tiếp nhận trực tuyến trong kỳ"),
-    "received_in_person": _("Tiếp nhận trực tiếp trong kỳ"),
-    "received_post": _("Tiếp nhận qua bưu chính trong kỳ"),
-    "carried_over": _("Từ kỳ trước chuyển sang"),
-    "resolved": _("Đã giải quyết"),
-    "resolved_before": _("Giải quyết trước hạn"),
-    "resolved_on_time": _("Giải quyết đúng hạn"),
-    "resolved_late": _("Giải quyết quá hạn"),
-    "in_progress": _("Đang giải quyết"),
-    "in_progress_within": _("Đang giải quyết trong hạn"),
-    "in_progress_overdue": _("Đang giải quyết quá hạn"),
-    "received_new": _("Mới tiếp nhận trong kỳ"),
-    "received_offline": _("Tiếp nhận trực tiếp và bưu chính trong kỳ"),
-    "circulated": _("Có luân chuyển giữa các cơ quan"),
-    "e_circulated": _("Luân chuyển điện tử"),
-    "fee_due": _("Có phí, lệ phí"),
-    "paid_online": _("Thanh toán trực tuyến"),
-    "digitised": _("Số hóa khi tiếp nhận"),
-    "electronic_result": _("Trả kết quả điện tử"),
-    "needs_apology": _("Trễ hạn (cần thư xin lỗi)"),
-    "apology_missing": _("Trễ hạn chưa có thư xin lỗi"),
-    "apology_issued": _("Đã có thư xin lỗi trong kỳ"),
-    "rated": _("Có đánh giá trong kỳ"),
-    "rated_satisfied": _("Hài lòng, rất hài lòng"),
-}
-
-
-def _base_q(period: Period) -> Q:
-    """Received for handling in the period: received before E, not resolved before S."""
-    return Q(received_at__lt=period.end_at) & (
-        Q(resolved_at__isnull=True) | Q(resolved_at__gte=period.start_at)
-    )
-
-
-def _bucket_qs(period: Period, *, now: datetime | None = None) -> dict[str, Q]:
-    """The condition of each bucket, to be applied inside ``_base_q``. Every deadline condition
-    comes from ``dossiers.deadlines``: the due moment in force at the period's end, judged on its
-    last day (or today, for a period not yet ended)."""
-    from dossiers import deadlines
-    from dossiers.models import Channel, Hop
-
-    start_at, end_at = period.start_at, period.end_at
-    judge = deadlines.judged_at(end_at, now=now)
-    new = Q(received_at__gte=start_at)
-    resolved = Q(resolved_at__isnull=False, resolved_at__lt=end_at)
-    in_progress = Q(resolved_at__isnull=True) | Q(resolved_at__gte=end_at)
-    overdue = in_progress & deadlines.open_overdue_q(end_at, judge)
-    within = in_progress & deadlines.open_within_q(end_at, judge)
-    resolved_late = resolved & deadlines.resolved_late_q()
-    needs_apology = resolved_late | overdue
-    # "Has a hop / a letter" as a scalar subquery (first id or NULL), not EXISTS: inside a
-    # COUNT(...) FILTER PostgreSQL may turn an EXISTS into a hashed subplan that reads the whole
-    # hop and letter tables on every dashboard request, so the ward dashboard grew with the
-    # province's data (160 ms at 1M dossiers). A scalar subquery is always an index probe per
-    # dossier, and only for the rows that reach it (docs/performance.md).
-    first_hop = Subquery(Hop.objects.filter(dossier_id=OuterRef("pk")).order_by().values("id")[:1])
-    has_hop = Q(IsNull(first_hop, False))
-    # Only a letter issued before the due moment is a timely apology.
-    has_letter = deadlines.timely_letter_exists()
-    circulated = new & (Q(e_circulated=True) | has_hop)
-    fee_due = new & Q(fee__gt=0)
-    return {
-        "received": Q(),
-        "received_online": new & Q(channel=Channel.ONLINE),
-        "received_in_person": new & Q(channel=Channel.IN_PERSON),
-        "received_post": new & Q(channel=Channel.POST),
-        "carried_over": Q(received_at__lt=start_at),
-        "resolved": resolved,
-        "resolved_before": resolved & deadlines.resolved_before_q(),
-        "resolved_on_time": resolved & deadlines.resolved_on_time_q(),
-        "resolved_late": resolved_late,
-        "in_progress": in_progress,
-        "in_progress_within": within,
-        "in_progress_overdue": overdue,
-        "received_new": new,
-        "received_offline": new & Q(channel__in=[Channel.IN_PERSON, Channel.POST]),
-        "circulated": circulated,
-        "e_circulated": new & Q(e_circulated=True),
-        "fee_due": fee_due,
-        "paid_online": fee_due & Q(paid_online=True),
-        "digitised": new & Q(digitised_at_reception=True),
-        "electronic_result": resolved & Q(electronic_result=True),
-        "needs_apology": needs_apology,
-        "apology_missing": needs_apology & ~has_letter,
-    }
-
-
-def bucket_conditions(period: Period, *, now: datetime | None = None) -> tuple[Q, dict[str, Q]]:
-    """The period's "received for handling" condition and each bucket's condition inside it, for
-    another grouped aggregate that must count exactly what the Biểu 06 counts (the service index)."""
-    return _base_q(period), _bucket_qs(period, now=now)
-
-
-def _accepted_dossiers(ward_ids: Iterable[int], field_id: int | None):
-    from dossiers.models import Dossier, Status
-
-    qs = Dossier.objects.filter(ward_id__in=list(ward_ids)).exclude(status=Status.REJECTED)
-    if field_id is not None:
-        qs = qs.filter(field_id=field_id)
-    return qs
 
 
 def _cells(
@@ -374,12 +262,12 @@ def _cells(
     now: datetime | None = None,
 ) -> dict[tuple[int, int], tuple[DossierCounts, ServiceCounts]]:
     """One grouped aggregate query: every dossier bucket per (ward, field)."""
-    qs = _bucket_qs(period, now=now)
+    qs = conditions_by_bucket(period, now=now)
     names = COUNT_BUCKETS + SERVICE_BUCKETS
     aggregates = {name: Count("id", filter=qs[name]) if qs[name] else Count("id") for name in names}
     rows = (
-        _accepted_dossiers(ward_ids, field_id)
-        .filter(_base_q(period))
+        accepted_dossiers(ward_ids, field_id)
+        .filter(for_handling_q(period))
         .order_by()
         .values("ward_id", "field_id")
         .annotate(**aggregates)
@@ -488,10 +376,10 @@ def _fact_cells(
     )
     live = {}
     if not ended:
-        qs = _bucket_qs(period, now=now)
+        qs = conditions_by_bucket(period, now=now)
         rows = (
-            _accepted_dossiers(ward_ids, field_id)
-            .filter(_base_q(period) & qs["in_progress"])
+            accepted_dossiers(ward_ids, field_id)
+            .filter(for_handling_q(period) & qs["in_progress"])
             .order_by()
             .values("ward_id", "field_id")
             .annotate(
@@ -614,52 +502,6 @@ def received_for_others(ward_ids: Iterable[int], period: Period) -> dict[int, in
     return {row["received_by_ward_id"]: row["n"] for row in rows}
 
 
-def bucket_queryset(
-    ward_ids: Iterable[int],
-    period: Period,
-    bucket: str,
-    *,
-    field_id: int | None = None,
-    now: datetime | None = None,
-) -> QuerySet[Dossier]:
-    """Exactly the dossiers counted in ``bucket`` (drill-down). Unknown bucket: ValueError."""
-    from dossiers.models import Dossier
-
-    ward_ids = list(ward_ids)
-    if bucket in RATING_BUCKETS:
-        cond = Q(
-            rating__ward_id__in=ward_ids,
-            rating__rated_at__gte=period.start_at,
-            rating__rated_at__lt=period.end_at,
-        )
-        if bucket == "rated_satisfied":
-            cond &= Q(rating__value__in=SATISFIED_VALUES)
-        if field_id is not None:
-            cond &= Q(rating__field_id=field_id)
-        return Dossier.objects.filter(cond)
-    if bucket in APOLOGY_BUCKETS:
-        letters = _letters(ward_ids, period, field_id).filter(dossier_id=OuterRef("pk"))
-        return Dossier.objects.filter(Exists(letters))
-    if bucket not in BUCKETS:
-        raise ValueError(f"unknown bucket {bucket!r}")
-    condition = _bucket_qs(period, now=now)[bucket]
-    return _accepted_dossiers(ward_ids, field_id).filter(_base_q(period) & condition)
-
-
-SATISFIED_VALUES = ("very", "yes")
-
-
-def _letters(ward_ids: list[int], period: Period, field_id: int | None):
-    from dossiers.models import ApologyLetter
-
-    qs = ApologyLetter.objects.filter(
-        ward_id__in=ward_ids, issued_at__gte=period.start_at, issued_at__lt=period.end_at
-    )
-    if field_id is not None:
-        qs = qs.filter(field_id=field_id)
-    return qs
-
-
 def service_counts(
     ward_ids: Iterable[int],
     period: Period,
@@ -686,7 +528,7 @@ def service_counts(
 
 def _add_letters(cells, ward_ids: list[int], period: Period, field_id: int | None) -> None:
     letters = (
-        _letters(ward_ids, period, field_id)
+        apology_letters(ward_ids, period, field_id)
         .order_by()
         .values("ward_id", "field_id")
         .annotate(n=Count("dossier_id", distinct=True))
@@ -970,9 +812,9 @@ def lateness_by_agency(
         r = row(h["agency_id"], h["agency__name"])
         r.late_hops, r.late_hops_ward_in_time = h["n"], h["ward_in_time"]
 
-    qs = _bucket_qs(period, now=now)
-    late = _accepted_dossiers(ward_ids, None).filter(
-        _base_q(period) & (qs["resolved_late"] | qs["in_progress_overdue"])
+    qs = conditions_by_bucket(period, now=now)
+    late = accepted_dossiers(ward_ids, None).filter(
+        for_handling_q(period) & (qs["resolved_late"] | qs["in_progress_overdue"])
     )
     by_agency = (
         Hop.objects.filter(deadlines.late_hop_q(), dossier__in=late.values("id"))
@@ -1031,10 +873,10 @@ def monthly_trend(
     if not (live or _live()):
         return _fact_trend(ward_ids, months, field_id)
     zone = local_zone()
-    qs = _bucket_qs(span)
+    qs = conditions_by_bucket(span)
     rows = (
-        _accepted_dossiers(ward_ids, field_id)
-        .filter(_base_q(span))
+        accepted_dossiers(ward_ids, field_id)
+        .filter(for_handling_q(span))
         .order_by()
         .annotate(
             received_month=TruncMonth("received_at", tzinfo=zone),
@@ -1111,7 +953,7 @@ def processing_times(
     from dossiers.models import Outcome
 
     rows = list(
-        _accepted_dossiers(ward_ids, None)
+        accepted_dossiers(ward_ids, None)
         .filter(
             resolved_at__gte=period.start_at,
             resolved_at__lt=period.end_at,

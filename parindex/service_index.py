@@ -25,8 +25,9 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
 
 from dossiers import deadlines
+from dossiers.buckets import bucket_conditions
 from dossiers.models import Dossier, OnlineLevel, Petition, PetitionSatisfaction, Procedure, Rating, Status
-from parindex.indicators import Ratio, bucket_conditions, ratio
+from parindex.indicators import Ratio, ratio
 from parindex.periods import Period, month, months_of, quarter, year
 from parindex.service_index_data import (
     GROUPS,

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.urls import reverse
 
+from dossiers.buckets import bucket_queryset
 from dossiers.models import Dossier
 from parindex import periods
-from parindex.indicators import bucket_queryset
 from parindex.models import Ward
 from parindex.targets import YearTarget, create_default_targets
 from tests.test_indicators import MARCH, _bulk, fields_, scenario  # noqa: F401

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from bench import generate_load
-from dossiers import calendar, deadlines, workflow
+from dossiers import buckets, calendar, deadlines, workflow
 from dossiers.models import ApologyLetter, Channel, Dossier, DueChange, Procedure, WorkingHours
 from parindex import indicators, periods
 from parindex.periods import PeriodError, period_from_query
@@ -217,7 +217,7 @@ def test_ended_period_keeps_its_overdue_dossier_after_a_later_supplement(
     workflow.request_supplement(d, by=officer_datdai, at=at(2024, 3, 11, 9), items="Giấy tờ")
     workflow.resume(d, by=officer_datdai, at=at(2024, 3, 20, 9))
     assert _counts(ward, march_1_8) == before
-    assert indicators.bucket_queryset([ward.id], march_1_8, "in_progress_overdue", now=LATER).get() == d
+    assert buckets.bucket_queryset([ward.id], march_1_8, "in_progress_overdue", now=LATER).get() == d
 
 
 def test_apology_after_the_due_moment_is_flagged_and_stays_a_gap(
@@ -349,7 +349,7 @@ def test_generated_load_has_the_cases_that_matter_at_a_period_end(db):
     s = spanning.select_related("dossier").first()
     cut = periods.custom(date(2024, 1, 1), s.dossier.original_due_date)
     assert s.dossier_id in set(
-        indicators.bucket_queryset([s.dossier.ward_id], cut, "in_progress_within", now=LATER).values_list(
+        buckets.bucket_queryset([s.dossier.ward_id], cut, "in_progress_within", now=LATER).values_list(
             "id", flat=True
         )
     )

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from dossiers import calendar, deadlines, workflow
+from dossiers import buckets, calendar, deadlines, workflow
 from dossiers.demo import load_catalogue
 from dossiers.models import Agency, Channel, Dossier, Procedure, Status
 from parindex import indicators, periods
@@ -149,7 +149,7 @@ class RandomHistories(HypothesisTestCase):
                         expected[name].add(d.id)
             for name in JUDGED:
                 got = set(
-                    indicators.bucket_queryset([self.ward.id], period, name, now=now).values_list(
+                    buckets.bucket_queryset([self.ward.id], period, name, now=now).values_list(
                         "id", flat=True
                     )
                 )

@@ -16,13 +16,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from dossiers import facts
+from dossiers.buckets import BUCKETS, bucket_queryset
 from dossiers.models import ApologyLetter, Dossier, Field, Hop, Procedure, Rating, Status
 from parindex import periods
 from parindex.indicators import (
-    BUCKETS,
     COUNT_BUCKETS,
     DossierCounts,
-    bucket_queryset,
     dossier_counts,
     ratio,
     service_counts,

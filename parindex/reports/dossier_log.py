@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from dossiers import printed_forms, privacy
+from dossiers import buckets, printed_forms, privacy
 from dossiers.models import Channel, Dossier, FormKind, Hop, Outcome, Status
-from parindex import indicators
 from parindex.exporting import ListExporter
 from parindex.periods import Period
 from parindex.reports import xlsx
@@ -99,7 +98,7 @@ def log_queryset(scope: Scope, period: Period):
         .values("returned_at")[:1]
     )
     return (
-        indicators.bucket_queryset(scope.ward_ids, period, "received")
+        buckets.bucket_queryset(scope.ward_ids, period, "received")
         .select_related("ward", "procedure", "field")
         .annotate(first_sent_at=Subquery(first_sent), last_back_at=Subquery(last_back))
         .order_by("ward__name", "received_at", "id")

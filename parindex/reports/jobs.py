@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from dossiers import privacy
-from parindex import indicators, uploads
+from dossiers import buckets, privacy
+from parindex import uploads
 from parindex.access import visible_ward_ids
 from parindex.exporting import job_outcome
 from parindex.jobs.models import Job, JobKind, JobStatus
@@ -46,7 +46,7 @@ from parindex.reports.workbook import default_meta
 
 def log_rows(scope: Scope, period: Period) -> int:
     """Rows of the dossier log (the bulk of the workbook): one count query."""
-    return indicators.bucket_queryset(scope.ward_ids, period, "received").count()
+    return buckets.bucket_queryset(scope.ward_ids, period, "received").count()
 
 
 def _job_scope(scope: Scope) -> dict:

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers import calendar, deadlines
+from dossiers import buckets, calendar, deadlines
 from dossiers.models import ApologyLetter, Dossier, Field, Hop
 from parindex import indicators
 from parindex.names import full_name
@@ -122,8 +122,8 @@ LATE_BUCKETS = ("resolved_late", "in_progress_overdue")
 
 def late_queryset(scope: Scope, period: Period):
     """Dossiers resolved late in the period or overdue at its end (Biểu 06 columns 10 and 13)."""
-    late = indicators.bucket_queryset(scope.ward_ids, period, "resolved_late")
-    overdue = indicators.bucket_queryset(scope.ward_ids, period, "in_progress_overdue")
+    late = buckets.bucket_queryset(scope.ward_ids, period, "resolved_late")
+    overdue = buckets.bucket_queryset(scope.ward_ids, period, "in_progress_overdue")
 
     return (
         Dossier.objects.filter(Q(id__in=late.values("id")) | Q(id__in=overdue.values("id")))
@@ -189,7 +189,7 @@ def write_late(workbook, scope: Scope, period: Period) -> SheetWriter:
     ]
     sheet.append([(h, xlsx.HEADER) for h in headers])
     late_ids = set(
-        indicators.bucket_queryset(scope.ward_ids, period, "resolved_late").values_list("id", flat=True)
+        buckets.bucket_queryset(scope.ward_ids, period, "resolved_late").values_list("id", flat=True)
     )
     for index, d in enumerate(late_queryset(scope, period), start=1):
         resolved_late = d.id in late_ids
