@@ -1,7 +1,7 @@
 """Issue 15, side by side in one run on a generated city (default LOAD100K):
 
 - the staffing workload's dossier figures: three queries merged in Python (before) against the one
-  statement of ``parindex.staffing.queries._dossier_counts`` (checked equal first);
+  statement of ``parindex.workload._dossier_counts`` (checked equal first);
 - the ward dashboard's drill-down links: ``reverse`` + ``urlencode`` per link (before) against
   ``parindex.dashboards.Drill`` (one ``reverse``), for the dashboard's ~200 links.
 
@@ -41,10 +41,10 @@ def main() -> None:
     from django.utils import timezone
 
     from dossiers.models import Dossier, DossierEvent, Status
+    from parindex import workload
     from parindex.dashboards import Drill
     from parindex.models import Ward
     from parindex.periods import year_to_date
-    from parindex.staffing import queries
     from parindex.staffing.models import Official
 
     city = sys.argv[1] if len(sys.argv) > 1 else "LOAD100K"
@@ -74,7 +74,7 @@ def main() -> None:
         return {u: (received.get(u, 0), len(handled[u])) for u in user_ids}
 
     def after():
-        got = queries._dossier_counts(ward.id, user_ids, period)
+        got = workload._dossier_counts(ward.id, user_ids, period)
         return {u: got.get(u, (0, 0)) for u in user_ids}
 
     assert before() == after(), "the two workloads differ"

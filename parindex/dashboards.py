@@ -47,8 +47,8 @@ from parindex.indicators import (
 from parindex.models import Ward
 from parindex.periods import Period, PeriodForm, custom, month, range_query, year_param
 from parindex.reports import bieu06
-from parindex.staffing.queries import staffing_block_context
 from parindex.targets import STATUS_LABELS, YearTarget
+from parindex.workload import staffing_block_context
 
 # The headline: (title, main bucket, parts); each shows its Biểu 06 column number where the form
 # has one (``bieu06.NUMBERS``).

@@ -4,8 +4,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from parindex import dashboards, public_results, scoreboard, views
+from parindex import dashboards, public_results, scoreboard, views, workload
 from parindex.api.v1 import api as api_v1
+from parindex.staffing import urls as staffing_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -33,7 +34,16 @@ urlpatterns = [
     path("phan-anh/", include("dossiers.petition_public_urls")),
     path("cong-khai/<str:ward_code>/", public_results.ward_results, name="public_results"),
     path("tasks/", include("tasks.urls")),
-    path("staffing/", include("parindex.staffing.urls")),
+    # The staffing namespace: the domain's screens plus its index page, which is analytics.
+    path(
+        "staffing/",
+        include(
+            (
+                [path("", workload.staffing_page, name="index"), *staffing_urls.urlpatterns],
+                staffing_urls.app_name,
+            )
+        ),
+    ),
     path("reports/", include("parindex.reports.urls")),
     path("jobs/", include("parindex.jobs.urls")),
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from parindex import workload
 from parindex.names import full_name
 from parindex.periods import custom
 from parindex.staffing import queries, services
@@ -365,7 +366,7 @@ def test_workload_counts_received_handled_and_tasks(
         statuses=("in_progress", "not_started", "done", "cancelled"),
     )
 
-    rows = {r.official.full_name: r for r in queries.workload(ward.id, march)}
+    rows = {r.official.full_name: r for r in workload.workload(ward.id, march)}
 
     assert (rows["Nguyễn Thị Lan"].dossiers_received, rows["Nguyễn Thị Lan"].dossiers_handled) == (3, 3)
     assert (rows["Lê Văn Minh"].dossiers_received, rows["Lê Văn Minh"].dossiers_handled) == (0, 2)
@@ -389,7 +390,7 @@ def test_covering_official_with_double_load_is_flagged(ward, make_user, dossier,
         for day in range(1, 3 + (4 if n == 0 else 0)):
             dossier(by=user, received_at=_at(day), assignee=user)
 
-    rows = queries.workload(ward.id, custom(date(2023, 3, 1), date(2023, 3, 31)))
+    rows = workload.workload(ward.id, custom(date(2023, 3, 1), date(2023, 3, 31)))
 
     assert [(r.official.full_name, r.dossiers_handled, r.overloaded) for r in rows] == [
         ("Cán bộ 0", 6, True),
@@ -432,7 +433,7 @@ def test_staffing_queries_do_not_grow_with_the_data(
     # 4: officials with their open tasks; posts held and covered (prefetches); one statement for
     # the dossiers received and handled per user.
     with django_assert_num_queries(4):
-        rows = queries.workload(ward.id, period)
+        rows = workload.workload(ward.id, period)
 
     assert counts[ward.id] == VacancyCounts(quota=2 * size + 2, filled=size, vacant=size + 2, covered=2)
     assert len(table) == 2
@@ -650,7 +651,7 @@ def test_leader_appoints_and_history_is_recorded(client, ward, chairperson, demo
 def test_dashboard_block_shows_vacancies_covers_and_busiest(ward, demo):
     from django.template.loader import render_to_string
 
-    context = queries.staffing_block_context(ward.id, custom(JAN_1, date(2023, 5, 31)), date(2023, 5, 31))
+    context = workload.staffing_block_context(ward.id, custom(JAN_1, date(2023, 5, 31)), date(2023, 5, 31))
     html = render_to_string("staffing/staffing_block.html", context)
 
     assert "Ngày 31/05/2023: 12/15 vị trí có người, 3 vị trí trống (3 có người kiêm nhiệm)." in html

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 from django.db.models import Count, Q
 
 from dossiers.models import Dossier, DossierEvent, Status
+from parindex import workload
 from parindex.periods import custom
-from parindex.staffing import queries, services
+from parindex.staffing import services
 from tests.test_staffing import JAN_1, _at, dossier, procedure  # noqa: F401
 
 
@@ -92,10 +93,10 @@ def test_single_statement_matches_the_python_merge(
     for period in periods:
         expected = _reference(ward.id, user_ids, period)
         with django_assert_num_queries(1):
-            got = queries._dossier_counts(ward.id, user_ids, period)
+            got = workload._dossier_counts(ward.id, user_ids, period)
         assert {u: got.get(u, (0, 0)) for u in user_ids} == expected, period
         nonzero += sum(1 for r, h in expected.values() if r or h)
-        rows = {r.official.user_id: r for r in queries.workload(ward.id, period)}
+        rows = {r.official.user_id: r for r in workload.workload(ward.id, period)}
         assert {u: (rows[u].dossiers_received, rows[u].dossiers_handled) for u in user_ids} == expected
     assert nonzero > 10  # the fixture exercises the counts, not only zeros
-    assert queries._dossier_counts(ward.id, [], periods[0]) == {}
+    assert workload._dossier_counts(ward.id, [], periods[0]) == {}

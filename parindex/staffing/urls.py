@@ -2,10 +2,11 @@ from django.urls import path
 
 from parindex.staffing import views
 
+# The staffing page itself (``index``: posts and the workload per official, which reads the
+# register and the plan) is analytics: parindex/urls.py adds it to this namespace.
 app_name = "staffing"
 
 urlpatterns = [
-    path("", views.index, name="index"),
     path("positions/new/", views.position_create, name="position_create"),
     path("positions/<int:pk>/", views.position_detail, name="position"),
     path("positions/<int:pk>/edit/", views.position_edit, name="position_edit"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -20,17 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 from parindex import idempotency
 from parindex.access import can_lead, current_ward
 from parindex.audit import changes
-from parindex.exporting import export_response
-from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
 from parindex.models import Ward
-from parindex.periods import Period
-from parindex.staffing import export, queries, services
+from parindex.staffing import services
 from parindex.staffing.forms import (
     AppointForm,
     CoverForm,
     EndForm,
     OfficialForm,
-    PeriodForm,
     PositionForm,
     RecruitmentForm,
 )
@@ -66,40 +61,6 @@ def _apply(form, call) -> object | None:
         else:
             form.add_error(None, exc)
         return None
-
-
-# The staffing page ------------------------------------------------------------------------------
-
-
-@require_GET
-def index(request: HtmxHttpRequest) -> HttpResponse:
-    ward = _ward_or_404(request)
-    today = _today()
-    period_form = PeriodForm(request.GET, today=today)
-    period = period_form.period
-    on = period_form.on_for(period, today)
-    if request.GET.get("export") == "xlsx":
-        return _export(request, ward, period, on)
-    context = queries.staffing_block_context(ward.id, period, on)
-    query = request.GET.copy()
-    query.pop("export", None)
-    context.update(
-        ward=ward,
-        period_form=period_form,
-        picker=period_form.picker(),
-        can_edit=can_lead(request.user, ward),
-        query=query.urlencode(),
-    )
-    return render_page_or_fragment(request, "staffing/index.html", "staffing/staffing_tables.html", context)
-
-
-def _export(request: HttpRequest, ward: Ward, period: Period, on: date) -> HttpResponse:
-    rows = export.row_count(ward, on)
-    if rows > settings.EXPORT_INLINE_ROWS:
-        # Beyond a screenful the worker writes it; the person gets the job page at once.
-        job = export.start_export(ward, period, on, by=request.user, rows=rows)
-        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
-    return export_response(export.StaffingExporter(ward, period, on))
 
 
 # Positions ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from parindex import workload
 from parindex.exporting import ListExporter, job_outcome
 from parindex.jobs import services as jobs
 from parindex.jobs.models import Job, JobKind
@@ -111,7 +112,7 @@ def _write(workbook, ward: Ward, period: Period, on: date, progress=None) -> Non
         ],
         row_style=HEADER,
     )
-    for w in queries.workload(ward.id, period):
+    for w in workload.workload(ward.id, period):
         work.append(
             [
                 (w.official.full_name, CELL),
