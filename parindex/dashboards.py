@@ -200,6 +200,16 @@ class Drill:
         self._tail = "&" + urlencode(tail)
         self._cache: dict[tuple[str, int | None], str] = {}
 
+    def for_ward(self, ward_code: str) -> Drill:
+        """The same period's links for one ward, without resolving the list's address again (the
+        city page makes one per ward)."""
+        drill = Drill.__new__(Drill)
+        drill.period, drill.ward_code = self.period, ward_code
+        drill._head = self._head
+        drill._tail = self._tail + "&" + urlencode({"ward": ward_code})
+        drill._cache = {}
+        return drill
+
     def url(self, bucket: str, field_id: int | None = None) -> str:
         key = (bucket, field_id)
         url = self._cache.get(key)
