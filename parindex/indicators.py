@@ -45,6 +45,7 @@ and the lateness by agency still read the dossiers.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
@@ -95,11 +96,6 @@ class DossierCounts:
         return DossierCounts(
             *[a + b for a, b in zip(astuple_counts(self), astuple_counts(other), strict=True)]
         )
-
-    def add(self, other: DossierCounts) -> None:
-        """``self += other`` in place (the summaries add up thousands of cells)."""
-        for name in COUNT_BUCKETS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def identity_errors(self) -> list[str]:
         """The Biểu 06 identities that do not hold (empty when the cell reconciles)."""
@@ -261,23 +257,24 @@ class ServiceCounts:
             *[a + b for a, b in zip(astuple_service(self), astuple_service(other), strict=True)]
         )
 
-    def add(self, other: ServiceCounts) -> None:
-        """``self += other`` in place."""
-        for name in _SERVICE_FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
 
 COUNT_BUCKETS = tuple(f.name for f in fields(DossierCounts))
 _SERVICE_FIELDS = tuple(f.name for f in fields(ServiceCounts))
 
 
-def astuple_counts(counts: DossierCounts) -> tuple[int, ...]:
-    """The counts in field order (``dataclasses.astuple`` without its deep copy)."""
-    return tuple(getattr(counts, name) for name in COUNT_BUCKETS)
+# The counts in field order (``dataclasses.astuple`` without its deep copy), read in C.
+astuple_counts = operator.attrgetter(*COUNT_BUCKETS)
+astuple_service = operator.attrgetter(*_SERVICE_FIELDS)
 
 
-def astuple_service(service: ServiceCounts) -> tuple[int, ...]:
-    return tuple(getattr(service, name) for name in _SERVICE_FIELDS)
+def _sum_counts(many: Iterable[DossierCounts]) -> DossierCounts:
+    rows = [astuple_counts(c) for c in many]
+    return DossierCounts(*map(sum, zip(*rows, strict=True))) if rows else DossierCounts()
+
+
+def _sum_service(many: Iterable[ServiceCounts]) -> ServiceCounts:
+    rows = [astuple_service(s) for s in many]
+    return ServiceCounts(*map(sum, zip(*rows, strict=True))) if rows else ServiceCounts()
 
 
 DERIVED_BUCKETS = ("received_new", "received_offline")
@@ -880,15 +877,24 @@ class WardIndicators:
     targets: dict[tuple[str, int | None], object] = field(default_factory=dict)
 
     def add_cell(self, field_id: int, counts: DossierCounts, service: ServiceCounts) -> None:
-        # In place on objects of its own (a summary adds up wards x fields cells, twice: per ward
-        # and in the total); the cells given are never changed.
-        cell = self.by_field.get(field_id)
-        if cell is None:
-            cell = self.by_field[field_id] = (DossierCounts(), ServiceCounts())
-        cell[0].add(counts)
-        cell[1].add(service)
-        self.counts.add(counts)
-        self.service.add(service)
+        old_counts, old_service = self.by_field.get(field_id, (DossierCounts(), ServiceCounts()))
+        self.by_field[field_id] = (old_counts + counts, old_service + service)
+        self.counts = self.counts + counts
+        self.service = self.service + service
+
+    def add_cells(self, cells: list[tuple[int, tuple[DossierCounts, ServiceCounts]]]) -> None:
+        """``add_cell`` for many (field_id, (counts, service)) cells at once, column by column (the
+        city page adds up wards x fields cells, per ward and in the total); the cells given are
+        never changed."""
+        by_field: dict[int, list[tuple[DossierCounts, ServiceCounts]]] = {}
+        for field_id, cell in cells:
+            by_field.setdefault(field_id, []).append(cell)
+        for field_id, group in by_field.items():
+            if field_id in self.by_field:
+                group.append(self.by_field[field_id])
+            self.by_field[field_id] = (_sum_counts(c for c, _s in group), _sum_service(s for _c, s in group))
+        self.counts = _sum_counts([self.counts, *(c for _f, (c, _s) in cells)])
+        self.service = _sum_service([self.service, *(s for _f, (_c, s) in cells)])
 
     def value_of(self, code: str, field_id: int | None = None) -> IndicatorValue:
         """One indicator, overall or for a field, with its target and status when it has one."""
@@ -978,10 +984,15 @@ def summary(ward_ids: Iterable[int], period: Period) -> IndicatorSummary:
     year = period.end.year
     result = {w.id: WardIndicators(w.id, period) for w in wards}
     total = WardIndicators(None, period)
-    for (ward_id, field_id), (counts, service) in service_counts(ward_ids, period).items():
+    per_ward: dict[int, list] = {}
+    in_order = []  # the total's fields in the order the cells come, as a cell-by-cell sum had them
+    for (ward_id, field_id), cell in service_counts(ward_ids, period).items():
         if ward_id in result:
-            result[ward_id].add_cell(field_id, counts, service)
-            total.add_cell(field_id, counts, service)
+            per_ward.setdefault(ward_id, []).append((field_id, cell))
+            in_order.append((field_id, cell))
+    for ward_id, cells in per_ward.items():
+        result[ward_id].add_cells(cells)
+    total.add_cells(in_order)
 
     defaults, own = target_rows(wards, year)
     for w in wards:
