@@ -640,7 +640,7 @@ def table(results: dict) -> str:
         "  ratio to floor",
         lambda d: "{:.2f}x".format(d["city_dashboard"]["median_ms"] / d["city_dashboard_floor"]["median_ms"]),
     )
-    first = next(iter(sizes.values()))
+    first = next(iter(sizes.values()), {})  # none with --skip-pages
     for name in first.get("lists", {}):
         row(name.replace("_", " "), lambda d, name=name: timing(d["lists"][name]))
     for name in first.get("paging_sql", {}):
