@@ -3,6 +3,8 @@
     python bench/run.py                                   # 10k, 100k and 1M dossiers, everything
     python bench/run.py --sizes 10000,100000 --skip-http  # a quick run
     python bench/run.py --skip-load                       # reuse the data of an earlier run
+    python bench/run.py --sizes 5000000                   # opt-in: 150 wards, 5M dossiers (hours)
+    python bench/run.py --skip-load --profile             # also cProfile one request of each dashboard
 
 Each size is its own city (``LOAD10K``, ``LOAD100K``, ``LOAD1M``) made by ``bench/generate_load.py`` with 5
 years of 2000 dossiers per ward and year (1, 10 and 100 wards), all in one database, so the 1M
