@@ -3,6 +3,8 @@
     python bench/run.py                                   # 10k, 100k and 1M dossiers, everything
     python bench/run.py --sizes 10000,100000 --skip-http  # a quick run
     python bench/run.py --skip-load                       # reuse the data of an earlier run
+    python bench/run.py --sizes 5000000                   # opt-in: 150 wards, 5M dossiers (hours)
+    python bench/run.py --skip-load --profile             # also cProfile one request of each dashboard
 
 Each size is its own city (``LOAD10K``, ``LOAD100K``, ``LOAD1M``) made by ``bench/generate_load.py`` with 5
 years of 2000 dossiers per ward and year (1, 10 and 100 wards), all in one database, so the 1M
@@ -57,8 +59,15 @@ def city_code(size: int) -> str:
     return "LOAD{}".format(size)
 
 
+# Sizes with a shape of their own: {dossiers: wards}. The 5M province (opt-in: ``--sizes 5000000``)
+# has 150 wards of 6,666 dossiers a year, as a big province's wards after the 2025 merger.
+SHAPES = {5_000_000: 150}
+
+
 def shape(size: int) -> tuple[int, int]:
     """(wards, per ward and year) for ``size`` dossiers over YEARS years."""
+    if size in SHAPES:
+        return SHAPES[size], size // (SHAPES[size] * YEARS)
     per_ward = YEARS * PER_WARD_YEAR
     if size >= per_ward:
         return size // per_ward, PER_WARD_YEAR
@@ -92,6 +101,7 @@ def ensure_data(sizes: list[int], *, skip_load: bool, end: date) -> dict[int, di
 
     cities = {}
     for size in sizes:
+        generated_s = None
         code = city_code(size)
         wards, per_ward_year = shape(size)
         if not City.objects.filter(code=code).exists():
@@ -108,9 +118,10 @@ def ensure_data(sizes: list[int], *, skip_load: bool, end: date) -> dict[int, di
                 city=code,
                 end=end,
             )
-            say("  {:.0f} s".format(time.perf_counter() - started))
+            generated_s = round(time.perf_counter() - started)
+            say("  {} s".format(generated_s))
         ward_ids = list(Ward.objects.filter(city__code=code).order_by("code").values_list("id", flat=True))
-        cities[size] = {"code": code, "ward_ids": ward_ids}
+        cities[size] = {"code": code, "ward_ids": ward_ids, "generated_s": generated_s}
     return cities
 
 
@@ -128,6 +139,8 @@ def client_for(username: str):
 
 
 def measure_get(client, url: str) -> dict:
+    """Median time of ``url`` over 20 requests, its SQL statements and the median time spent in
+    them (the rest is Python: views, templates, middleware)."""
     from django.db import connection
 
     def get():
@@ -139,14 +152,53 @@ def measure_get(client, url: str) -> dict:
     # An execute wrapper rather than CaptureQueriesContext: the test client's request_started
     # signal resets connection.queries_log mid-capture, which makes the slice come out empty.
     statements = []
+    sql_seconds = [0.0]
 
     def count(execute, sql, params, many, context):
         statements.append(sql)
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            sql_seconds[0] += time.perf_counter() - started
 
     with connection.execute_wrapper(count):
         get()
-    return {"url": url, "median_ms": median_ms(get), "queries": len(statements)}
+        queries = len(statements)
+        sql_samples = []
+
+        def timed_get():
+            sql_seconds[0] = 0.0
+            get()
+            sql_samples.append(sql_seconds[0] * 1000)
+
+        total = median_ms(timed_get)
+    sql_ms = round(statistics.median(sql_samples[2:] or sql_samples), 1)
+    return {"url": url, "median_ms": total, "queries": queries, "sql_ms": sql_ms, "load": load_average()}
+
+
+def load_average() -> float:
+    """The machine's 1-minute load average when a figure is taken (the machine may be shared)."""
+    return round(os.getloadavg()[0], 2)
+
+
+def profile_get(client, url: str, limit: int = 30) -> str:
+    """cProfile of one request (after a warm-up): the functions by own time, then by cumulative
+    time, as text (``--profile``)."""
+    import cProfile
+    import io
+    import pstats
+
+    client.get(url)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get(url)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(limit)
+    stats.sort_stats("cumulative").print_stats(limit)
+    return out.getvalue()
 
 
 def measure_floor(ward_ids: list[int], period, *, trend: bool) -> dict:
@@ -176,11 +228,21 @@ def bench_size(size: int, city: dict, today: date) -> dict:
     officer = client_for("{}_001_diachinh".format(prefix))
     viewer = client_for("{}_thanhpho".format(prefix))
     first_ward = city["ward_ids"][:1]
-    result = {"city": code, "wards": len(city["ward_ids"])}
+    result = {"city": code, "wards": len(city["ward_ids"]), "load_before": load_average()}
+    if city.get("generated_s") is not None:
+        result["generated_s"] = city["generated_s"]
 
     say("[{}] ward dashboard".format(code))
     result["ward_dashboard"] = measure_get(leader, "/dashboard/" + ytd)
     result["ward_dashboard_floor"] = measure_floor(first_ward, period, trend=True)
+    # The busiest officials, loaded by the page after it (htmx): its own request.
+    from parindex.models import Ward
+
+    first_code = Ward.objects.get(id=first_ward[0]).code
+    workload_query = "?" + urlencode(
+        {"ward": first_code, "from": period.start.isoformat(), "to": period.end.isoformat()}
+    )
+    result["ward_workload"] = measure_get(leader, "/dashboard/workload/" + workload_query)
     say("[{}] city dashboard".format(code))
     result["city_dashboard"] = measure_get(viewer, "/dashboard/city/" + ytd)
     result["city_dashboard_floor"] = measure_floor(city["ward_ids"], period, trend=False)
@@ -359,6 +421,7 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
 
     wrk = shutil.which("wrk")
     if not wrk:
+        say("http: SKIPPED, wrk is not installed (Debian: apt-get install -y wrk); no HTTP figures")
         return {"skipped": "wrk not installed"}
     prefix = city["code"].lower()
     dashboard_session = session_cookie("{}_001_chutich".format(prefix))
@@ -412,8 +475,25 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
                 'wrk.headers["Cookie"] = "sessionid={}; csrftoken={}"\n'
             ).format(body, officer_session, csrf),
         }
-        paths = {"ward_dashboard": "/dashboard/?kind=ytd", "dossier_create": "/dossiers/new/"}
         ward_id = city["ward_ids"][0]
+        from parindex.models import Ward
+        from parindex.periods import year_to_date
+
+        ytd = year_to_date(timezone.localdate())
+        workload_path = "/dashboard/workload/?ward={}&from={}&to={}".format(
+            Ward.objects.get(id=ward_id).code, ytd.start.isoformat(), ytd.end.isoformat()
+        )
+        # The dashboard's follow-up request (the busiest officials, htmx on load), as the page sends it.
+        scripts = {
+            "ward_dashboard": scripts["ward_dashboard"],
+            "ward_workload": scripts["ward_dashboard"] + 'wrk.headers["HX-Request"] = "true"\n',
+            "dossier_create": scripts["dossier_create"],
+        }
+        paths = {
+            "ward_dashboard": "/dashboard/?kind=ytd",
+            "ward_workload": workload_path,
+            "dossier_create": "/dossiers/new/",
+        }
         for name, script in scripts.items():
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
                 lua.write(script)
@@ -449,6 +529,9 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
                     "-t2",
                     "-c{}".format(connections),
                     "-d{}s".format(duration),
+                    # a slow answer on a loaded machine is latency, not an error (wrk's default: 2 s)
+                    "--timeout",
+                    "10s",
                     "--latency",
                     "-s",
                     lua.name,
@@ -477,6 +560,39 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
     return result
 
 
+def write_profiles(city: dict, folder: Path) -> None:
+    """``--profile``: one ward and one city dashboard request (year to date) under cProfile."""
+    prefix = city["code"].lower()
+    for name, username, url in (
+        ("ward", "{}_001_chutich".format(prefix), "/dashboard/?kind=ytd"),
+        ("city", "{}_thanhpho".format(prefix), "/dashboard/city/?kind=ytd"),
+    ):
+        path = folder / "profile-{}-{}.txt".format(city["code"], name)
+        path.write_text(profile_get(client_for(username), url))
+        say("[{}] profile of the {} dashboard: {}".format(city["code"], name, path))
+
+
+def table_sizes() -> dict:
+    """Disk of the facts tables beside the dossiers' (``pg_total_relation_size``: rows, indexes and
+    TOAST), in MB, for the whole database (every city of the run)."""
+    from django.db import connection
+
+    from dossiers.fact_models import DayFact, DossierFact, MonthFact
+    from dossiers.models import Dossier, DossierEvent
+
+    out = {}
+    with connection.cursor() as cursor:
+        for model in (Dossier, DossierEvent, DayFact, MonthFact, DossierFact):
+            table = model._meta.db_table
+            cursor.execute("SELECT pg_total_relation_size(%s), count(*) FROM {}".format(table), [table])
+            size, rows = cursor.fetchone()
+            out[table] = {"mb": round(size / 2**20, 1), "rows": rows}
+    facts = sum(out[m._meta.db_table]["mb"] for m in (DayFact, MonthFact, DossierFact))
+    out["facts_mb"] = round(facts, 1)
+    out["facts_to_dossiers"] = round(facts / out[Dossier._meta.db_table]["mb"], 3)
+    return out
+
+
 # ------------------------------------------------------------------------------------------------
 # Report
 
@@ -484,7 +600,7 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
 def table(results: dict) -> str:
     lines = []
     sizes = results["sizes"]
-    header = "{:<28}".format("measure") + "".join("{:>22}".format(s) for s in sizes)
+    header = "{:<28}".format("measure") + "".join("{:>30}".format(s) for s in sizes)
     lines += [header, "-" * len(header)]
 
     def row(label: str, getter) -> None:
@@ -494,32 +610,39 @@ def table(results: dict) -> str:
                 cells.append(getter(data))
             except (KeyError, TypeError):
                 cells.append("-")
-        lines.append("{:<28}".format(label) + "".join("{:>22}".format(c) for c in cells))
+        lines.append("{:<28}".format(label) + "".join("{:>30}".format(c) for c in cells))
 
     def timing(entry: dict) -> str:
         return "{} ms / {} q".format(entry["median_ms"], entry["queries"])
 
-    row("ward dashboard", lambda d: timing(d["ward_dashboard"]))
+    def timing_sql(entry: dict) -> str:
+        if "sql_ms" not in entry:
+            return timing(entry)
+        return "{} ms ({} SQL) / {} q".format(entry["median_ms"], entry["sql_ms"], entry["queries"])
+
+    row("load average at start", lambda d: d["load_before"])
+    row("ward dashboard", lambda d: timing_sql(d["ward_dashboard"]))
     row(
         "  live engine (no facts)",
-        lambda d: timing(d["ward_dashboard_live"]) if "ward_dashboard_live" in d else "",
+        lambda d: timing_sql(d["ward_dashboard_live"]) if "ward_dashboard_live" in d else "",
     )
     row("  floor (1 SQL statement)", lambda d: timing(d["ward_dashboard_floor"]))
     row(
         "  ratio to floor",
         lambda d: "{:.2f}x".format(d["ward_dashboard"]["median_ms"] / d["ward_dashboard_floor"]["median_ms"]),
     )
-    row("city dashboard", lambda d: timing(d["city_dashboard"]))
+    row("  then its workload (htmx)", lambda d: timing_sql(d["ward_workload"]))
+    row("city dashboard", lambda d: timing_sql(d["city_dashboard"]))
     row(
         "  live engine (no facts)",
-        lambda d: timing(d["city_dashboard_live"]) if "city_dashboard_live" in d else "",
+        lambda d: timing_sql(d["city_dashboard_live"]) if "city_dashboard_live" in d else "",
     )
     row("  floor (1 SQL statement)", lambda d: timing(d["city_dashboard_floor"]))
     row(
         "  ratio to floor",
         lambda d: "{:.2f}x".format(d["city_dashboard"]["median_ms"] / d["city_dashboard_floor"]["median_ms"]),
     )
-    first = next(iter(sizes.values()))
+    first = next(iter(sizes.values()), {})  # none with --skip-pages
     for name in first.get("lists", {}):
         row(name.replace("_", " "), lambda d, name=name: timing(d["lists"][name]))
     for name in first.get("paging_sql", {}):
@@ -527,6 +650,17 @@ def table(results: dict) -> str:
             "{} SQL: OFFSET / keyset".format(name.replace("_", " ")),
             lambda d, name=name: "{offset_ms} / {keyset_ms} ms".format(**d["paging_sql"][name]),
         )
+    disk = results.get("disk")
+    if disk:
+        lines.append("")
+        lines.append(
+            "disk (whole database): facts {} MB = {}x the dossiers table".format(
+                disk["facts_mb"], disk["facts_to_dossiers"]
+            )
+        )
+        for name, entry in disk.items():
+            if isinstance(entry, dict):
+                lines.append("  {:<28}{:>10} MB {:>12} rows".format(name, entry["mb"], entry["rows"]))
     exports = results.get("exports")
     if exports:
         lines.append("")
@@ -556,6 +690,8 @@ def table(results: dict) -> str:
             )
         )
     http = results.get("http")
+    if http and "skipped" in http:
+        lines += ["", "HTTP under load: SKIPPED ({})".format(http["skipped"])]
     if http and "ward_dashboard" in http:
         lines.append("")
         lines.append(
@@ -563,7 +699,9 @@ def table(results: dict) -> str:
                 http["connections"], http["duration_s"]
             )
         )
-        for name in ("ward_dashboard", "dossier_create"):
+        for name in ("ward_dashboard", "ward_workload", "dossier_create"):
+            if name not in http:
+                continue
             e = http[name]
             lines.append(
                 "  {:<18} {:>7.1f} req/s  p50 {} ms  p99 {} ms  errors {}".format(
@@ -586,6 +724,11 @@ def main() -> None:
     parser.add_argument("--http-seconds", type=int, default=30)
     parser.add_argument("--http-connections", type=int, default=8)
     parser.add_argument("--output", default=str(RESULTS))
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also write a cProfile of one ward and one city dashboard request per size beside --output",
+    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
@@ -631,10 +774,13 @@ def main() -> None:
         results = {**json.loads(output.read_text()), **{k: results[k] for k in ("generated_at", "today")}}
     for size in [] if args.skip_pages else sizes:
         results["sizes"][str(size)] = bench_size(size, cities[size], today)
+        if args.profile:
+            write_profiles(cities[size], Path(args.output).parent)
     if not args.skip_exports:
         results["exports"] = bench_exports(cities, today)
     if not args.skip_http:
         results["http"] = bench_http(cities[max(sizes)], args.http_seconds, args.http_connections)
+    results["disk"] = table_sizes()
     results["seconds"] = round(time.perf_counter() - started)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

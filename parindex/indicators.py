@@ -45,6 +45,7 @@ and the lateness by agency still read the dossiers.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
@@ -98,7 +99,9 @@ class DossierCounts:
         return self.received_online + self.received_in_person + self.received_post
 
     def __add__(self, other: DossierCounts) -> DossierCounts:
-        return DossierCounts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        return DossierCounts(
+            *[a + b for a, b in zip(astuple_counts(self), astuple_counts(other), strict=True)]
+        )
 
     def identity_errors(self) -> list[str]:
         """The Biểu 06 identities that do not hold (empty when the cell reconciles); the identities
@@ -248,10 +251,28 @@ class ServiceCounts:
     rated_satisfied: int = 0  # of those, "very satisfied" or "satisfied"
 
     def __add__(self, other: ServiceCounts) -> ServiceCounts:
-        return ServiceCounts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        return ServiceCounts(
+            *[a + b for a, b in zip(astuple_service(self), astuple_service(other), strict=True)]
+        )
 
 
 COUNT_BUCKETS = tuple(f.name for f in fields(DossierCounts))
+_SERVICE_FIELDS = tuple(f.name for f in fields(ServiceCounts))
+
+
+# The counts in field order (``dataclasses.astuple`` without its deep copy), read in C.
+astuple_counts = operator.attrgetter(*COUNT_BUCKETS)
+astuple_service = operator.attrgetter(*_SERVICE_FIELDS)
+
+
+def _sum_counts(many: Iterable[DossierCounts]) -> DossierCounts:
+    rows = [astuple_counts(c) for c in many]
+    return DossierCounts(*map(sum, zip(*rows, strict=True))) if rows else DossierCounts()
+
+
+def _sum_service(many: Iterable[ServiceCounts]) -> ServiceCounts:
+    rows = [astuple_service(s) for s in many]
+    return ServiceCounts(*map(sum, zip(*rows, strict=True))) if rows else ServiceCounts()
 
 
 def _cells(
@@ -297,59 +318,104 @@ def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, dat
     and, for each day of ``stocks``, the stock columns summed up to it (its end-of-day stock).
 
     One query: whole months from the monthly table, the other days from the daily table (UNION ALL
-    of the two grouped sums, added up here)."""
-    from django.db.models import IntegerField, Sum, Value
+    of the two grouped sums, added up here). Written as SQL text from the tables' metadata: as a
+    queryset its ~50 filtered sums took Django longer to compile than PostgreSQL to run."""
+    from django.db import connection
 
     from dossiers.fact_models import FLOW_COLUMNS, STOCK_COLUMNS, DayFact, MonthFact
 
+    if not ward_ids:
+        return {}
+    adapt = connection.ops.adapt_datefield_value
     first, last = flows
     m_first = first if first.day == 1 else _month_after(first)
     m_end = _month_after(last) if _month_after(last) - timedelta(days=1) == last else last.replace(day=1)
     whole = m_first < m_end  # whole months m_first .. m_end (exclusive) inside the flow days
-    day_flow = Q()
-    for a, b in [(first, m_first - timedelta(days=1)), (m_end, last)] if whole else [(first, last)]:
-        if a <= b:
-            day_flow |= Q(day__gte=a, day__lte=b)
-    month_flow = Q(month__gte=m_first, month__lt=m_end) if whole else None
-    day_aggs: dict[str, object] = {}
-    month_aggs: dict[str, object] = {}
-    zero = Value(0, output_field=IntegerField())
+    # Conditions as (sql, params) on the table's own date column ("{d}"); None: no row counts.
+    ranges = [(first, m_first - timedelta(days=1)), (m_end, last)] if whole else [(first, last)]
+    ranges = [(a, b) for a, b in ranges if a <= b]
+
+    def days_between(spans: list[tuple[date, date]]):
+        if not spans:
+            return None
+        sql = " OR ".join("({d} >= %s AND {d} <= %s)" for _ in spans)
+        return "(" + sql + ")", [adapt(v) for span in spans for v in span]
+
+    day_flow = days_between(ranges)
+    month_flow = ("({d} >= %s AND {d} < %s)", [adapt(m_first), adapt(m_end)]) if whole else None
+    day_aggs: dict[str, tuple | None] = {}
+    month_aggs: dict[str, tuple | None] = {}
     for c in FLOW_COLUMNS:
-        day_aggs["f_" + c] = Sum(c, filter=day_flow) if day_flow else zero
-        month_aggs["f_" + c] = Sum(c, filter=month_flow) if month_flow else zero
-    day_where, month_last = day_flow, m_end if whole else first
+        day_aggs["f_" + c] = (c, day_flow) if day_flow else None
+        month_aggs["f_" + c] = (c, month_flow) if month_flow else None
+    day_spans, month_last = list(ranges), m_end if whole else first
     for i, day in enumerate(stocks):
         # Up to the end of ``day``: the months before its month, then its month's days (or only
         # months when it is a month's last day).
         if _month_after(day) - timedelta(days=1) == day:
-            months, days = Q(month__lt=_month_after(day)), None
+            months, days = ("{d} < %s", [adapt(_month_after(day))]), None
         else:
-            months, days = Q(month__lt=day.replace(day=1)), Q(day__gte=day.replace(day=1), day__lte=day)
-            day_where |= days
+            months = ("{d} < %s", [adapt(day.replace(day=1))])
+            days = days_between([(day.replace(day=1), day)])
+            day_spans.append((day.replace(day=1), day))
         month_last = max(month_last, _month_after(day))
         for c in STOCK_COLUMNS:
             name = "s{}_{}".format(i, c)
-            day_aggs[name] = Sum(c, filter=days) if days else zero
-            month_aggs[name] = Sum(c, filter=months)
-    parts = []
-    for model, aggs, where in (
-        (DayFact, day_aggs, day_where),
-        (MonthFact, month_aggs, Q(month__lt=month_last)),
+            day_aggs[name] = (c, days) if days else None
+            month_aggs[name] = (c, months)
+    names = list(day_aggs)
+    selects, params = [], []
+    for model, date_field, aggs, where in (
+        (DayFact, "day", day_aggs, days_between(day_spans)),
+        (MonthFact, "month", month_aggs, ("{d} < %s", [adapt(month_last)])),
     ):
-        if not where:
+        if where is None:
             continue
-        qs = model.objects.filter(where, ward_id__in=ward_ids)
+        opts = model._meta
+        quote = connection.ops.quote_name
+        d = quote(opts.get_field(date_field).column)
+        ward, field_ = quote(opts.get_field("ward").column), quote(opts.get_field("field").column)
+        columns = []
+        for name in names:
+            agg = aggs[name]
+            if agg is None:
+                columns.append("0")
+            else:
+                column, (condition, condition_params) = agg
+                columns.append(
+                    "SUM(CASE WHEN {} THEN {} END)".format(
+                        condition.format(d=d), quote(opts.get_field(column).column)
+                    )
+                )
+                params += condition_params
+        filters = [
+            "{} IN ({})".format(ward, ", ".join(["%s"] * len(ward_ids))),
+            "(" + where[0].format(d=d) + ")",
+        ]
+        params += [*ward_ids, *where[1]]
         if field_id is not None:
-            qs = qs.filter(field_id=field_id)
-        parts.append(qs.order_by().values("ward_id", "field_id").annotate(**aggs))
-    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    sums: dict[tuple[int, int], dict[str, int]] = {}
-    for row in query:
-        cell = sums.setdefault((row["ward_id"], row["field_id"]), {})
-        for name, value in row.items():
-            if name not in ("ward_id", "field_id"):
-                cell[name] = cell.get(name, 0) + (value or 0)
-    return sums
+            filters.append("{} = %s".format(field_))
+            params.append(field_id)
+        selects.append(
+            "SELECT {ward}, {field}, {columns} FROM {table} WHERE {filters} GROUP BY {ward}, {field}".format(
+                ward=ward,
+                field=field_,
+                columns=", ".join(columns),
+                table=quote(opts.db_table),
+                filters=" AND ".join(filters),
+            )
+        )
+    # Tuples added up per (ward, field), named once per cell: the city page gets wards x fields
+    # rows of ~30 sums from each table.
+    totals: dict[tuple[int, int], list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        for row in cursor.fetchall():
+            key = (row[0], row[1])
+            values = [v or 0 for v in row[2:]]
+            cell = totals.get(key)
+            totals[key] = values if cell is None else [a + b for a, b in zip(cell, values, strict=True)]
+    return {key: dict(zip(names, values, strict=True)) for key, values in totals.items()}
 
 
 def _fact_cells(
@@ -440,7 +506,8 @@ def _fact_cells(
             mine = result.setdefault(key, (DossierCounts(), ServiceCounts()))[1]
             for name in uncovered:
                 setattr(mine, name, getattr(service, name))
-    return {k: v for k, v in result.items() if v != (DossierCounts(), ServiceCounts())}
+    empty = (DossierCounts(), ServiceCounts())
+    return {k: v for k, v in result.items() if v != empty}
 
 
 # The service buckets ``_fact_cells`` takes from the facts.
@@ -609,16 +676,23 @@ RATIO_BUCKETS = {
 }
 
 
-def _dossier_ratios(counts: DossierCounts, service: ServiceCounts) -> dict[str, Ratio]:
-    return {
-        "on_time_rate": ratio(counts.resolved_before + counts.resolved_on_time, counts.resolved),
-        "online_rate": ratio(counts.received_online, counts.received_new),
-        "e_circulation_rate": ratio(service.e_circulated, service.circulated),
-        "online_payment_rate": ratio(service.paid_online, service.fee_due),
-        "digitisation_rate": ratio(service.digitised, counts.received_new),
-        "electronic_result_rate": ratio(service.electronic_result, counts.resolved),
-        "satisfaction": ratio(service.rated_satisfied, service.rated),
-    }
+def _dossier_ratio(code: str, counts: DossierCounts, service: ServiceCounts) -> Ratio:
+    """The ratio indicator ``code`` (a key of ``RATIO_BUCKETS``) of one cell."""
+    if code == "on_time_rate":
+        return ratio(counts.resolved_before + counts.resolved_on_time, counts.resolved)
+    if code == "online_rate":
+        return ratio(counts.received_online, counts.received_new)
+    if code == "e_circulation_rate":
+        return ratio(service.e_circulated, service.circulated)
+    if code == "online_payment_rate":
+        return ratio(service.paid_online, service.fee_due)
+    if code == "digitisation_rate":
+        return ratio(service.digitised, counts.received_new)
+    if code == "electronic_result_rate":
+        return ratio(service.electronic_result, counts.resolved)
+    if code == "satisfaction":
+        return ratio(service.rated_satisfied, service.rated)
+    raise KeyError(code)
 
 
 @dataclass
@@ -641,6 +715,20 @@ class WardIndicators:
         self.counts = self.counts + counts
         self.service = self.service + service
 
+    def add_cells(self, cells: list[tuple[int, tuple[DossierCounts, ServiceCounts]]]) -> None:
+        """``add_cell`` for many (field_id, (counts, service)) cells at once, column by column (the
+        city page adds up wards x fields cells, per ward and in the total); the cells given are
+        never changed."""
+        by_field: dict[int, list[tuple[DossierCounts, ServiceCounts]]] = {}
+        for field_id, cell in cells:
+            by_field.setdefault(field_id, []).append(cell)
+        for field_id, group in by_field.items():
+            if field_id in self.by_field:
+                group.append(self.by_field[field_id])
+            self.by_field[field_id] = (_sum_counts(c for c, _s in group), _sum_service(s for _c, s in group))
+        self.counts = _sum_counts([self.counts, *(c for _f, (c, _s) in cells)])
+        self.service = _sum_service([self.service, *(s for _f, (_c, s) in cells)])
+
     def value_of(self, code: str, field_id: int | None = None) -> IndicatorValue:
         """One indicator, overall or for a field, with its target and status when it has one."""
         from parindex.targets import assess
@@ -652,7 +740,7 @@ class WardIndicators:
                 if field_id is None
                 else self.by_field.get(field_id, (DossierCounts(), ServiceCounts()))
             )
-            value: Ratio | int | None = _dossier_ratios(counts, service)[code]
+            value: Ratio | int | None = _dossier_ratio(code, counts, service)
         elif code == "tasks_done_rate":
             value = ratio(self.plan.done, self.plan.planned) if self.plan is not None else None
         elif code == "tasks_overdue":
@@ -729,10 +817,15 @@ def summary(ward_ids: Iterable[int], period: Period) -> IndicatorSummary:
     year = period.end.year
     result = {w.id: WardIndicators(w.id, period) for w in wards}
     total = WardIndicators(None, period)
-    for (ward_id, field_id), (counts, service) in service_counts(ward_ids, period).items():
+    per_ward: dict[int, list] = {}
+    in_order = []  # the total's fields in the order the cells come, as a cell-by-cell sum had them
+    for (ward_id, field_id), cell in service_counts(ward_ids, period).items():
         if ward_id in result:
-            result[ward_id].add_cell(field_id, counts, service)
-            total.add_cell(field_id, counts, service)
+            per_ward.setdefault(ward_id, []).append((field_id, cell))
+            in_order.append((field_id, cell))
+    for ward_id, cells in per_ward.items():
+        result[ward_id].add_cells(cells)
+    total.add_cells(in_order)
 
     defaults, own = target_rows(wards, year)
     for w in wards:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("dashboard/", dashboards.ward_dashboard, name="dashboard"),
     path("dashboard/city/", dashboards.city_dashboard, name="city_dashboard"),
     path("dashboard/lateness/", dashboards.agency_lateness, name="agency_lateness"),
+    path("dashboard/workload/", dashboards.ward_workload, name="dashboard_workload"),
     path("dashboard/definitions/", dashboards.indicator_definitions, name="indicator_definitions"),
     path("dashboard/targets/", dashboards.targets, name="targets"),
     path("dashboard/targets/new/", dashboards.target_edit, name="target_new"),

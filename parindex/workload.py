@@ -199,11 +199,12 @@ def _flag_overload(rows: list[WorkloadRow]) -> None:
         r.overloaded = r.has_account and r.load >= threshold
 
 
-def staffing_block_context(ward_id: int, period: Period, on: date) -> dict:
+def staffing_block_context(ward_id: int, period: Period, on: date, *, with_workload: bool = True) -> dict:
     """Context of ``staffing/staffing_block.html`` and ``staffing/staffing_tables.html``.
 
-    Eight queries: the position table (4) and the workload (4); the totals are summed from the
-    table's rows, so the same numbers are not counted twice.
+    Eight queries: the position table (4) and the workload (4; not with ``with_workload=False``,
+    the ward dashboard's, which loads it afterwards); the totals are summed from the table's rows,
+    so the same numbers are not counted twice.
     """
     rows = position_table(ward_id, on)
     totals = VacancyCounts()
@@ -214,7 +215,7 @@ def staffing_block_context(ward_id: int, period: Period, on: date) -> dict:
         "staffing_period": period,
         "staffing_rows": rows,
         "staffing_totals": totals,
-        "staffing_workload": workload(ward_id, period),
+        "staffing_workload": workload(ward_id, period) if with_workload else [],
     }
 
 
