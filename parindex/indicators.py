@@ -954,9 +954,10 @@ def lateness_by_agency(
     still finished in time), and the period's late dossiers (resolved late, or overdue at its
     end) with a late hop of that agency; late dossiers without any late hop are the ward's own.
 
-    From the facts (``AgencyDayFact``, one query, and the ward's late total from
-    ``dossier_counts``), and for a period not yet ended its overdue dossiers counted live, judged
-    today (two more); ``live=True``: three queries on the dossiers and hops."""
+    From the facts (``AgencyDayFact``, one query, and the late total from ``dossier_counts``, one
+    more); for a period not yet ended the overdue dossiers are counted live, judged today (an
+    aggregate of the open dossiers, and their late hops per agency when there are any);
+    ``live=True``: three queries on the dossiers and hops."""
     if live or _live():
         return _live_lateness_by_agency(ward_ids, period, now=now)
     return _fact_lateness_by_agency(ward_ids, period, now=now)
@@ -998,24 +999,30 @@ def _fact_lateness_by_agency(
             result[r["agency_id"]] = AgencyLateness(
                 r["agency_id"], r["agency__name"], r["hops"] or 0, r["in_time"] or 0, late
             )
-    counts = sum(dossier_counts(ward_ids, period, now=now).values(), DossierCounts())
-    total_late = counts.resolved_late + counts.in_progress_overdue
-    if not ended:
-        # The overdue stock of a running period is judged today: from the open dossiers.
+    if ended:
+        counts = sum(dossier_counts(ward_ids, period, now=now).values(), DossierCounts())
+        total_late = counts.resolved_late + counts.in_progress_overdue
+    else:
+        # Resolved late from the daily facts; the overdue stock of a running period is judged
+        # today, from the open dossiers (one aggregate, then their late hops per agency).
+        sums = _fact_sums(ward_ids, None, (period.start, period.end), [])
+        total_late = sum(int(cell.get("f_resolved_late", 0)) for cell in sums.values())
         qs = _bucket_qs(period, now=now)
         overdue = _accepted_dossiers(ward_ids, None).filter(_base_q(period) & qs["in_progress_overdue"])
-        by_agency = (
-            Hop.objects.filter(deadlines.late_hop_q(), dossier__in=overdue.values("id"))
-            .order_by()
-            .values("agency_id", "agency__name")
-            .annotate(n=Count("dossier_id", distinct=True))
-        )
-        for h in by_agency:
-            mine = result.setdefault(h["agency_id"], AgencyLateness(h["agency_id"], h["agency__name"]))
-            mine.late_dossiers += h["n"]
-        with_hop += overdue.filter(
-            Exists(Hop.objects.filter(deadlines.late_hop_q(), dossier_id=OuterRef("pk")))
-        ).count()
+        late_hop = Exists(Hop.objects.filter(deadlines.late_hop_q(), dossier_id=OuterRef("pk")))
+        stock = overdue.order_by().aggregate(n=Count("id"), with_hop=Count("id", filter=late_hop))
+        total_late += stock["n"]
+        with_hop += stock["with_hop"]
+        if stock["with_hop"]:
+            by_agency = (
+                Hop.objects.filter(deadlines.late_hop_q(), dossier__in=overdue.values("id"))
+                .order_by()
+                .values("agency_id", "agency__name")
+                .annotate(n=Count("dossier_id", distinct=True))
+            )
+            for h in by_agency:
+                mine = result.setdefault(h["agency_id"], AgencyLateness(h["agency_id"], h["agency__name"]))
+                mine.late_dossiers += h["n"]
     own = total_late - with_hop
     if own:
         result[None] = AgencyLateness(None, str(_OWN_LATENESS), late_dossiers=own)
