@@ -40,7 +40,7 @@ DEFINITIONS (a period covers local days ``start``..``end``; S = start_at, E = en
 Queries: ``dossier_counts`` is one query; ``summary`` is a fixed number of queries whatever the
 data size and the number of wards (see ``summary``). The facts make their cost depend on the number
 of wards, fields and days, not on the number of dossiers; drill-down lists (``bucket_queryset``)
-and the lateness by agency still read the dossiers.
+still read the dossiers; the lateness by agency reads its own facts (``AgencyDayFact``).
 """
 
 from __future__ import annotations
