@@ -3,7 +3,9 @@
 - the staffing workload's dossier figures: three queries merged in Python (before) against the one
   statement of ``parindex.workload._dossier_counts`` (checked equal first);
 - the ward dashboard's drill-down links: ``reverse`` + ``urlencode`` per link (before) against
-  ``parindex.dashboards.Drill`` (one ``reverse``), for the dashboard's ~200 links.
+  ``parindex.dashboards.Drill`` (one ``reverse``), for the dashboard's ~200 links;
+- the lateness by agency of the ward and of the whole city, year to date: from the dossiers and
+  hops (before) against the facts (``AgencyDayFact``), checked equal first.
 
     DATABASE_URL=postgres://.../bench python bench/lists_workload.py [CITY]
 """
@@ -103,6 +105,29 @@ def main() -> None:
     old_ms, new_ms = median_ms(old_links, 50), median_ms(new_links, 50)
     print("{} drill links     reverse per link: {} ms   Drill: {} ms   ratio {:.2f}x".format(
         len(buckets), old_ms, new_ms, old_ms / new_ms))  # fmt: skip
+
+    from datetime import timedelta
+
+    from parindex import indicators, periods
+
+    city_wards = list(Ward.objects.filter(city__code=city).values_list("id", flat=True))
+    last_month = periods.month(*(period.end.replace(day=1) - timedelta(days=1)).timetuple()[:2])
+    for label, ids, span in (
+        ("ward, year to date", [ward.id], period),
+        ("city ({} wards), year to date".format(len(city_wards)), city_wards, period),
+        ("ward, last month", [ward.id], last_month),
+        ("city, last month", city_wards, last_month),
+    ):
+
+        def figures(rows):
+            return [(r.agency_id, r.late_hops, r.late_hops_ward_in_time, r.late_dossiers) for r in rows]
+
+        live = figures(indicators.lateness_by_agency(ids, span, live=True))
+        assert figures(indicators.lateness_by_agency(ids, span)) == live, "lateness by agency differs"
+        old_ms = median_ms(lambda ids=ids, p=span: indicators.lateness_by_agency(ids, p, live=True), 7)
+        new_ms = median_ms(lambda ids=ids, p=span: indicators.lateness_by_agency(ids, p), 7)
+        print("lateness by agency, {}: dossiers {} ms   facts {} ms   ratio {:.2f}x".format(
+            label, old_ms, new_ms, old_ms / new_ms))  # fmt: skip
 
 
 if __name__ == "__main__":

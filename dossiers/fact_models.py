@@ -101,3 +101,43 @@ class DossierFact(models.Model):
 
     def __str__(self) -> str:
         return str(self.dossier_id)
+
+
+# Lateness by agency at fault (``indicators.lateness_by_agency``), per (ward, agency, day).
+AGENCY_FLOW_COLUMNS = (
+    "late_hops",  # hops of this agency returned late on the day
+    "late_hops_ward_in_time",  # of those, dossiers the ward resolved before or on time
+    "late_resolved",  # dossiers resolved late on the day with a late hop of this agency
+    "late_resolved_first",  # the same, counted once per dossier (at its first such agency)
+)
+AGENCY_STOCK_COLUMNS = (
+    "overdue_delta",  # change of the end-of-day stock of overdue dossiers with a late hop of it
+    "overdue_first_delta",  # the same, counted once per dossier (at its first such agency)
+)
+AGENCY_COLUMNS = AGENCY_FLOW_COLUMNS + AGENCY_STOCK_COLUMNS
+# A dossier's contribution names these columns with this prefix, the agency in the field's place.
+AGENCY_PREFIX = "agency_"
+
+
+class AgencyDayFact(models.Model):
+    """One (ward, agency, local day) of the lateness by agency. A dossier with late hops of several
+    agencies counts at each of them, and once (``*_first``) at the one with the smallest id, so the
+    sum of the ``*_first`` columns over the agencies is the number of dossiers with a late hop."""
+
+    ward = models.ForeignKey("parindex.Ward", on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("dossiers.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    late_hops = models.IntegerField(default=0)
+    late_hops_ward_in_time = models.IntegerField(default=0)
+    late_resolved = models.IntegerField(default=0)
+    late_resolved_first = models.IntegerField(default=0)
+    overdue_delta = models.IntegerField(default=0)
+    overdue_first_delta = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "facts of an agency's day"
+        constraints = [models.UniqueConstraint(fields=["ward", "agency", "day"], name="agencydayfact_unique")]
+        indexes = [models.Index(fields=["ward", "day"], name="agencydayfact_ward_day")]
+
+    def __str__(self) -> str:
+        return "{} {} {}".format(self.ward_id, self.agency_id, self.day)

@@ -33,7 +33,16 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from dossiers.fact_models import COLUMNS, DayFact, DossierFact, MonthFact
+from dossiers import deadlines
+from dossiers.fact_models import (
+    AGENCY_COLUMNS,
+    AGENCY_PREFIX,
+    COLUMNS,
+    AgencyDayFact,
+    DayFact,
+    DossierFact,
+    MonthFact,
+)
 from dossiers.models import ApologyLetter, Dossier, DueChange, Hop, Outcome, Status
 from parindex.periods import local_zone, start_of_day
 
@@ -61,6 +70,8 @@ _ROW = (
     "electronic_result",
 )
 BATCH = 2000
+# The agency columns that count a dossier once, at the first of its late agencies.
+_ONCE = {"late_resolved": "late_resolved_first", "overdue_delta": "overdue_first_delta"}
 
 
 def _day(moment: datetime) -> date:
@@ -111,18 +122,51 @@ def _closed_kinds(row: dict) -> tuple[bool, bool, bool]:
     return before, on_time, late
 
 
-def contribution(row: dict, changes: list[tuple], *, has_hop: bool, has_letter: bool) -> Counter:
-    """What one dossier adds to the facts: {(ward_id, field_id, day, column): n}.
+def contribution(
+    row: dict,
+    changes: list[tuple],
+    *,
+    has_hop: bool,
+    has_letter: bool,
+    late_hops: Iterable[tuple[int, datetime | None]] = (),
+) -> Counter:
+    """What one dossier adds to the facts: {(ward_id, field_id, day, column): n}, and to the
+    lateness by agency {(ward_id, agency_id, day, "agency_" + column): n}.
 
     ``row`` has the ``_ROW`` values; ``changes`` its due changes as (effective_at, id, due_at);
-    ``has_letter`` a timely apology letter."""
+    ``has_letter`` a timely apology letter; ``late_hops`` its hops returned late, as
+    (agency_id, returned_at)."""
     out: Counter = Counter()
-    if row["status"] == Status.REJECTED:
-        return out
     ward, field = row["ward_id"], row["field_id"]
+    late_hops = list(late_hops)
+    agencies = sorted({agency for agency, _returned in late_hops})
+
+    def add_agency(agency: int, day: date, column: str, n: int = 1) -> None:
+        out[(ward, agency, day, AGENCY_PREFIX + column)] += n
+
+    # Late hops count by their return day, whatever became of the dossier (as the live query).
+    if late_hops:
+        in_time = False
+        if row["resolved_at"] is not None:
+            before, on_time, _late = _closed_kinds(row)
+            in_time = before or on_time
+        for agency, returned_at in late_hops:
+            if returned_at is not None:
+                add_agency(agency, _day(returned_at), "late_hops")
+                if in_time:
+                    add_agency(agency, _day(returned_at), "late_hops_ward_in_time")
+    if row["status"] == Status.REJECTED:
+        return _nonzero(out)
 
     def add(day: date, column: str, n: int = 1) -> None:
         out[(ward, field, day, column)] += n
+        # A late dossier (resolved late, overdue) with late hops is also each such agency's.
+        agency_column = {"resolved_late": "late_resolved", "overdue_delta": "overdue_delta"}.get(column)
+        if agency_column:
+            for i, agency in enumerate(agencies):
+                add_agency(agency, day, agency_column, n)
+                if i == 0:
+                    add_agency(agency, day, _ONCE[agency_column], n)
 
     received = _day(row["received_at"])
     channel = _CHANNEL_COLUMN.get(row["channel"])
@@ -204,10 +248,24 @@ def _rows(dossiers) -> Iterator[tuple[int, Counter]]:
             dossier_id__in=moved
         ).values_list("dossier_id", "effective_at", "id", "due_at"):
             changes[dossier_id].append((effective_at, pk, due_at))
+    late_hops: dict[int, list[tuple]] = defaultdict(list)
+    if any(r["has_hop"] for r in rows):  # one more query only when a dossier has a hand-over
+        for dossier_id, agency_id, returned_at in (
+            Hop.objects.filter(deadlines.late_hop_q(), dossier_id__in=dossiers.order_by().values("id"))
+            .order_by()
+            .values_list("dossier_id", "agency_id", "returned_at")
+        ):
+            late_hops[dossier_id].append((agency_id, returned_at))
     for row in rows:
         yield (
             row["id"],
-            contribution(row, changes[row["id"]], has_hop=row["has_hop"], has_letter=row["has_letter"]),
+            contribution(
+                row,
+                changes[row["id"]],
+                has_hop=row["has_hop"],
+                has_letter=row["has_letter"],
+                late_hops=late_hops.get(row["id"], ()),
+            ),
         )
 
 
@@ -223,13 +281,20 @@ def _encode(counts: Counter) -> list:
 # Writing: additive upserts, in a fixed order (no deadlock between two transactions)
 
 
-def _upsert(model, key_column: str, rows: dict[tuple, dict[str, int]]) -> None:
+def _upsert(
+    model,
+    key_column: str,
+    rows: dict[tuple, dict[str, int]],
+    *,
+    group_column: str = "field_id",
+    columns: tuple[str, ...] = COLUMNS,
+) -> None:
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
     q = connection.ops.quote_name
-    names = ["ward_id", "field_id", key_column, *COLUMNS]
-    updates = ", ".join("{c} = {t}.{c} + excluded.{c}".format(c=q(c), t=table) for c in COLUMNS)
+    names = ["ward_id", group_column, key_column, *columns]
+    updates = ", ".join("{c} = {t}.{c} + excluded.{c}".format(c=q(c), t=table) for c in columns)
     ordered = sorted(rows.items())
     with connection.cursor() as cursor:
         for i in range(0, len(ordered), 500):
@@ -237,13 +302,14 @@ def _upsert(model, key_column: str, rows: dict[tuple, dict[str, int]]) -> None:
             values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(chunk))
             params = []
             for (ward, field, day), counts in chunk:
-                params += [ward, field, day, *(counts.get(c, 0) for c in COLUMNS)]
+                params += [ward, field, day, *(counts.get(c, 0) for c in columns)]
             cursor.execute(
-                "INSERT INTO {t} ({cols}) VALUES {values} ON CONFLICT (ward_id, field_id, {k}) "
+                "INSERT INTO {t} ({cols}) VALUES {values} ON CONFLICT (ward_id, {g}, {k}) "
                 "DO UPDATE SET {updates}".format(
                     t=table,
                     cols=", ".join(q(n) for n in names),
                     values=values,
+                    g=q(group_column),
                     k=q(key_column),
                     updates=updates,
                 ),
@@ -254,12 +320,18 @@ def _upsert(model, key_column: str, rows: dict[tuple, dict[str, int]]) -> None:
 def _apply(delta: Counter) -> None:
     days: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     months: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    agency_days: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (ward, field, day, column), n in delta.items():
-        if n:
-            days[(ward, field, day)][column] += n
-            months[(ward, field, day.replace(day=1))][column] += n
+        if not n:
+            continue
+        if column.startswith(AGENCY_PREFIX):  # the agency in the field's place
+            agency_days[(ward, field, day)][column[len(AGENCY_PREFIX) :]] += n
+            continue
+        days[(ward, field, day)][column] += n
+        months[(ward, field, day.replace(day=1))][column] += n
     _upsert(DayFact, "day", days)
     _upsert(MonthFact, "month", months)
+    _upsert(AgencyDayFact, "day", agency_days, group_column="agency_id", columns=AGENCY_COLUMNS)
 
 
 _deferred: contextvars.ContextVar[set | None] = contextvars.ContextVar("facts_deferred", default=None)
@@ -344,11 +416,9 @@ def rebuild(
         dossiers = dossiers.filter(ward_id__in=ward_ids)
     if start is None and end is None:
         with transaction.atomic():
-            days, months = DayFact.objects.all(), MonthFact.objects.all()
-            if ward_ids is not None:
-                days, months = days.filter(ward_id__in=ward_ids), months.filter(ward_id__in=ward_ids)
-            days.delete()
-            months.delete()
+            tables = [DayFact.objects.all(), MonthFact.objects.all(), AgencyDayFact.objects.all()]
+            for rows in tables:
+                (rows if ward_ids is None else rows.filter(ward_id__in=ward_ids)).delete()
             DossierFact.objects.filter(dossier__in=dossiers).delete()
         for batch in _batches(dossiers):
             _refresh(batch, stored={})

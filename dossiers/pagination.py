@@ -11,27 +11,29 @@ first page with a note, never an error.
 
 The total is counted only up to ``COUNT_LIMIT`` (a bounded ``COUNT`` over a ``LIMIT``ed
 subquery): beyond it the page says "more than N", which costs the same whatever the register size.
+
+``Keyset`` names another list's order (the petitions: due day, reception, id) with the same
+cursors and the same ``paginate``.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
 PAGE_SIZE = 50
 COUNT_LIMIT = 1000
-ORDER = ("-received_at", "-id")
-REVERSED = ("received_at", "id")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 # 2000-01-01 .. 2100-12-31 in microseconds, and ids that fit a bigint: anything else is refused.
 _LOWEST = (datetime(2000, 1, 1, tzinfo=UTC) - _EPOCH) // _MICROSECOND
 _HIGHEST = (datetime(2101, 1, 1, tzinfo=UTC) - _EPOCH) // _MICROSECOND
-_CURSOR = re.compile(r"\A([0-9]{1,17})\.([0-9]{1,18})\Z", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -40,34 +42,90 @@ class Cursor:
     id: int
 
 
+@dataclass(frozen=True)
+class Keyset:
+    """A total order of a list, as ``(field, kind)`` pairs (``-field``: descending; kind
+    "datetime", "date" or "int"; the last field unique), and its cursors: each value of the row
+    as a number (microseconds since 1970, the day's ordinal, the integer), joined by dots."""
+
+    fields: tuple[tuple[str, str], ...]
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        return tuple(name for name, _kind in self.fields)
+
+    @property
+    def reversed(self) -> tuple[str, ...]:
+        return tuple(name[1:] if name.startswith("-") else "-" + name for name in self.order)
+
+    def encode(self, row) -> str:
+        parts = []
+        for name, kind in self.fields:
+            value = getattr(row, name.lstrip("-"))
+            if kind == "datetime":
+                value = (value - _EPOCH) // _MICROSECOND
+            elif kind == "date":
+                value = value.toordinal()
+            parts.append(str(value))
+        return ".".join(parts)
+
+    def decode(self, text: str | None) -> tuple | None:
+        """The row position ``text`` names, or None when it is not one (never raises)."""
+        parts = (text or "").split(".")
+        if len(parts) != len(self.fields):
+            return None
+        values = []
+        for part, (_name, kind) in zip(parts, self.fields, strict=True):
+            if not _NUMBER.match(part):
+                return None
+            n = int(part)
+            if kind == "datetime":
+                if not _LOWEST <= n < _HIGHEST:
+                    return None
+                values.append(_EPOCH + timedelta(microseconds=n))
+            elif kind == "date":
+                if not _LOWEST_DAY <= n < _HIGHEST_DAY:
+                    return None
+                values.append(date.fromordinal(n))
+            else:
+                if not 0 < n < 2**63:
+                    return None
+                values.append(n)
+        return tuple(values)
+
+    def after_q(self, values: tuple, *, forward: bool = True) -> Q:
+        """Rows after ``values`` in this order (``forward=False``: before it). The redundant bound
+        on the first field gives the planner the index range to start from."""
+        branches, equal = [], Q()
+        for (name, _kind), value in zip(self.fields, values, strict=True):
+            column = name.lstrip("-")
+            lookup = "lt" if name.startswith("-") == forward else "gt"
+            branches.append(equal & Q(**{"{}__{}".format(column, lookup): value}))
+            equal &= Q(**{column: value})
+        condition = functools.reduce(operator.or_, branches)
+        first, _kind = self.fields[0]
+        bound = "lte" if first.startswith("-") == forward else "gte"
+        return Q(**{"{}__{}".format(first.lstrip("-"), bound): values[0]}) & condition
+
+
+_NUMBER = re.compile(r"\A[0-9]{1,18}\Z", re.ASCII)
+_LOWEST_DAY = date(2000, 1, 1).toordinal()
+_HIGHEST_DAY = date(2101, 1, 1).toordinal()
+# The register's order, newest first.
+REGISTER = Keyset((("-received_at", "datetime"), ("-id", "int")))
+ORDER = REGISTER.order
+REVERSED = REGISTER.reversed
+
+
 def encode(row) -> str:
-    """The cursor of ``row`` (anything with ``received_at`` and ``id``)."""
-    return "{}.{}".format((row.received_at - _EPOCH) // _MICROSECOND, row.id)
+    """The register cursor of ``row`` (anything with ``received_at`` and ``id``)."""
+    return REGISTER.encode(row)
 
 
 def decode(text: str | None) -> Cursor | None:
-    """The cursor ``text`` names, or None when it is not one (never raises)."""
-    match = _CURSOR.match(text or "")
-    if match is None:
-        return None
-    micros, pk = int(match.group(1)), int(match.group(2))
-    if not (_LOWEST <= micros < _HIGHEST) or not (0 < pk < 2**63):
-        return None
-    return Cursor(_EPOCH + timedelta(microseconds=micros), pk)
-
-
-def _older(c: Cursor) -> Q:
-    """Rows after ``c`` in the register's order (older, or as old with a smaller id). The
-    redundant ``received_at <= t`` gives the planner the index range to start from."""
-    return Q(received_at__lte=c.received_at) & (
-        Q(received_at__lt=c.received_at) | Q(received_at=c.received_at, id__lt=c.id)
-    )
-
-
-def _newer(c: Cursor) -> Q:
-    return Q(received_at__gte=c.received_at) & (
-        Q(received_at__gt=c.received_at) | Q(received_at=c.received_at, id__gt=c.id)
-    )
+    """The register cursor ``text`` names, or None when it is not one (never raises)."""
+    values = REGISTER.decode(text)
+    return None if values is None else Cursor(*values)
 
 
 @dataclass
@@ -97,16 +155,25 @@ def bounded_count(qs: QuerySet, limit: int | None = None) -> tuple[int, bool]:
     return (limit, True) if n > limit else (n, False)
 
 
-def paginate(qs: QuerySet, params, *, size: int = PAGE_SIZE, count_limit: int | None = None) -> KeysetPage:
-    """The page of ``qs`` (in the register's order) that ``params`` (``after`` / ``before``) asks
-    for. Two statements at any depth: the bounded count and the page's rows (one more than
+def paginate(
+    qs: QuerySet,
+    params,
+    *,
+    size: int = PAGE_SIZE,
+    count_limit: int | None = None,
+    keyset: Keyset = REGISTER,
+    count: tuple[int, bool] | None = None,
+) -> KeysetPage:
+    """The page of ``qs`` (in ``keyset``'s order, default the register's) that ``params``
+    (``after`` / ``before``) asks for. Two statements at any depth: the bounded count (none when
+    the caller passes ``count``, e.g. from its tab counts) and the page's rows (one more than
     ``size``, to know whether a page follows)."""
-    count, capped = bounded_count(qs, count_limit)
+    count, capped = bounded_count(qs, count_limit) if count is None else count
     raw_after, raw_before = params.get("after"), params.get("before")
-    after, before = decode(raw_after), decode(raw_before)
+    after, before = keyset.decode(raw_after), keyset.decode(raw_before)
     bad = bool((raw_after and after is None) or (raw_before and before is None))
     if before is not None and after is None:
-        rows = list(qs.filter(_newer(before)).order_by(*REVERSED)[: size + 1])
+        rows = list(qs.filter(keyset.after_q(before, forward=False)).order_by(*keyset.reversed)[: size + 1])
         more = len(rows) > size
         rows = rows[:size][::-1]
         if rows:
@@ -114,33 +181,33 @@ def paginate(qs: QuerySet, params, *, size: int = PAGE_SIZE, count_limit: int | 
                 rows,
                 count,
                 capped,
-                next_cursor=encode(rows[-1]),
-                previous_cursor=encode(rows[0]) if more else None,
+                next_cursor=keyset.encode(rows[-1]),
+                previous_cursor=keyset.encode(rows[0]) if more else None,
                 is_first=not more,
             )
-        # nothing newer than the cursor: the first page (below)
+        # nothing before the cursor: the first page (below)
     elif after is not None and before is None:
-        rows = list(qs.filter(_older(after)).order_by(*ORDER)[: size + 1])
+        rows = list(qs.filter(keyset.after_q(after)).order_by(*keyset.order)[: size + 1])
         more = len(rows) > size
         rows = rows[:size]
         return KeysetPage(
             rows,
             count,
             capped,
-            next_cursor=encode(rows[-1]) if more else None,
-            previous_cursor=encode(rows[0]) if rows else None,
+            next_cursor=keyset.encode(rows[-1]) if more else None,
+            previous_cursor=keyset.encode(rows[0]) if rows else None,
             is_first=False,
         )
     elif after is not None and before is not None:
         bad = True
-    rows = list(qs.order_by(*ORDER)[: size + 1])
+    rows = list(qs.order_by(*keyset.order)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return KeysetPage(
         rows,
         count,
         capped,
-        next_cursor=encode(rows[-1]) if more else None,
+        next_cursor=keyset.encode(rows[-1]) if more else None,
         previous_cursor=None,
         is_first=True,
         bad_cursor=bad,

@@ -10,7 +10,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dossiers import calendar, petitions, privacy
+from dossiers import calendar, pagination, petitions, privacy
 from dossiers.forms import RevealForm
 from dossiers.models import Petition, PetitionStatus
 from dossiers.petition_forms import (
@@ -71,6 +70,38 @@ def _worklist_filters(request: HttpRequest, on: date) -> dict[str, Q]:
     }
 
 
+# Due day first, then reception, then id (unique): the keyset of the petitions' pages.
+ORDER = pagination.Keyset((("due_on", "date"), ("received_at", "datetime"), ("id", "int")))
+
+
+def _page(qs, params, *, count) -> pagination.KeysetPage:
+    """The keyset page ``params`` asks for (``after`` / ``before``, dossiers/pagination.py). The old
+    ``?page=N`` links still open page N (read with an OFFSET, as before); a malformed one shows
+    the first page with the note."""
+    raw = params.get("page")
+    if raw and not params.get("after") and not params.get("before"):
+        number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else 0
+        if number > 1:
+            ordered = qs.order_by(*ORDER.order)
+            rows = list(ordered[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+            if rows:
+                more = len(rows) > PAGE_SIZE
+                rows = rows[:PAGE_SIZE]
+                total, capped = pagination.bounded_count(qs) if count is None else count
+                return pagination.KeysetPage(
+                    rows,
+                    total,
+                    capped,
+                    next_cursor=ORDER.encode(rows[-1]) if more else None,
+                    previous_cursor=ORDER.encode(rows[0]),
+                    is_first=False,
+                )
+        page = pagination.paginate(qs, {}, size=PAGE_SIZE, keyset=ORDER, count=count)
+        page.bad_cursor = number != 1  # not a number, or past the last page
+        return page
+    return pagination.paginate(qs, params, size=PAGE_SIZE, keyset=ORDER, count=count)
+
+
 def petition_list(request: HttpRequest) -> HttpResponse:
     """The ward's petitions by worklist, with the count of each list."""
     ward = _ward(request)
@@ -89,19 +120,27 @@ def petition_list(request: HttpRequest) -> HttpResponse:
     counts = Petition.objects.filter(ward=ward).aggregate(
         **{key: Count("id", filter=condition) for key, condition in filters.items()}
     )
-    page = Paginator(
-        petitions_qs.select_related("type", "handled_by").order_by("due_on", "received_at", "id"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    filtered = form.is_valid() and (form.cleaned_data["status"] or form.cleaned_data["q"])
+    page = _page(
+        petitions_qs.select_related("type", "handled_by"),
+        request.GET,
+        count=None if filtered else (counts[worklist], False),
+    )
     reads = privacy.UnmaskedPetitionReads(request.user)
     for petition in page.object_list:
         petition.overdue = petition.is_overdue(on)
         petition.personal = privacy.petitioner_data(petition, full=reads(petition))
     reads.log(action="list")
+    kept = request.GET.copy()
+    for name in ("page", "after", "before"):
+        kept.pop(name, None)
+    kept["list"] = worklist
+    query = kept.urlencode()
     return render(
         request,
         "dossiers/petition_list.html",
         {
-            "ward": ward, "page": page, "worklist": worklist, "form": form, "on": on,
+            "ward": ward, "page": page, "worklist": worklist, "form": form, "on": on, "query": query,
             "worklists": [(key, label, counts[key]) for key, label in WORKLISTS.items()],
             "can_handle": can_handle_petitions(request.user, ward),
         },

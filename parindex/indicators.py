@@ -40,7 +40,7 @@ DEFINITIONS (a period covers local days ``start``..``end``; S = start_at, E = en
 Queries: ``dossier_counts`` is one query; ``summary`` is a fixed number of queries whatever the
 data size and the number of wards (see ``summary``). The facts make their cost depend on the number
 of wards, fields and days, not on the number of dossiers; drill-down lists (``bucket_queryset``)
-and the lateness by agency still read the dossiers.
+still read the dossiers; the lateness by agency reads its own facts (``AgencyDayFact``).
 """
 
 from __future__ import annotations
@@ -866,15 +866,100 @@ class AgencyLateness:
     late_dossiers: int = 0  # dossiers late in the period (Biểu 06 col. 10 + 13) this agency made late
 
 
+_OWN_LATENESS = _("Phường (không có bước trễ ở cơ quan khác)")
+
+
+def _sorted_lateness(result: dict[int | None, AgencyLateness]) -> list[AgencyLateness]:
+    return sorted(
+        result.values(), key=lambda r: (r.agency_id is None, -r.late_dossiers, -r.late_hops, r.agency_name)
+    )
+
+
 def lateness_by_agency(
-    ward_ids: Iterable[int], period: Period, *, now: datetime | None = None
+    ward_ids: Iterable[int], period: Period, *, now: datetime | None = None, live: bool = False
 ) -> list[AgencyLateness]:
     """Per agency: its late hops returned in the period (and how many of those dossiers the ward
     still finished in time), and the period's late dossiers (resolved late, or overdue at its
     end) with a late hop of that agency; late dossiers without any late hop are the ward's own.
 
-    Three queries: late hops per agency, late dossiers per agency, late dossiers in total.
-    """
+    From the facts (``AgencyDayFact``, one query, and the late total from ``dossier_counts``, one
+    more); for a period not yet ended the overdue dossiers are counted live, judged today (an
+    aggregate of the open dossiers, and their late hops per agency when there are any);
+    ``live=True``: three queries on the dossiers and hops."""
+    if live or _live():
+        return _live_lateness_by_agency(ward_ids, period, now=now)
+    return _fact_lateness_by_agency(ward_ids, period, now=now)
+
+
+def _fact_lateness_by_agency(
+    ward_ids: Iterable[int], period: Period, *, now: datetime | None = None
+) -> list[AgencyLateness]:
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from dossiers import calendar, deadlines
+    from dossiers.fact_models import AgencyDayFact
+    from dossiers.models import Hop
+
+    ward_ids = list(ward_ids)
+    ended = period.end < calendar.local_date(now or timezone.now())
+    in_period = Q(day__gte=period.start, day__lte=period.end)
+    up_to_end = Q(day__lte=period.end)
+    rows = (
+        AgencyDayFact.objects.filter(ward_id__in=ward_ids, day__lte=period.end)
+        .order_by()
+        .values("agency_id", "agency__name")
+        .annotate(
+            hops=Sum("late_hops", filter=in_period),
+            in_time=Sum("late_hops_ward_in_time", filter=in_period),
+            resolved=Sum("late_resolved", filter=in_period),
+            resolved_once=Sum("late_resolved_first", filter=in_period),
+            overdue=Sum("overdue_delta", filter=up_to_end),
+            overdue_once=Sum("overdue_first_delta", filter=up_to_end),
+        )
+    )
+    result: dict[int | None, AgencyLateness] = {}
+    with_hop = 0
+    for r in rows:
+        late = (r["resolved"] or 0) + ((r["overdue"] or 0) if ended else 0)
+        with_hop += (r["resolved_once"] or 0) + ((r["overdue_once"] or 0) if ended else 0)
+        if r["hops"] or late:
+            result[r["agency_id"]] = AgencyLateness(
+                r["agency_id"], r["agency__name"], r["hops"] or 0, r["in_time"] or 0, late
+            )
+    if ended:
+        counts = sum(dossier_counts(ward_ids, period, now=now).values(), DossierCounts())
+        total_late = counts.resolved_late + counts.in_progress_overdue
+    else:
+        # Resolved late from the daily facts; the overdue stock of a running period is judged
+        # today, from the open dossiers (one aggregate, then their late hops per agency).
+        sums = _fact_sums(ward_ids, None, (period.start, period.end), [])
+        total_late = sum(int(cell.get("f_resolved_late", 0)) for cell in sums.values())
+        qs = _bucket_qs(period, now=now)
+        overdue = _accepted_dossiers(ward_ids, None).filter(_base_q(period) & qs["in_progress_overdue"])
+        late_hop = Exists(Hop.objects.filter(deadlines.late_hop_q(), dossier_id=OuterRef("pk")))
+        stock = overdue.order_by().aggregate(n=Count("id"), with_hop=Count("id", filter=late_hop))
+        total_late += stock["n"]
+        with_hop += stock["with_hop"]
+        if stock["with_hop"]:
+            by_agency = (
+                Hop.objects.filter(deadlines.late_hop_q(), dossier__in=overdue.values("id"))
+                .order_by()
+                .values("agency_id", "agency__name")
+                .annotate(n=Count("dossier_id", distinct=True))
+            )
+            for h in by_agency:
+                mine = result.setdefault(h["agency_id"], AgencyLateness(h["agency_id"], h["agency__name"]))
+                mine.late_dossiers += h["n"]
+    own = total_late - with_hop
+    if own:
+        result[None] = AgencyLateness(None, str(_OWN_LATENESS), late_dossiers=own)
+    return _sorted_lateness(result)
+
+
+def _live_lateness_by_agency(
+    ward_ids: Iterable[int], period: Period, *, now: datetime | None = None
+) -> list[AgencyLateness]:
     from dossiers import deadlines
     from dossiers.models import Hop
 
@@ -919,10 +1004,8 @@ def lateness_by_agency(
         row(h["agency_id"], h["agency__name"]).late_dossiers = h["n"]
     own = late.exclude(Exists(Hop.objects.filter(deadlines.late_hop_q(), dossier_id=OuterRef("pk")))).count()
     if own:
-        row(None, str(_("Phường (không có bước trễ ở cơ quan khác)"))).late_dossiers = own
-    return sorted(
-        result.values(), key=lambda r: (r.agency_id is None, -r.late_dossiers, -r.late_hops, r.agency_name)
-    )
+        row(None, str(_OWN_LATENESS)).late_dossiers = own
+    return _sorted_lateness(result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1174,6 +1257,16 @@ def facts_differences(
                 a, b = getattr(part_mine, f.name), getattr(part_theirs, f.name)
                 if a != b:
                     found.append((key[0], key[1], f.name, a, b))
+    agencies_facts = {r.agency_id: r for r in lateness_by_agency(ward_ids, period, now=now)}
+    agencies_live = {r.agency_id: r for r in lateness_by_agency(ward_ids, period, now=now, live=True)}
+    for agency_id in sorted(set(agencies_facts) | set(agencies_live), key=lambda a: (a is None, a or 0)):
+        mine = agencies_facts.get(agency_id, AgencyLateness(agency_id, ""))
+        theirs = agencies_live.get(agency_id, AgencyLateness(agency_id, ""))
+        for name in ("late_hops", "late_hops_ward_in_time", "late_dossiers"):
+            a, b = getattr(mine, name), getattr(theirs, name)
+            if a != b:
+                ward = ward_ids[0] if len(ward_ids) == 1 else 0
+                found.append((ward, 0, "agency {} {}".format(agency_id or "-", name), a, b))
     trend_facts = monthly_trend(ward_ids, period)
     trend_live = monthly_trend(ward_ids, period, live=True)
     for mine, theirs in zip(trend_facts, trend_live, strict=True):

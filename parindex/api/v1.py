@@ -192,6 +192,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         at = parse_datetime(moment)
         if at is None or timezone.is_naive(at):
             raise ValueError(moment)
+        if not 0 < int(pk) < 2**63:  # beyond a bigint the database would fail, not answer
+            raise ValueError(pk)
         return at, int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ApiError(400, "bad_cursor", gettext_lazy("Con trỏ trang không hợp lệ.")) from None
