@@ -935,8 +935,8 @@ def _fact_lateness_by_agency(
         # today, from the open dossiers (one aggregate, then their late hops per agency).
         sums = _fact_sums(ward_ids, None, (period.start, period.end), [])
         total_late = sum(int(cell.get("f_resolved_late", 0)) for cell in sums.values())
-        qs = _bucket_qs(period, now=now)
-        overdue = _accepted_dossiers(ward_ids, None).filter(_base_q(period) & qs["in_progress_overdue"])
+        qs = conditions_by_bucket(period, now=now)
+        overdue = accepted_dossiers(ward_ids, None).filter(for_handling_q(period) & qs["in_progress_overdue"])
         late_hop = Exists(Hop.objects.filter(deadlines.late_hop_q(), dossier_id=OuterRef("pk")))
         stock = overdue.order_by().aggregate(n=Count("id"), with_hop=Count("id", filter=late_hop))
         total_late += stock["n"]
