@@ -1,10 +1,13 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
-class ParindexConfig(AppConfig):
+class PortalConfig(AppConfig):
+    """The project package as an app: its management commands (seed_demo, facts, run_schedule, ...),
+    the admin site's registrations and the translations (parindex/locale). No models."""
+
     name = "parindex"
-    verbose_name = _("Cải cách hành chính")
+    label = "portal"
+    verbose_name = "Portal"
 
     def ready(self) -> None:
-        from parindex import signals  # noqa: F401
+        from parindex import signals  # noqa: F401 - Django's place to connect signals

@@ -125,13 +125,16 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # Serves the API docs page's Swagger assets from our static files: no CDN (offices lack internet).
     "ninja",
-    "parindex",
+    # The layers, base first (docs/architecture.md): the analytics app loads after the domain apps.
+    "parindex.base",
     "parindex.base.jobs",
     "parindex.staffing",
-    "parindex.analytics.reports",
     "dossiers",
     "tasks",
+    "parindex.analytics",
+    "parindex.analytics.reports",
     "parindex.api",
+    "parindex",
 ]
 
 MIDDLEWARE = [

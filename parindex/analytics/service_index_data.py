@@ -223,6 +223,7 @@ class ServiceIndexWeight(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        app_label = "parindex"
         verbose_name = _("trọng số chỉ số phục vụ")
         verbose_name_plural = _("trọng số chỉ số phục vụ")
         ordering = ["code", "-valid_from"]
@@ -276,6 +277,7 @@ class ServiceIndexEntry(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        app_label = "parindex"
         verbose_name = _("số liệu thành phố nhập cho chỉ số phục vụ")
         verbose_name_plural = _("số liệu thành phố nhập cho chỉ số phục vụ")
         ordering = ["year", "kind", "number", "ward", "code"]
@@ -315,6 +317,7 @@ class OfficialScore(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        app_label = "parindex"
         verbose_name = _("điểm chính thức trên Cổng quốc gia")
         verbose_name_plural = _("điểm chính thức trên Cổng quốc gia")
         ordering = ["year", "kind", "number", "ward", "group"]

@@ -78,6 +78,7 @@ class YearTarget(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        app_label = "parindex"
         verbose_name = _("chỉ tiêu năm")
         verbose_name_plural = _("chỉ tiêu năm")
         ordering = ["year", "indicator", "field_id"]

@@ -167,7 +167,3 @@ class FormToken(models.Model):
 
     def __str__(self) -> str:
         return "{} {}".format(self.purpose, self.key[:8])
-
-
-from parindex.analytics.service_index_data import OfficialScore, ServiceIndexEntry, ServiceIndexWeight  # noqa: E402,F401
-from parindex.analytics.targets import YearTarget  # noqa: E402,F401
