@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from dossiers import calendar, deadlines, facts, workflow
+from dossiers import calendar, deadlines, facts, petitions, workflow
 from dossiers.demo import load_catalogue, load_catalogue_documents
-from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating
+from dossiers.models import Agency, Channel, Dossier, Field, Outcome, PetitionType, Procedure, Rating
+from parindex.analytics.service_index_data import OfficialScore, ServiceIndexEntry
 from parindex.analytics.targets import create_default_targets
 from parindex.base.models import City, Membership, Role, Ward
 from parindex.staffing.demo import load_demo_staffing
@@ -788,8 +789,6 @@ def seed(stdout=None, *, other_wards: bool = True) -> People:
 
 def _petition(ward, *, by, handler, received: datetime, reply_on: date, content: str, dossier=None,
               satisfied: bool | None = None, source: str = "counter") -> None:  # fmt: skip
-    from dossiers import petitions
-    from dossiers.models import PetitionType
 
     kind = PetitionType.objects.filter(code="PA-TTHC").first() or PetitionType.objects.create(
         code="PA-TTHC", name="Phản ánh, kiến nghị về thủ tục hành chính", subject="procedure"
@@ -851,7 +850,6 @@ def seed_service_index(city: City, ward: Ward, people: People, others) -> None:
     """PAKN, the city's monthly figures for every ward (publication on time, national sync,
     electronic certified copies) for January to May 2023, and the portal's official May scores of
     Bình Hưng, so the scoreboard shows its gaps beside the other wards'."""
-    from parindex.analytics.service_index_data import OfficialScore, ServiceIndexEntry
 
     _seed_petitions(ward, people, others)
     rng = random.Random(766)

@@ -27,7 +27,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from dossiers import workflow
 from dossiers.models import Agency, CalendarDay, Channel, Field, LogCounter, OnlineSubmission, Procedure
-from parindex.analytics.indicators import indicator_choices
+from parindex.analytics.definitions import indicator_choices
 from parindex.analytics.targets import YearTarget
 from parindex.base.admin_scope import ScopedAdmin, ScopedHistoryAdmin, SuperuserOnlyAdmin
 from parindex.base.models import AccessLog, City, Membership, Role, Ward

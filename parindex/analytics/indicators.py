@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from dossiers import calendar, deadlines
 from dossiers.buckets import (
     SATISFIED_VALUES,
     SERVICE_BUCKETS,
@@ -63,9 +64,16 @@ from dossiers.buckets import (
     conditions_by_bucket,
     for_handling_q,
 )
+from dossiers.fact_models import FLOW_COLUMNS, STOCK_COLUMNS, AgencyDayFact, DayFact, MonthFact
+from dossiers.models import Dossier, Hop, Outcome, Petition, Rating, Status
+from parindex.analytics.definitions import INDICATORS, IndicatorDef
 from parindex.analytics.reports import bieu06
+from parindex.analytics.targets import assess, target_rows
+from parindex.base.models import Ward
 from parindex.base.numbers import Ratio, ratio
 from parindex.base.periods import Period, local_zone, months_of
+from parindex.staffing.queries import vacancy_counts
+from tasks.queries import par_totals, plan_counts
 
 if TYPE_CHECKING:
     pass
@@ -107,126 +115,6 @@ class DossierCounts:
         """The Biểu 06 identities that do not hold (empty when the cell reconciles); the identities
         are stated once, with the columns, in ``parindex.analytics.reports.bieu06``."""
         return bieu06.identity_errors(self)
-
-
-# ---------------------------------------------------------------------------------------------
-# Registry: every indicator with its definition, shown as the tooltip and on the definitions page.
-
-
-class Direction:
-    AT_LEAST = ">="  # higher is better
-    AT_MOST = "<="  # lower is better
-
-
-@dataclass(frozen=True)
-class IndicatorDef:
-    code: str
-    label: str
-    definition: str
-    direction: str = Direction.AT_LEAST
-    kind: str = "ratio"  # "ratio" (percentage) or "count"
-    per_field: bool = False  # may have a target per field
-
-
-INDICATORS: dict[str, IndicatorDef] = {
-    d.code: d
-    for d in [
-        IndicatorDef(
-            "on_time_rate",
-            _("Tỷ lệ giải quyết đúng hạn"),
-            _(
-                "(Trước hạn + Đúng hạn) / Tổng số đã giải quyết trong kỳ. Hồ sơ công dân rút và hồ "
-                "sơ dừng giải quyết được tính là đúng hạn."
-            ),
-            per_field=True,
-        ),
-        IndicatorDef(
-            "online_rate",
-            _("Tỷ lệ hồ sơ trực tuyến"),
-            _(
-                "Hồ sơ tiếp nhận trực tuyến trong kỳ / Tổng số hồ sơ mới tiếp nhận trong kỳ (trực "
-                "tuyến + trực tiếp + bưu chính). Hồ sơ từ kỳ trước chuyển sang không được tính."
-            ),
-            per_field=True,
-        ),
-        IndicatorDef(
-            "e_circulation_rate",
-            _("Tỷ lệ luân chuyển điện tử"),
-            _(
-                "Hồ sơ mới tiếp nhận trong kỳ được đánh dấu luân chuyển điện tử / Hồ sơ mới tiếp "
-                "nhận trong kỳ có luân chuyển giữa các cơ quan (có ít nhất một bước luân chuyển "
-                "hoặc được đánh dấu luân chuyển điện tử)."
-            ),
-            per_field=True,
-        ),
-        IndicatorDef(
-            "online_payment_rate",
-            _("Tỷ lệ thanh toán trực tuyến"),
-            _(
-                "Hồ sơ mới tiếp nhận trong kỳ đã thanh toán phí, lệ phí trực tuyến / Hồ sơ mới "
-                "tiếp nhận trong kỳ có phí, lệ phí lớn hơn 0."
-            ),
-            per_field=True,
-        ),
-        IndicatorDef(
-            "digitisation_rate",
-            _("Tỷ lệ số hóa khi tiếp nhận"),
-            _("Hồ sơ mới tiếp nhận trong kỳ được số hóa khi tiếp nhận / Hồ sơ mới tiếp nhận trong kỳ."),
-            per_field=True,
-        ),
-        IndicatorDef(
-            "electronic_result_rate",
-            _("Tỷ lệ trả kết quả điện tử"),
-            _("Hồ sơ giải quyết trong kỳ có kết quả điện tử / Tổng số hồ sơ giải quyết trong kỳ."),
-            per_field=True,
-        ),
-        IndicatorDef(
-            "satisfaction",
-            _("Mức độ hài lòng"),
-            _(
-                "(Rất hài lòng + Hài lòng) / Tổng số đánh giá ghi nhận trong kỳ (theo thời điểm "
-                "đánh giá), chung và theo từng lĩnh vực."
-            ),
-            per_field=True,
-        ),
-        IndicatorDef(
-            "tasks_done_rate",
-            _("Tiến độ kế hoạch CCHC"),
-            _(
-                "Nhiệm vụ đã hoàn thành / Nhiệm vụ trong kế hoạch năm. Dự báo cuối năm: số đã "
-                "hoàn thành chia cho phần năm đã trôi qua (tuyến tính), tối đa 100%."
-            ),
-        ),
-        IndicatorDef(
-            "tasks_overdue",
-            _("Nhiệm vụ quá hạn"),
-            _("Số nhiệm vụ của kế hoạch năm chưa hoàn thành mà đã quá hạn vào ngày cuối kỳ."),
-            direction=Direction.AT_MOST,
-            kind="count",
-        ),
-        IndicatorDef(
-            "apology_missing",
-            _("Hồ sơ trễ hạn chưa có thư xin lỗi"),
-            _(
-                "Hồ sơ giải quyết quá hạn trong kỳ hoặc đang quá hạn cuối kỳ mà chưa có thư xin lỗi "
-                "phát hành trước thời điểm hẹn trả (thư phát hành muộn không được tính)."
-            ),
-            direction=Direction.AT_MOST,
-            kind="count",
-        ),
-        IndicatorDef(
-            "vacancies",
-            _("Vị trí còn trống"),
-            _("Số vị trí việc làm theo định biên chưa có người đảm nhiệm vào ngày cuối kỳ."),
-            direction=Direction.AT_MOST,
-            kind="count",
-        ),
-    ]
-}
-
-
-def indicator_choices() -> list[tuple[str, str]]:
-    return [(d.code, d.label) for d in INDICATORS.values()]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,8 +209,6 @@ def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, dat
     of the two grouped sums, added up here). Written as SQL text from the tables' metadata: as a
     queryset its ~50 filtered sums took Django longer to compile than PostgreSQL to run."""
     from django.db import connection
-
-    from dossiers.fact_models import FLOW_COLUMNS, STOCK_COLUMNS, DayFact, MonthFact
 
     if not ward_ids:
         return {}
@@ -431,8 +317,6 @@ def _fact_cells(
     today, with the engine's own conditions (one more query)."""
     from django.utils import timezone
 
-    from dossiers import calendar
-
     ward_ids = list(ward_ids)
     today = calendar.local_date(now or timezone.now())
     ended = period.end < today
@@ -524,7 +408,6 @@ FACT_SERVICE_BUCKETS = (
 
 
 def _timely_letter() -> Q:
-    from dossiers import deadlines
 
     return deadlines.timely_letter_exists()
 
@@ -552,7 +435,6 @@ def received_for_others(ward_ids: Iterable[int], period: Period) -> dict[int, in
     regardless of administrative boundary): the counter's own work, keyed by the receiving ward.
     Biểu 06 counts them where they are handled (``dossier_counts`` groups by the competent
     ward), so they are never counted twice. One query; wards with none are absent."""
-    from dossiers.models import Dossier, Status
 
     rows = (
         Dossier.objects.filter(
@@ -608,7 +490,6 @@ def _add_letters(cells, ward_ids: list[int], period: Period, field_id: int | Non
 
 
 def _add_ratings(cells, ward_ids: list[int], period: Period, field_id: int | None) -> None:
-    from dossiers.models import Rating
 
     ratings = Rating.objects.filter(
         ward_id__in=ward_ids, rated_at__gte=period.start_at, rated_at__lt=period.end_at
@@ -731,7 +612,6 @@ class WardIndicators:
 
     def value_of(self, code: str, field_id: int | None = None) -> IndicatorValue:
         """One indicator, overall or for a field, with its target and status when it has one."""
-        from parindex.analytics.targets import assess
 
         definition = INDICATORS[code]
         if code in RATIO_BUCKETS:
@@ -807,10 +687,6 @@ def summary(ward_ids: Iterable[int], period: Period) -> IndicatorSummary:
     aggregate, apology letters and ratings (``service_counts``); the year targets; the reform plan
     counts; the PAR self-assessment totals; the staffing vacancies.
     """
-    from parindex.analytics.targets import target_rows
-    from parindex.base.models import Ward
-    from parindex.staffing.queries import vacancy_counts
-    from tasks.queries import par_totals, plan_counts
 
     ward_ids = list(ward_ids)
     wards = list(Ward.objects.filter(id__in=ward_ids).only("id", "city_id"))
@@ -897,10 +773,6 @@ def _fact_lateness_by_agency(
     from django.db.models import Sum
     from django.utils import timezone
 
-    from dossiers import calendar, deadlines
-    from dossiers.fact_models import AgencyDayFact
-    from dossiers.models import Hop
-
     ward_ids = list(ward_ids)
     ended = period.end < calendar.local_date(now or timezone.now())
     in_period = Q(day__gte=period.start, day__lte=period.end)
@@ -960,8 +832,6 @@ def _fact_lateness_by_agency(
 def _live_lateness_by_agency(
     ward_ids: Iterable[int], period: Period, *, now: datetime | None = None
 ) -> list[AgencyLateness]:
-    from dossiers import deadlines
-    from dossiers.models import Hop
 
     ward_ids = list(ward_ids)
     result: dict[int | None, AgencyLateness] = {}
@@ -1125,8 +995,6 @@ def processing_times(
     """``PROCESSING_TIME_DEFINITION`` per (ward_id, field_id, first day of the month of the
     result), for the dossiers resolved in ``period``. One query (the dossiers' two moments), then
     the calendar's working days counted once over the span (``calendar.working_day_numbers``)."""
-    from dossiers import calendar
-    from dossiers.models import Outcome
 
     rows = list(
         accepted_dossiers(ward_ids, None)
@@ -1177,8 +1045,6 @@ def petition_counts(ward_ids: Iterable[int], period: Period) -> dict[object, Pet
     from django.db.models import F
     from django.db.models.functions import TruncMonth
 
-    from dossiers.models import Petition
-
     ward_ids = list(ward_ids)
     petitions = Petition.objects.filter(ward_id__in=ward_ids).order_by()
     result: dict[object, PetitionCounts] = {}
@@ -1206,8 +1072,6 @@ def petition_counts(ward_ids: Iterable[int], period: Period) -> dict[object, Pet
 def _fact_trend(ward_ids: Iterable[int], months: list[Period], field_id: int | None) -> list[TrendPoint]:
     """``monthly_trend`` from the daily facts: one query grouped by day, placed in the months."""
     from django.db.models import Sum
-
-    from dossiers.fact_models import DayFact
 
     qs = DayFact.objects.filter(ward_id__in=list(ward_ids), day__gte=months[0].start, day__lte=months[-1].end)
     if field_id is not None:

@@ -32,7 +32,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from parindex.analytics.indicators import INDICATORS, Direction, indicator_choices
+from dossiers.models import Field
+from parindex.analytics.definitions import INDICATORS, Direction, indicator_choices
 
 AT_RISK_POINTS = Decimal("5")
 AT_RISK_COUNT = 2
@@ -167,7 +168,6 @@ def create_default_targets(*, city, year: int) -> list[YearTarget]:
     satisfaction >= 82% (when a land field exists: code DD, or a name starting "Đất đai"),
     electronic circulation >= 50%, online dossiers >= 30%, reform tasks 100% by 31/12, on-time
     resolution >= 95% (our chosen value; the article gives none)."""
-    from dossiers.models import Field
 
     land = (
         Field.objects.filter(code__in=LAND_FIELD_CODES).first()
