@@ -275,7 +275,7 @@ def _dossier_facts(ward_ids: list[int], period: Period, now: datetime | None) ->
     """One grouped aggregate by (ward, procedure code) with the Biểu 06 bucket conditions."""
     base, qs = bucket_conditions(period, now=now)
     new, resolved = qs["received_new"], qs["resolved"]
-    # A scalar subquery, not EXISTS, inside COUNT FILTER: see indicators._bucket_qs.
+    # A scalar subquery, not EXISTS, inside COUNT FILTER: see dossiers.buckets.conditions_by_bucket.
     first_petition = Subquery(Petition.objects.filter(dossier_id=OuterRef("pk")).order_by().values("id")[:1])
     bad = qs["resolved_late"] | Q(rating__value=Rating.Value.NOT_SATISFIED) | Q(IsNull(first_petition, False))
     rows = (
