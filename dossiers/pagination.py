@@ -187,19 +187,17 @@ def paginate(
             )
         # nothing before the cursor: the first page (below)
     elif after is not None and before is None:
-        rows = list(qs.filter(keyset.after_q(after)).order_by(*keyset.order)[: size + 1])
-        more = len(rows) > size
-        rows = rows[:size]
-        return KeysetPage(
-            rows,
-            count,
-            capped,
-            next_cursor=keyset.encode(rows[-1]) if more else None,
-            previous_cursor=keyset.encode(rows[0]) if rows else None,
-            is_first=False,
-        )
+        return _forward(qs.filter(keyset.after_q(after)), keyset, size, count, capped, first=False)
     elif after is not None and before is not None:
         bad = True
+    return _forward(qs, keyset, size, count, capped, first=True, bad=bad)
+
+
+def _forward(
+    qs: QuerySet, keyset: Keyset, size: int, count: int, capped: bool, *, first: bool, bad: bool = False
+) -> KeysetPage:
+    """The page of ``qs`` from its start in ``keyset``'s order: the first page, or the one after a
+    cursor when ``qs`` is already narrowed to the rows that follow it."""
     rows = list(qs.order_by(*keyset.order)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
@@ -208,7 +206,7 @@ def paginate(
         count,
         capped,
         next_cursor=keyset.encode(rows[-1]) if more else None,
-        previous_cursor=None,
-        is_first=True,
+        previous_cursor=keyset.encode(rows[0]) if rows and not first else None,
+        is_first=first,
         bad_cursor=bad,
     )

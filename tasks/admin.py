@@ -9,9 +9,7 @@ version is refused, since it would restore scores or files behind the rounds' ba
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from parindex.base.admin_scope import ScopedHistoryAdmin
@@ -72,17 +70,7 @@ class RevertRefused:
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             # Outside the scope is "not found", as everywhere in the admin; inside it, refused.
-            self._live_object_in_scope_or_gone(request, object_id)
-            try:
-                found = (
-                    self._history_rows(request)
-                    .filter(**{self.model._meta.pk.attname: unquote(object_id), "history_id": version_id})
-                    .exists()
-                )
-            except (ValueError, ValidationError):
-                raise Http404 from None
-            if not found:
-                raise Http404
+            self._version_in_scope_or_404(request, object_id, version_id)
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 

@@ -191,7 +191,9 @@ def plan_template(request: HttpRequest) -> HttpResponse:
     return exporting.export_response(importing.plan_template())
 
 
-def plan_import(request: HttpRequest) -> HttpResponse:
+def _year_import(request: HttpRequest, *, start, title, template_url: str, back_url: str) -> HttpResponse:
+    """The upload page of a year's plan or criteria: checked here, read and written on the worker
+    (the job page lists any problem)."""
     ward = _ward(request)
     _need_lead(request, ward)
     year = _year(request, ward)
@@ -204,18 +206,26 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         except uploads.UploadRefused as exc:
             errors = [exc.message]
         else:
-            # Read, checked and written on the worker; the job page lists any problem.
-            job = task_jobs.start_plan_import(upload, ward=ward, year=year, by=request.user)
+            job = start(upload, ward=ward, year=year, by=request.user)
             return redirect("jobs:detail", pk=job.pk)
     return render(
         request,
         "tasks/import.html",
         {
             "form": form, "errors": errors, "year": str(year), "ward": ward,
-            "title": _("Nhập kế hoạch năm {year} từ Excel").format(year=year),
-            "template_url": reverse("tasks:plan_template"), "back_url": reverse("tasks:index"),
+            "title": title.format(year=year), "template_url": template_url, "back_url": back_url,
         },
     )  # fmt: skip
+
+
+def plan_import(request: HttpRequest) -> HttpResponse:
+    return _year_import(
+        request,
+        start=task_jobs.start_plan_import,
+        title=_("Nhập kế hoạch năm {year} từ Excel"),
+        template_url=reverse("tasks:plan_template"),
+        back_url=reverse("tasks:index"),
+    )
 
 
 # -- one task ----------------------------------------------------------------------------------
@@ -601,29 +611,13 @@ def criteria_template(request: HttpRequest) -> HttpResponse:
 
 
 def criteria_import(request: HttpRequest) -> HttpResponse:
-    ward = _ward(request)
-    _need_lead(request, ward)
-    year = _year(request, ward)
-    errors: list[str] = []
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            uploads.check_upload(upload)
-        except uploads.UploadRefused as exc:
-            errors = [exc.message]
-        else:
-            job = task_jobs.start_criteria_import(upload, ward=ward, year=year, by=request.user)
-            return redirect("jobs:detail", pk=job.pk)
-    return render(
+    return _year_import(
         request,
-        "tasks/import.html",
-        {
-            "form": form, "errors": errors, "year": str(year), "ward": ward,
-            "title": _("Nhập bộ tiêu chí năm {year} từ Excel").format(year=year),
-            "template_url": reverse("tasks:criteria_template"), "back_url": reverse("tasks:criteria"),
-        },
-    )  # fmt: skip
+        start=task_jobs.start_criteria_import,
+        title=_("Nhập bộ tiêu chí năm {year} từ Excel"),
+        template_url=reverse("tasks:criteria_template"),
+        back_url=reverse("tasks:criteria"),
+    )
 
 
 def _criterion_form(request: HttpRequest, ward: Ward, year: int, criterion: Criterion | None) -> HttpResponse:

@@ -303,7 +303,8 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
         self._live_object_in_scope_or_gone(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
+    def _version_in_scope_or_404(self, request, object_id, version_id) -> None:
+        """A past version of an object in scope, or "not found" (outside the scope as everywhere)."""
         self._live_object_in_scope_or_gone(request, object_id)
         try:
             found = (
@@ -315,6 +316,9 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
             raise Http404 from None
         if not found:
             raise Http404
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._version_in_scope_or_404(request, object_id, version_id)
         # simple-history saves a re-posted form with only a view right; reverting is a change.
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
