@@ -13,27 +13,16 @@
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def median_ms(fn, n: int = 15) -> float:
-    fn()
-    samples = []
-    for _ in range(n):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(samples), 2)
-
-
 def main() -> None:
     sys.path.insert(0, str(ROOT))
+    from bench.run import median_ms
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parindex.settings")
     import django
 
