@@ -4,9 +4,12 @@ all of them for a 50-row page (43 ms at 1M dossiers; docs/performance.md, quiet 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from freezegun import freeze_time
 
+from dossiers import worklists
 from dossiers.models import Dossier
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
@@ -35,3 +38,17 @@ def test_ward_register_pages_filter_on_the_ward_alone(
         assert shown == list(
             Dossier.objects.filter(ward=made[0].ward).order_by("-received_at").values_list("pk", flat=True)
         )
+
+
+@freeze_time("2024-03-07 09:00:00+07:00")
+def test_worklist_counts_are_one_union_of_each_lists_count(
+    officer_datdai, make_dossier, business, ward, django_assert_num_queries
+):
+    make_dossier(business, at(2024, 3, 4, 8), name="Trần Thị Lan")
+    qs = Dossier.objects.filter(ward=ward)
+    with django_assert_num_queries(1) as ctx:
+        sizes = worklists.counts(qs, officer_datdai, date(2024, 3, 7))
+    assert "UNION ALL" in ctx.captured_queries[0]["sql"]
+    assert list(sizes) == list(worklists.WORKLISTS)
+    assert sizes == {key: worklists.apply(qs, key, officer_datdai, date(2024, 3, 7)).count() for key in sizes}
+    assert sizes["mine"] == 1 and sizes["incoming"] == 0
