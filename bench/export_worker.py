@@ -43,8 +43,8 @@ def peak_mb() -> float:
 
 
 def _scope(job):
-    from parindex.models import City, Ward
-    from parindex.reports.figures import Scope
+    from parindex.analytics.reports.figures import Scope
+    from parindex.base.models import City, Ward
 
     if job.get("city"):
         return Scope.for_city(City.objects.get(code=job["city"]), job["wards"])
@@ -52,8 +52,8 @@ def _scope(job):
 
 
 def app_log(job, period, out) -> int:
-    from parindex.reports import xlsx
-    from parindex.reports.dossier_log import write_log
+    from parindex.analytics.reports.dossier_log import write_log
+    from parindex.base import xlsx
 
     workbook = xlsx.new_workbook()
     sheet = write_log(workbook, _scope(job), period)
@@ -93,7 +93,7 @@ def import_export_log(job, period, out) -> int:
     from import_export.formats.base_formats import XLSX
 
     from dossiers.models import Dossier
-    from parindex.reports.dossier_log import log_queryset
+    from parindex.analytics.reports.dossier_log import log_queryset
 
     class DossierResource(resources.ModelResource):
         ward_code = fields.Field(attribute="ward__code", column_name="ward")
@@ -137,7 +137,7 @@ def import_export_log(job, period, out) -> int:
 
 
 def report(job, period, out) -> int:
-    from parindex.reports.workbook import build_report
+    from parindex.analytics.reports.workbook import build_report
 
     data = build_report(_scope(job), period, out)
     return int(data.get("total", {}).get("received", 0)) if isinstance(data, dict) else 0
@@ -157,7 +157,7 @@ def main() -> None:
     import openpyxl  # noqa: F401
     from django.db import connection
 
-    from parindex.periods import custom
+    from parindex.base.periods import custom
 
     if job["mode"] == "import_export_log":
         import import_export.resources  # noqa: F401

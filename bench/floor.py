@@ -2,10 +2,10 @@
 
 ``dashboard_sql`` is one hand-written statement that returns what the dashboards count (Biểu 06
 and service counts per ward and field, apology letters, ratings and, for the ward dashboard, the
-monthly trend) with the engine's definitions (``parindex/indicators.py``). ``floor_figures``
+monthly trend) with the engine's definitions (``parindex/analytics/indicators.py``). ``floor_figures``
 turns its answer into the engine's shapes so the bench can check they agree before timing.
 
-``LOG_SQL`` selects the dossier log's rows (``parindex/reports/dossier_log.py``) for the openpyxl
+``LOG_SQL`` selects the dossier log's rows (``parindex/analytics/reports/dossier_log.py``) for the openpyxl
 floor: local wall-clock datetimes straight from PostgreSQL, codes instead of display labels.
 """
 
@@ -140,7 +140,7 @@ def engine_figures(ward_ids: list[int], period, *, trend: bool) -> dict:
     """The same shapes from the indicator engine."""
     from dataclasses import asdict
 
-    from parindex import indicators
+    from parindex.analytics import indicators
 
     cells = {}
     for key, (counts, service) in indicators.service_counts(ward_ids, period).items():

@@ -55,8 +55,8 @@ from dossiers.models import (
     Rating,
     SupplementRequest,
 )
+from parindex.base.models import City, Membership, Role, Ward
 from parindex.demo import FAMILY, GIVEN, MIDDLE, STORY_MIX, STREETS
-from parindex.models import City, Membership, Role, Ward
 
 User = get_user_model()
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -763,7 +763,7 @@ def create_organisation(city_code: str, wards: int, first_year: int, last_year: 
     Membership.objects.bulk_create(members)
     _plans(people, first_year, last_year)
     _staffing(people, first_year)
-    from parindex.targets import create_default_targets
+    from parindex.analytics.targets import create_default_targets
 
     for year in range(first_year, last_year + 1):
         create_default_targets(city=city, year=year)
@@ -919,9 +919,9 @@ def cleanup(city_code: str, out=None) -> bool:
         Holding.objects.filter(position__ward_id__in=ward_ids).delete()
         Position.objects.filter(ward_id__in=ward_ids).delete()
         Official.objects.filter(ward_id__in=ward_ids).delete()
-        from parindex.models import AccessLog
-        from parindex.reports.models import SentReport
-        from parindex.targets import YearTarget
+        from parindex.analytics.reports.models import SentReport
+        from parindex.analytics.targets import YearTarget
+        from parindex.base.models import AccessLog
 
         SentReport.objects.filter(ward_id__in=ward_ids).delete()
         SentReport.objects.filter(city=city).delete()

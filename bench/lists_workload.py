@@ -1,9 +1,9 @@
 """Issue 15, side by side in one run on a generated city (default LOAD100K):
 
 - the staffing workload's dossier figures: three queries merged in Python (before) against the one
-  statement of ``parindex.workload._dossier_counts`` (checked equal first);
+  statement of ``parindex.analytics.workload._dossier_counts`` (checked equal first);
 - the ward dashboard's drill-down links: ``reverse`` + ``urlencode`` per link (before) against
-  ``parindex.dashboards.Drill`` (one ``reverse``), for the dashboard's ~200 links;
+  ``parindex.analytics.dashboards.Drill`` (one ``reverse``), for the dashboard's ~200 links;
 - the lateness by agency of the ward and of the whole city, year to date: from the dossiers and
   hops (before) against the facts (``AgencyDayFact``), checked equal first.
 
@@ -43,10 +43,10 @@ def main() -> None:
     from django.utils import timezone
 
     from dossiers.models import Dossier, DossierEvent, Status
-    from parindex import workload
-    from parindex.dashboards import Drill
-    from parindex.models import Ward
-    from parindex.periods import year_to_date
+    from parindex.analytics import workload
+    from parindex.analytics.dashboards import Drill
+    from parindex.base.models import Ward
+    from parindex.base.periods import year_to_date
     from parindex.staffing.models import Official
 
     city = sys.argv[1] if len(sys.argv) > 1 else "LOAD100K"
@@ -108,7 +108,8 @@ def main() -> None:
 
     from datetime import timedelta
 
-    from parindex import indicators, periods
+    from parindex.analytics import indicators
+    from parindex.base import periods
 
     city_wards = list(Ward.objects.filter(city__code=city).values_list("id", flat=True))
     last_month = periods.month(*(period.end.replace(day=1) - timedelta(days=1)).timetuple()[:2])

@@ -52,11 +52,11 @@ def main() -> None:
     from django.test import Client
 
     from dossiers import privacy
-    from parindex.jobs.models import Job, JobKind, JobStatus
-    from parindex.models import City
-    from parindex.periods import custom
-    from parindex.reports.figures import Scope
-    from parindex.reports.workbook import build_report, default_meta
+    from parindex.analytics.reports.figures import Scope
+    from parindex.analytics.reports.workbook import build_report, default_meta
+    from parindex.base.jobs.models import Job, JobKind, JobStatus
+    from parindex.base.models import City
+    from parindex.base.periods import custom
 
     settings.ALLOWED_HOSTS = ["*"]
     city = City.objects.get(code=args.city)

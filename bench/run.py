@@ -97,7 +97,7 @@ def ensure_data(sizes: list[int], *, skip_load: bool, end: date) -> dict[int, di
     from django.core.management import call_command
 
     from bench import generate_load
-    from parindex.models import City, Ward
+    from parindex.base.models import City, Ward
 
     cities = {}
     for size in sizes:
@@ -218,7 +218,7 @@ def measure_floor(ward_ids: list[int], period, *, trend: bool) -> dict:
 def bench_size(size: int, city: dict, today: date) -> dict:
     from urllib.parse import urlencode
 
-    from parindex.periods import year_to_date
+    from parindex.base.periods import year_to_date
 
     code = city["code"]
     prefix = code.lower()
@@ -236,7 +236,7 @@ def bench_size(size: int, city: dict, today: date) -> dict:
     result["ward_dashboard"] = measure_get(leader, "/dashboard/" + ytd)
     result["ward_dashboard_floor"] = measure_floor(first_ward, period, trend=True)
     # The busiest officials, loaded by the page after it (htmx): its own request.
-    from parindex.models import Ward
+    from parindex.base.models import Ward
 
     first_code = Ward.objects.get(id=first_ward[0]).code
     workload_query = "?" + urlencode(
@@ -344,7 +344,7 @@ def run_worker(job: dict) -> dict:
 
 
 def bench_exports(cities: dict[int, dict], today: date) -> dict:
-    from parindex.models import Ward
+    from parindex.base.models import Ward
 
     # The 100k-row log: a city's wards over whole years, as many as make LOG_ROWS dossiers.
     size = 100_000 if 100_000 in cities else max(cities)
@@ -420,8 +420,8 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
 
     from dossiers.models import Dossier
     from dossiers.views import CREATE_PURPOSE
-    from parindex import idempotency
-    from parindex.models import FormToken
+    from parindex.base import idempotency
+    from parindex.base.models import FormToken
 
     wrk = shutil.which("wrk")
     if not wrk:
@@ -471,7 +471,7 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
                 "sets=1",
             ]
         )
-        # The counter form carries a one-time token (parindex/idempotency.py): a token sent twice
+        # The counter form carries a one-time token (parindex/base/idempotency.py): a token sent twice
         # leads to the first dossier, none is refused as a form error. Each request of each wrk
         # thread sends its own token, issued beforehand to the officer: "<run>-<thread>-<n>".
         per_thread = max(2000, duration * 300)
@@ -497,8 +497,8 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
             ).format(officer_session, csrf, body, idempotency.FIELD, run_key),
         }
         ward_id = city["ward_ids"][0]
-        from parindex.models import Ward
-        from parindex.periods import year_to_date
+        from parindex.base.models import Ward
+        from parindex.base.periods import year_to_date
 
         ytd = year_to_date(timezone.localdate())
         workload_path = "/dashboard/workload/?ward={}&from={}&to={}".format(

@@ -3,7 +3,7 @@
 Dossiers themselves are never edited here: they change only through ``workflow`` (events, audit).
 The catalogue is shared by every city: any administrator edits it (as on the catalogue screen),
 a field's officers are picked among the own city's accounts, and a delete that would reach
-another city's dossiers is refused (``parindex.admin_scope``).
+another city's dossiers is refused (``parindex.base.admin_scope``).
 """
 
 from django import forms
@@ -25,8 +25,8 @@ from dossiers.models import (
     ProcedureDocument,
     WorkingHours,
 )
-from parindex.access import visible_city_ids
-from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin
+from parindex.base.access import visible_city_ids
+from parindex.base.admin_scope import ScopedAdmin, ScopedHistoryAdmin
 
 
 @admin.register(Field)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers import deadlines
 from dossiers.models import ApologyLetter, Channel, Dossier, Hop, Status
-from parindex.periods import Period
+from parindex.base.periods import Period
 
 DERIVED_BUCKETS = ("received_new", "received_offline")
 

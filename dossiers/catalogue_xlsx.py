@@ -24,11 +24,10 @@ from django_tasks import task
 from openpyxl import load_workbook
 
 from dossiers.models import Field, OnlineLevel, Procedure, ProcedureDocument
-from parindex import exporting, periods, uploads
-from parindex.exporting import ListExporter
-from parindex.jobs import services as jobs
-from parindex.jobs.models import Job, JobKind
-from parindex.reports import xlsx
+from parindex.base import exporting, periods, uploads, xlsx
+from parindex.base.exporting import ListExporter
+from parindex.base.jobs import services as jobs
+from parindex.base.jobs.models import Job, JobKind
 
 COLUMNS = [
     ("field", gettext_lazy("Mã lĩnh vực"), 12),

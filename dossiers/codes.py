@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from dossiers import calendar
 from dossiers.models import DEFAULT_CODE_PATTERN, CodeCounter, CodeScheme, DailyCodeCounter, Procedure
-from parindex.models import Ward
+from parindex.base.models import Ward
 
 PATTERN_FIELDS = {"ward", "year", "yy", "mm", "dd", "seq"}
 AGENCY_CODE_RE = re.compile(r"^[A-Z0-9]{3}\.[A-Z0-9]{3}\.[A-Z0-9]{2}$")

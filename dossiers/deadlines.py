@@ -340,7 +340,7 @@ def open_within_q(at: datetime, judge: datetime) -> Q:
 
 def timely_letter_exists():
     """A timely apology letter (issued before the due moment) as an IS NOT NULL condition on a
-    scalar subquery (an index probe per dossier, see parindex/indicators.py)."""
+    scalar subquery (an index probe per dossier, see parindex/analytics/indicators.py)."""
     first = Subquery(
         ApologyLetter.objects.filter(dossier_id=OuterRef("pk"), issued_late=False).order_by().values("id")[:1]
     )

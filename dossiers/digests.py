@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from dossiers import calendar, worklists
 from dossiers.models import Dossier, OfficerDigest
-from parindex.models import Membership, Role
+from parindex.base.models import Membership, Role
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 
 from dossiers import deadlines, privacy
 from dossiers.models import Dossier
-from parindex.exporting import Column, ListExporter
-from parindex.jobs.models import Job
-from parindex.jobs.services import load_query
-from parindex.reports import xlsx
+from parindex.base import xlsx
+from parindex.base.exporting import Column, ListExporter
+from parindex.base.jobs.models import Job
+from parindex.base.jobs.services import load_query
 
 
 def _deadline(d: Dossier) -> str:

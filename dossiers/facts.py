@@ -5,7 +5,7 @@ Each dossier *contributes* a few counts to the facts (``contribution``): +1 to i
 reception day, +1 to before / on time / late on its resolution day, and the changes of the end-of-day stocks: +1 open on the reception day and -1 on the
 resolution day; +1 overdue on the first day it is open with its due moment (the one in force at
 the end of that day) on an earlier day, -1 when that stops (resolved, paused, due moment moved).
-The rules are ``dossiers.deadlines``' and the engine's (``parindex/indicators.py``), applied to one
+The rules are ``dossiers.deadlines``' and the engine's (``parindex/analytics/indicators.py``), applied to one
 dossier; the property test (tests/test_facts.py) and ``manage.py facts check`` hold them equal.
 
 Nothing here depends on the present moment: the stock at the end of an ended day follows from the
@@ -44,7 +44,7 @@ from dossiers.fact_models import (
     MonthFact,
 )
 from dossiers.models import ApologyLetter, Dossier, DueChange, Hop, Outcome, Status
-from parindex.periods import local_zone, start_of_day
+from parindex.base.periods import local_zone, start_of_day
 
 _ON_TIME_ANYWAY_OUTCOMES = (Outcome.WITHDRAWN, Outcome.STOPPED)
 _ON_TIME_ANYWAY_STATUSES = (Status.WITHDRAWN, Status.STOPPED)

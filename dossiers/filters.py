@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from dossiers import worklists
 from dossiers.forms import DATE_INPUT, FilterForm
 from dossiers.models import Channel, Dossier, DossierQuerySet, Field, Status
-from parindex.periods import start_of_day, validate_day
+from parindex.base.periods import start_of_day, validate_day
 
 WORKLISTS = worklists.WORKLISTS
 

@@ -23,8 +23,8 @@ from dossiers.models import (
     ResultDelivery,
 )
 from dossiers.workflow import future_time_error, latest_allowed_time, reception_area
-from parindex.models import Ward
-from parindex.periods import validate_day
+from parindex.base.models import Ward
+from parindex.base.periods import validate_day
 
 CCCD_RE = re.compile(r"^\d{12}$")
 TAX_RE = re.compile(r"^\d{10}(\d{3})?$|^\d{10}-\d{3}$")

@@ -19,8 +19,8 @@ from dossiers import privacy, workflow, worklists
 from dossiers.forms import OnlineSubmissionForm, RefuseSubmissionForm
 from dossiers.models import OnlineSubmission, Procedure
 from dossiers.views import _handle_ward_or_403
-from parindex import idempotency
-from parindex.access import can_handle_dossiers, visible_ward_ids
+from parindex.base import idempotency
+from parindex.base.access import can_handle_dossiers, visible_ward_ids
 
 ACCEPT_PURPOSE = "dossiers.online_accept"
 NEW_PURPOSE = "dossiers.online_new"

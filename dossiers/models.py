@@ -17,10 +17,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from parindex.access import dossier_scope_q, visible_dossiers_q
-from parindex.models import Ward
-from parindex.periods import start_of_day
-from parindex.scoping import WardScopedQuerySet
+from parindex.base.access import dossier_scope_q, visible_dossiers_q
+from parindex.base.models import Ward
+from parindex.base.periods import start_of_day
+from parindex.base.scoping import WardScopedQuerySet
 
 
 class Field(models.Model):
@@ -316,7 +316,7 @@ class DossierQuerySet(WardScopedQuerySet):
 
     def scope_q(self, user) -> Q:
         """What ``user`` may find: their wards' dossiers and those their counter received for
-        another unit (``parindex.access.dossier_scope_q``, the one predicate)."""
+        another unit (``parindex.base.access.dossier_scope_q``, the one predicate)."""
         return visible_dossiers_q(user)
 
     def for_wards(self, ward_ids) -> DossierQuerySet:
@@ -427,7 +427,7 @@ class Dossier(models.Model):
     )
     # Reception regardless of administrative boundary (Nghị định 118/2025): the counter of another
     # ward of the same city/province took the dossier in and transferred it electronically. That
-    # counter sees the dossier in its role (parindex.access.is_receiving_counter); empty otherwise.
+    # counter sees the dossier in its role (parindex.base.access.is_receiving_counter); empty otherwise.
     received_by_ward = models.ForeignKey(
         Ward,
         on_delete=models.PROTECT,

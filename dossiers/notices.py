@@ -25,7 +25,7 @@ from unidecode import unidecode
 
 from dossiers import lookup, privacy
 from dossiers.models import Dossier, Notice, NoticeChannel, NoticeEvent, NoticeTemplate
-from parindex import sms
+from parindex.base import sms
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from dossiers.models import (
     PetitionStatus,
     PetitionType,
 )
-from parindex.models import Ward
-from parindex.names import full_name
+from parindex.base.models import Ward
+from parindex.base.names import full_name
 
 
 class OfficialChoiceField(forms.ModelChoiceField):

@@ -2,7 +2,7 @@
 recommendation to a ward, follow it by its tracking code, and rate the reply.
 
 Like the dossier lookup (``dossiers.public_views``): every POST is counted per client address
-(``parindex.throttle``, proxy-aware), a wrong code, wrong digits and malformed input get one and
+(``parindex.base.throttle``, proxy-aware), a wrong code, wrong digits and malformed input get one and
 the same answer, and the pages never carry the petitioner's data beyond a masked name.
 """
 
@@ -23,9 +23,9 @@ from dossiers import petitions, privacy
 from dossiers.models import PetitionSource, PetitionStatus
 from dossiers.petition_forms import PetitionLookupForm, PublicPetitionForm, PublicSatisfactionForm
 from dossiers.public_views import code_lookup
-from parindex import idempotency, throttle
-from parindex.access import ward_code_from
-from parindex.models import Ward
+from parindex.base import idempotency, throttle
+from parindex.base.access import ward_code_from
+from parindex.base.models import Ward
 
 SEND_PURPOSE = "pakn.send"
 FORMS_PER_PETITION = 10

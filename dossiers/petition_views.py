@@ -30,9 +30,9 @@ from dossiers.petition_forms import (
     ReplyForm,
     SatisfactionForm,
 )
-from parindex import idempotency
-from parindex.access import can_handle_petitions, current_ward, petitioner_readable_q
-from parindex.audit import changes
+from parindex.base import idempotency
+from parindex.base.access import can_handle_petitions, current_ward, petitioner_readable_q
+from parindex.base.audit import changes
 
 PAGE_SIZE = 50
 CREATE_PURPOSE = "petitions.create"

@@ -31,7 +31,7 @@ from dossiers.models import (
     PetitionStatus,
     PetitionType,
 )
-from parindex.models import Role, Ward
+from parindex.base.models import Role, Ward
 
 User = get_user_model()
 

@@ -24,7 +24,7 @@ from dossiers.models import Dossier, FormKind, PrintedForm
 
 SWITCH_2025 = date(2025, 7, 1)
 # The 2018 set applies to every document the portal can hold before the switch (dates are
-# bounded from 2000 by parindex/periods.py).
+# bounded from 2000 by parindex/base/periods.py).
 SET_2018_FROM = date(2000, 1, 1)
 UNIT_2018 = gettext_noop("Bộ phận Một cửa")
 UNIT_2025 = gettext_noop("Trung tâm phục vụ hành chính công")

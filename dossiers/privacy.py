@@ -1,6 +1,6 @@
 """Personal data of applicants (Nghị định 13/2023): shown in full only to those who need it.
 
-The rule is ``parindex.access.may_see_personal_data`` (the ward's leaders and the ward's officers
+The rule is ``parindex.base.access.may_see_personal_data`` (the ward's leaders and the ward's officers
 handling the dossier's field); everyone else reads masked values: enough to tell two applicants
 apart, not enough to contact or identify them. Anyone who may read a dossier can ask to see its
 values in full once (``show``), with a reason. Every response that carries unmasked values, a
@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dossiers.models import Dossier, Petition
-from parindex.access import (
+from parindex.base.access import (
     is_receiving_counter,
     may_see_personal_data,
     may_see_petitioner_data,
 )
-from parindex.audit import log_access, log_accesses
+from parindex.base.audit import log_access, log_accesses
 
 
 def mask_id(value: str) -> str:

@@ -1,6 +1,6 @@
 """Public pages for applicants (no login): the status lookup at /tra-cuu/ and the rating it offers.
 
-Both are throttled per client address (``parindex.throttle``). A wrong code, wrong digits and a
+Both are throttled per client address (``parindex.base.throttle``). A wrong code, wrong digits and a
 dossier that does not exist all get the same answer, so the form cannot be used to probe codes.
 """
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from dossiers import lookup, workflow
 from dossiers.forms import LookupForm, PublicRatingForm
 from dossiers.models import Rating
-from parindex import throttle
+from parindex.base import throttle
 
 NOT_FOUND = "Không tìm thấy hồ sơ với mã và 4 số cuối đã nhập. Vui lòng kiểm tra lại giấy hẹn."
 

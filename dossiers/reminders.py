@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.calendar import next_working_day
 from dossiers.models import Dossier
-from parindex.jobs.notifications import notify
+from parindex.base.jobs.notifications import notify
 
 
 def remind(day: date) -> int:

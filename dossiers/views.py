@@ -62,8 +62,8 @@ from dossiers.models import (
     Rating,
     Status,
 )
-from parindex import exporting, idempotency, periods, uploads
-from parindex.access import (
+from parindex.base import exporting, idempotency, periods, uploads
+from parindex.base.access import (
     can_handle_dossiers,
     can_lead,
     current_ward,
@@ -73,11 +73,11 @@ from parindex.access import (
     visible_ward_ids,
     ward_code_from,
 )
-from parindex.audit import changes
-from parindex.htmx import HtmxHttpRequest, render_page_or_fragment, vary_on_htmx, wants_fragment
-from parindex.jobs import services as jobs
-from parindex.jobs.models import JobKind
-from parindex.models import Ward
+from parindex.base.audit import changes
+from parindex.base.htmx import HtmxHttpRequest, render_page_or_fragment, vary_on_htmx, wants_fragment
+from parindex.base.jobs import services as jobs
+from parindex.base.jobs.models import JobKind
+from parindex.base.models import Ward
 
 PAGE_SIZE = pagination.PAGE_SIZE
 # What moves through the register's pages: never part of the filters, the export or the session.
@@ -90,7 +90,7 @@ def _bucket_queryset(request: HttpRequest, form_field):
     if bucket not in buckets.BUCKETS:
         return None, _("Nhóm số liệu không hợp lệ.")
     try:
-        # The period in the one vocabulary (``parindex.periods``); report links carry its two days.
+        # The period in the one vocabulary (``parindex.base.periods``); report links carry its two days.
         # A drill-down needs one: the register's own default would be every dossier.
         if not periods.has_period(request.GET):
             raise periods.PeriodError(_("Kỳ tùy chọn cần cả ngày bắt đầu và ngày kết thúc."))

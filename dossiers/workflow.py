@@ -53,9 +53,9 @@ from dossiers.models import (
     Status,
     SupplementRequest,
 )
-from parindex.access import may_approve_extension
-from parindex.models import Ward
-from parindex.names import full_name
+from parindex.base.access import may_approve_extension
+from parindex.base.models import Ward
+from parindex.base.names import full_name
 
 
 class WorkflowError(Exception):
@@ -182,7 +182,7 @@ def allowed_moves(dossier: Dossier) -> list[str]:
 
 def moves_for(dossier: Dossier, *, handler: bool, counter: bool) -> list[str]:
     """The moves offered to a reader of ``dossier``: ``handler`` works for its competent unit,
-    ``counter`` at the other ward's counter that received it (``parindex.access``)."""
+    ``counter`` at the other ward's counter that received it (``parindex.base.access``)."""
     if handler:
         return allowed_moves(dossier)
     if counter and dossier.result_at_counter and not dossier.awaiting_acceptance:

@@ -1,6 +1,6 @@
 """Django's admin, for administrators (catalogues, calendars, targets, users).
 
-Every admin here is scoped by ``parindex.admin_scope`` (the screens' scope: a city administrator
+Every admin here is scoped by ``parindex.base.admin_scope`` (the screens' scope: a city administrator
 works only on the own city; superusers and administrators without a city on all; other staff on
 nothing). Nobody but a superuser can grant superuser, staff, group or permission rights.
 """
@@ -12,11 +12,11 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from parindex.access import visible_city_ids, ward_scope_q
-from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin, lock_down_unscoped, user_scope_q
-from parindex.models import AccessLog, City, Membership, Role, Ward
-from parindex.service_index_data import OfficialScore, ServiceIndexEntry, ServiceIndexWeight
-from parindex.targets import YearTarget
+from parindex.analytics.service_index_data import OfficialScore, ServiceIndexEntry, ServiceIndexWeight
+from parindex.analytics.targets import YearTarget
+from parindex.base.access import visible_city_ids, ward_scope_q
+from parindex.base.admin_scope import ScopedAdmin, ScopedHistoryAdmin, lock_down_unscoped, user_scope_q
+from parindex.base.models import AccessLog, City, Membership, Role, Ward
 
 User = get_user_model()
 

@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from parindex import access
+from parindex.base import access
 
 
 def portal(request: HttpRequest) -> dict:

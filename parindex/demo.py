@@ -22,9 +22,9 @@ from django.db import transaction
 from dossiers import calendar, deadlines, facts, workflow
 from dossiers.demo import load_catalogue, load_catalogue_documents
 from dossiers.models import Agency, Channel, Dossier, Field, Outcome, Procedure, Rating
-from parindex.models import City, Membership, Role, Ward
+from parindex.analytics.targets import create_default_targets
+from parindex.base.models import City, Membership, Role, Ward
 from parindex.staffing.demo import load_demo_staffing
-from parindex.targets import create_default_targets
 from tasks import criteria
 from tasks.demo import load_default_criteria, load_demo_plan
 from tasks.models import Criterion
@@ -851,7 +851,7 @@ def seed_service_index(city: City, ward: Ward, people: People, others) -> None:
     """PAKN, the city's monthly figures for every ward (publication on time, national sync,
     electronic certified copies) for January to May 2023, and the portal's official May scores of
     Bình Hưng, so the scoreboard shows its gaps beside the other wards'."""
-    from parindex.service_index_data import OfficialScore, ServiceIndexEntry
+    from parindex.analytics.service_index_data import OfficialScore, ServiceIndexEntry
 
     _seed_petitions(ward, people, others)
     rng = random.Random(766)

@@ -126,9 +126,9 @@ INSTALLED_APPS = [
     # Serves the API docs page's Swagger assets from our static files: no CDN (offices lack internet).
     "ninja",
     "parindex",
-    "parindex.jobs",
+    "parindex.base.jobs",
     "parindex.staffing",
-    "parindex.reports",
+    "parindex.analytics.reports",
     "dossiers",
     "tasks",
     "parindex.api",
@@ -213,13 +213,13 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Failed-login throttling (django-axes, parindex/lockout.py): an account is locked from one address
+# Failed-login throttling (django-axes, parindex/base/lockout.py): an account is locked from one address
 # after 5 failures there; an address is locked for every account after 20 failures in all (one
 # office shares an address, so its limit is higher; guessing across accounts still stops).
 LOGIN_FAILURES_PER_ACCOUNT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
-AXES_FAILURE_LIMIT = "parindex.lockout.failure_limit"
-AXES_HANDLER = "parindex.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = "parindex.base.lockout.failure_limit"
+AXES_HANDLER = "parindex.base.lockout.LockoutHandler"
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -234,7 +234,7 @@ if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_PROXY_ORDER = "right-most"
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_VERBOSE = False
-AXES_USERNAME_CALLABLE = "parindex.access.axes_username"
+AXES_USERNAME_CALLABLE = "parindex.base.access.axes_username"
 # Public pages (no login) per client address and hour: the status lookup's attempts and ratings.
 PUBLIC_LOOKUPS_PER_HOUR = env_int("PUBLIC_LOOKUPS_PER_HOUR", 30, minimum=1)
 PUBLIC_RATINGS_PER_HOUR = env_int("PUBLIC_RATINGS_PER_HOUR", 20, minimum=1)
@@ -293,7 +293,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"  # never served publicly: evidence files go through permission-checked views
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
-# What an Office upload may unpack to (zip-bomb guard, parindex/uploads.py).
+# What an Office upload may unpack to (zip-bomb guard, parindex/base/uploads.py).
 UPLOAD_MAX_UNPACKED_BYTES = env_int("UPLOAD_MAX_UNPACKED_MB", 100, minimum=1) * 1024 * 1024
 # Import previews staged on disk older than this are deleted (`manage.py purge_staging`).
 UPLOAD_STAGING_MAX_AGE = env_int("UPLOAD_STAGING_MAX_AGE_MINUTES", 120, minimum=1) * 60
@@ -408,7 +408,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@localhost")
 
 # Notices to applicants and digests to officers (dossiers/notices.py). E-mail goes through Django's
 # backend and counts as configured once EMAIL_HOST is set; SMS through SMS_BACKEND: the log-only
-# gateway by default, "parindex.sms.HttpBackend" with the provider's URL and key.
+# gateway by default, "parindex.base.sms.HttpBackend" with the provider's URL and key.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -416,7 +416,7 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@localhost")
-SMS_BACKEND = env_str("SMS_BACKEND", "parindex.sms.LogBackend")
+SMS_BACKEND = env_str("SMS_BACKEND", "parindex.base.sms.LogBackend")
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY", "")
 SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
+from parindex.base.models import Membership, Role
 from parindex.middleware import mark_renewed
-from parindex.models import Membership, Role
 
 ADMIN_GROUP = "Quản trị viên"
 # What administrators manage (issue 2): catalogues, calendars, targets, users and the organisation.

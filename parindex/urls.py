@@ -4,7 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from parindex import dashboards, public_results, scoreboard, views, workload
+from parindex import views
+from parindex.analytics import dashboards, public_results, scoreboard, workload
 from parindex.api.v1 import api as api_v1
 from parindex.staffing import urls as staffing_urls
 
@@ -45,8 +46,8 @@ urlpatterns = [
             )
         ),
     ),
-    path("reports/", include("parindex.reports.urls")),
-    path("jobs/", include("parindex.jobs.urls")),
+    path("reports/", include("parindex.analytics.reports.urls")),
+    path("jobs/", include("parindex.base.jobs.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api_v1.urls),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dossiers import digests, worklists
 from dossiers.models import Dossier
-from parindex.access import (
+from parindex.base.access import (
     can_handle_dossiers,
     current_ward,
     membership_of,
@@ -21,7 +21,7 @@ from parindex.access import (
     visible_ward_ids,
     ward_code_from,
 )
-from parindex.models import Role, Ward
+from parindex.base.models import Role, Ward
 
 
 class PortalLoginView(LoginView):

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from parindex.admin_scope import ScopedHistoryAdmin
+from parindex.base.admin_scope import ScopedHistoryAdmin
 from tasks import criteria
 from tasks.models import Criterion, Evidence, Plan, Task
 

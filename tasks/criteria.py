@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from parindex.models import Ward
+from parindex.base.models import Ward
 from tasks import plans
 from tasks.models import Appraisal, AppraisalState, Component, Criterion, EvidenceStage
 

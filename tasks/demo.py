@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from parindex.models import Ward
-from parindex.periods import local_zone
+from parindex.base.models import Ward
+from parindex.base.periods import local_zone
 from tasks import criteria, plans
 from tasks.models import Component, Criterion, Plan, TaskStatus
 

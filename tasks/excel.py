@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from parindex import uploads
-from parindex.exporting import ListExporter, TableExporter
-from parindex.reports.xlsx import (
+from parindex.base import uploads
+from parindex.base.exporting import ListExporter, TableExporter
+from parindex.base.xlsx import (
     CELL,
     CELL_BOLD,
     CELL_CENTER,
@@ -178,7 +178,7 @@ def parse_component(value: object) -> str | None:
 def table_exporter(
     filename: str, title: str, rows: Iterable[Iterable[object]], widths: list[int]
 ) -> TableExporter:
-    """A table of rows, the header first, through the shared exporter (``parindex/exporting.py``)."""
+    """A table of rows, the header first, through the shared exporter (``parindex/base/exporting.py``)."""
     return TableExporter(filename=filename, sheet_title=title, rows=rows, widths=widths)
 
 

@@ -10,10 +10,10 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from parindex.exporting import Column, ListExporter
-from parindex.jobs.models import Job
-from parindex.jobs.services import load_query
-from parindex.reports import xlsx
+from parindex.base import xlsx
+from parindex.base.exporting import Column, ListExporter
+from parindex.base.jobs.models import Job
+from parindex.base.jobs.services import load_query
 from tasks import plans
 from tasks.models import Plan, Task
 

@@ -7,8 +7,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from parindex import periods
-from parindex.names import full_name
+from parindex.base import periods
+from parindex.base.names import full_name
 from tasks.models import Component, Criterion, TaskStatus
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]

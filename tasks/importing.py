@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from parindex.models import Ward
+from parindex.base.models import Ward
 from tasks import criteria as criteria_ops
 from tasks import excel, plans
 from tasks.models import Component, Criterion, Plan, Task

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from parindex import exporting
-from parindex.jobs import services as jobs
-from parindex.jobs.models import Job, JobKind
-from parindex.models import Ward
+from parindex.base import exporting
+from parindex.base.jobs import services as jobs
+from parindex.base.jobs.models import Job, JobKind
+from parindex.base.models import Ward
 from tasks import excel, importing
 from tasks.exports import PlanExporter
 from tasks.models import Plan

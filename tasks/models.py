@@ -17,8 +17,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from parindex import uploads
-from parindex.scoping import WardScopedQuerySet
+from parindex.base import uploads
+from parindex.base.scoping import WardScopedQuerySet
 
 
 class Component(models.TextChoices):

@@ -16,9 +16,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from parindex import uploads
-from parindex.models import Role, Ward
-from parindex.names import full_name
+from parindex.base import uploads
+from parindex.base.models import Role, Ward
+from parindex.base.names import full_name
 from tasks.models import Criterion, Evidence, EvidenceKind, EvidenceStage, Plan, Task, TaskStatus
 
 User = get_user_model()

@@ -10,7 +10,7 @@ CONTRACT (the indicator engine and the dashboards call these; keep the names):
 - ``par_totals(ward_ids, year) -> dict[ward_id, ParTotals]``: one query.
 
 Every function runs a fixed number of SQL queries whatever the number of tasks or criteria.
-Percentages come from ``parindex.numbers.ratio`` (the indicator engine re-exports it).
+Percentages come from ``parindex.base.numbers.ratio`` (the indicator engine re-exports it).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
 
-from parindex.numbers import Ratio, ratio
+from parindex.base.numbers import Ratio, ratio
 from tasks.models import (
     STATUS_PROGRESS,
     Appraisal,

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from parindex.jobs.notifications import notify
+from parindex.base.jobs.notifications import notify
 from tasks.models import Task
 
 DAYS_BEFORE = (7, 3, 1)

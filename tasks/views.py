@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from parindex import access, exporting, periods, uploads
-from parindex.access import current_ward, membership_of
-from parindex.audit import changes, log_access
-from parindex.htmx import HtmxHttpRequest, render_page_or_fragment
-from parindex.models import Role, Ward
+from parindex.base import access, exporting, periods, uploads
+from parindex.base.access import current_ward, membership_of
+from parindex.base.audit import changes, log_access
+from parindex.base.htmx import HtmxHttpRequest, render_page_or_fragment
+from parindex.base.models import Role, Ward
 from tasks import charts, excel, importing, plans, queries
 from tasks import criteria as criteria_ops
 from tasks import jobs as task_jobs

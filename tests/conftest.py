@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from parindex.models import City, Membership, Role, Ward
+from parindex.base.models import City, Membership, Role, Ward
 
 User = get_user_model()
 

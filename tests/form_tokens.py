@@ -1,4 +1,4 @@
-"""The one-time token a page issues with a form that creates a record (parindex/idempotency.py)."""
+"""The one-time token a page issues with a form that creates a record (parindex/base/idempotency.py)."""
 
 import re
 

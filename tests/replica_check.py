@@ -20,8 +20,8 @@ from django.db.utils import InternalError, NotSupportedError, OperationalError  
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from parindex.base.models import City, Membership, Role, Ward  # noqa: E402
 from parindex.dbrouter import replica_reads  # noqa: E402
-from parindex.models import City, Membership, Role, Ward  # noqa: E402
 
 
 def wait_for_replica(check, timeout=30.0):

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from parindex.access import visible_ward_ids
+from parindex.base.access import visible_ward_ids
 
 # URL names anyone may open without logging in.
 PUBLIC = {

@@ -27,12 +27,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from dossiers import workflow
 from dossiers.models import Agency, CalendarDay, Channel, Field, LogCounter, OnlineSubmission, Procedure
-from parindex.admin_scope import ScopedAdmin, ScopedHistoryAdmin, SuperuserOnlyAdmin
-from parindex.indicators import indicator_choices
-from parindex.models import AccessLog, City, Membership, Role, Ward
+from parindex.analytics.indicators import indicator_choices
+from parindex.analytics.targets import YearTarget
+from parindex.base.admin_scope import ScopedAdmin, ScopedHistoryAdmin, SuperuserOnlyAdmin
+from parindex.base.models import AccessLog, City, Membership, Role, Ward
 from parindex.signals import ensure_admin_group
 from parindex.staffing.models import Official
-from parindex.targets import YearTarget
 from tasks import plans
 from tasks.models import Component, Criterion, Evidence, Plan, Task
 from tests.dossiers_fixtures import *  # noqa: F403

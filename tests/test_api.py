@@ -11,10 +11,10 @@ from freezegun import freeze_time
 
 from dossiers import workflow
 from dossiers.models import Dossier, DossierEvent, Status
-from parindex import indicators
+from parindex.analytics import indicators
 from parindex.api import tokens
 from parindex.api.models import ApiCall, Scope
-from parindex.periods import month
+from parindex.base.periods import month
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 

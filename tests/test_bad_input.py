@@ -18,9 +18,9 @@ from openpyxl import Workbook
 
 from dossiers import workflow
 from dossiers.models import Procedure, Status
-from parindex import access, periods
-from parindex.reports.models import SentReport
-from parindex.targets import YearTarget
+from parindex.analytics.reports.models import SentReport
+from parindex.analytics.targets import YearTarget
+from parindex.base import access, periods
 from tasks import criteria, importing
 from tasks.models import Criterion, Plan, Task
 from tests.dossiers_fixtures import *  # noqa: F403
@@ -338,7 +338,7 @@ def test_concurrent_plan_imports_and_default_trees_never_hit_the_unique_index(wa
 def test_dossier_import_dates_outside_2000_to_2100_are_a_cell_message():
     from datetime import datetime, time
 
-    from parindex.reports import imports
+    from parindex.analytics.reports import imports
 
     for raw in ("31/12/9999", datetime(9999, 12, 31, 23, 59, 59, 999_999)):
         with pytest.raises(periods.PeriodError, match="năm 2000 đến 2100"):

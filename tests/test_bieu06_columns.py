@@ -1,4 +1,4 @@
-"""One Biểu 06 column definition (parindex/reports/bieu06.py): the ward dashboard's table, the
+"""One Biểu 06 column definition (parindex/analytics/reports/bieu06.py): the ward dashboard's table, the
 reports page's table and the report sheet show the same headings in the same order with the same
 figures, and a changed definition shows up in all three."""
 
@@ -14,9 +14,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from parindex.indicators import DossierCounts
-from parindex.reports import bieu06
-from parindex.reports.bieu06 import find_total_row
+from parindex.analytics.indicators import DossierCounts
+from parindex.analytics.reports import bieu06
+from parindex.analytics.reports.bieu06 import find_total_row
 from tests.test_indicators import _bulk, fields_, scenario  # noqa: F401
 
 WARD_QUERY = {"kind": "month", "year": "2024", "month": "3"}

@@ -16,13 +16,13 @@ from freezegun import freeze_time
 from dossiers import workflow
 from dossiers.models import Channel, Dossier, DossierEvent, Status
 from dossiers.workflow import WorkflowError
-from parindex import indicators
-from parindex.access import is_receiving_counter
+from parindex.analytics import indicators
 from parindex.api import tokens
 from parindex.api.models import Scope
-from parindex.audit import AccessLog
-from parindex.models import Role, Ward
-from parindex.periods import month
+from parindex.base.access import is_receiving_counter
+from parindex.base.audit import AccessLog
+from parindex.base.models import Role, Ward
+from parindex.base.periods import month
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 from tests.form_tokens import form_token
@@ -305,8 +305,9 @@ def test_dashboard_and_report_show_the_received_for_other_units_count(
 
 
 def test_report_sheet_lists_the_received_for_other_units_count(ward, transferred):
-    from parindex.reports import sheets, xlsx
-    from parindex.reports.figures import Scope
+    from parindex.analytics.reports import sheets
+    from parindex.analytics.reports.figures import Scope
+    from parindex.base import xlsx
 
     period = month(2024, 3)
     scope = Scope.for_ward(ward)

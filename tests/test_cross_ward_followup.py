@@ -14,11 +14,11 @@ from freezegun import freeze_time
 from dossiers import workflow
 from dossiers.models import Channel, Dossier, DossierEvent, LogCounter, Status
 from dossiers.workflow import WorkflowError
-from parindex import indicators
+from parindex.analytics import indicators
 from parindex.api import tokens
 from parindex.api.models import Scope
-from parindex.models import Role, Ward
-from parindex.periods import month
+from parindex.base.models import Role, Ward
+from parindex.base.periods import month
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 
@@ -115,7 +115,7 @@ def test_refusal_needs_a_reason_a_ward_of_the_area_and_a_pending_transfer(
         workflow.refuse_transfer(
             transferred, by=officer_other_ward, at=at(2024, 3, 4, 10), reason="x", to_ward=other_ward
         )
-    from parindex.models import City
+    from parindex.base.models import City
 
     elsewhere = City.objects.create(code="DL", name="Đà Lạt", province="Khánh Hòa")
     outside = Ward.objects.create(city=elsewhere, code="XX", name="Phường Xa")
@@ -193,7 +193,7 @@ def test_api_receives_for_another_ward_of_the_area(ward, other_ward, birth, city
 
 @freeze_time(NOW)
 def test_api_reception_outside_the_area_or_for_a_foreign_counter_is_refused(ward, other_ward, birth, city):
-    from parindex.models import City
+    from parindex.base.models import City
 
     elsewhere = City.objects.create(code="DL", name="Đà Lạt", province="Khánh Hòa")
     Ward.objects.create(city=elsewhere, code="XX", name="Phường Xa")
@@ -277,7 +277,7 @@ def test_demo_cross_ward_example_counts_at_phu_thuy_and_moves_no_binh_hung_figur
     ward, other_ward, birth, officer_tuphap, officer_other_ward
 ):
     from parindex import demo
-    from parindex.periods import year
+    from parindex.base.periods import year
 
     before = indicators.dossier_counts([ward.id], year(2023))
     d = demo.seed_cross_ward(ward, officer_tuphap, other_ward, officer_other_ward)

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from dossiers.buckets import bucket_queryset
 from dossiers.models import Dossier
-from parindex import periods
-from parindex.models import Ward
-from parindex.targets import YearTarget, create_default_targets
+from parindex.analytics.targets import YearTarget, create_default_targets
+from parindex.base import periods
+from parindex.base.models import Ward
 from tests.test_indicators import MARCH, _bulk, fields_, scenario  # noqa: F401
 
 MARCH_QUERY = {"kind": "month", "year": "2024", "month": "3"}

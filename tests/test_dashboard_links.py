@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from parindex import periods
-from parindex.dashboards import Drill
+from parindex.analytics.dashboards import Drill
+from parindex.base import periods
 from tests.test_indicators import MARCH, fields_, scenario  # noqa: F401
 
 MARCH_QUERY = {"from": "2024-03-01", "to": "2024-03-31"}

@@ -13,9 +13,9 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from parindex import workload
-from parindex.indicators import DossierCounts, ServiceCounts, WardIndicators
-from parindex.periods import custom
+from parindex.analytics import workload
+from parindex.analytics.indicators import DossierCounts, ServiceCounts, WardIndicators
+from parindex.base.periods import custom
 from tests.test_dashboard import MARCH_QUERY, defaults  # noqa: F401
 from tests.test_indicators import fields_, scenario  # noqa: F401
 from tests.test_staffing import ARTICLE_QUERY, demo  # noqa: F401
@@ -127,7 +127,7 @@ def test_add_cells_gives_what_adding_cell_by_cell_gave():
 def test_city_dashboard_queries_do_not_grow_with_wards(
     client, city, city_viewer, fields_, django_assert_max_num_queries, n_wards
 ):
-    from parindex.models import Ward
+    from parindex.base.models import Ward
 
     for i in range(n_wards):
         Ward.objects.create(city=city, code="W{}".format(i), name="P{}".format(i))

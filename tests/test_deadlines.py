@@ -14,8 +14,9 @@ from django.urls import reverse
 from bench import generate_load
 from dossiers import buckets, calendar, deadlines, workflow
 from dossiers.models import ApologyLetter, Channel, Dossier, DueChange, Procedure, WorkingHours
-from parindex import indicators, periods
-from parindex.periods import PeriodError, period_from_query
+from parindex.analytics import indicators
+from parindex.base import periods
+from parindex.base.periods import PeriodError, period_from_query
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 

@@ -17,8 +17,9 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from dossiers import buckets, calendar, deadlines, workflow
 from dossiers.demo import load_catalogue
 from dossiers.models import Agency, Channel, Dossier, Procedure, Status
-from parindex import indicators, periods
-from parindex.models import City, Ward
+from parindex.analytics import indicators
+from parindex.base import periods
+from parindex.base.models import City, Ward
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY0 = date(2024, 2, 1)  # Tết 2024 (08-14/02) falls inside the random histories

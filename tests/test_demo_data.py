@@ -10,8 +10,10 @@ from django.core.management import call_command
 from django.db import transaction
 
 from dossiers.models import ApologyLetter, Dossier, DossierEvent, Hop, OnlineSubmission, Status
-from parindex import demo, indicators, periods
-from parindex.models import Ward
+from parindex import demo
+from parindex.analytics import indicators
+from parindex.base import periods
+from parindex.base.models import Ward
 
 PERIOD = periods.custom(date(2023, 1, 1), date(2023, 5, 31))
 
@@ -109,7 +111,7 @@ def test_the_inbox_holds_online_submissions_that_no_figure_counts(binh_hung):
 def test_service_index_shows_binh_hung_what_to_act_on(binh_hung):
     """QĐ 766 from the same records: online payment only from April, PAKN answered late, few
     results synced to the citizen's storage; the official May score stands beside ours."""
-    from parindex import service_index
+    from parindex.analytics import service_index
 
     march, april, may = (service_index.board([binh_hung.id], periods.month(2023, m)) for m in (3, 4, 5))
     assert march.wards[binh_hung.id].facts.paid_online == 0

@@ -116,7 +116,7 @@ def test_the_default_and_tt04_schemes_are_valid(ward):
 
 
 def test_admin_refuses_a_bad_scheme(client, ward, django_user_model):
-    from parindex.models import Membership, Role
+    from parindex.base.models import Membership, Role
 
     admin_user = django_user_model.objects.create_superuser("root", password="x")
     Membership.objects.create(user=admin_user, role=Role.ADMIN)

@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from dossiers import workflow
 from dossiers.models import Dossier, Procedure, Rating, Status
 from dossiers.views import rating_token
-from parindex.models import AccessLog
+from parindex.base.models import AccessLog
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 from tests.form_tokens import form_token

@@ -240,7 +240,7 @@ def test_classification_at_a_cut_off_date(make_dossier, land, business, officer_
     assert set(qs.filter(deadlines.resolved_late_q())) == {late}
 
     cutoff = date(2024, 3, 11)
-    from parindex.periods import start_of_day
+    from parindex.base.periods import start_of_day
 
     moment = start_of_day(date(2024, 3, 12))
     open_qs = qs.open_on(cutoff)

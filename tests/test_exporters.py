@@ -1,4 +1,4 @@
-"""Every Excel download goes through one exporter shape (parindex/exporting.py): real xlsx files
+"""Every Excel download goes through one exporter shape (parindex/base/exporting.py): real xlsx files
 whose headers are the column definitions', whose rows are the records', with user text kept as
 text and the list's table reading the same headings."""
 
@@ -19,7 +19,7 @@ from dossiers import deadlines, privacy
 from dossiers import exports as register_exports
 from dossiers.catalogue_xlsx import COLUMNS as CATALOGUE_COLUMNS
 from dossiers.models import Dossier
-from parindex.exporting import (
+from parindex.base.exporting import (
     XLSX_CONTENT_TYPE,
     Column,
     ListExporter,
@@ -222,7 +222,7 @@ def test_report_download_is_streamed_with_its_name(client, chairperson, ward, ma
 
 def test_a_stored_job_file_is_served_by_the_same_response(client, officer_datdai, make_dossier, business, settings,
                                                         tmp_path):  # fmt: skip
-    from parindex.jobs.models import Job, JobKind
+    from parindex.base.jobs.models import Job, JobKind
 
     settings.MEDIA_ROOT, settings.EXPORT_INLINE_ROWS = tmp_path, 1
     first = make_dossier(business, at(2024, 3, 4, 9))

@@ -29,8 +29,9 @@ from dossiers import calendar, facts, workflow
 from dossiers.demo import load_catalogue
 from dossiers.fact_models import COLUMNS, DayFact, MonthFact
 from dossiers.models import Agency, Channel, Dossier, Procedure
-from parindex import indicators, periods
-from parindex.models import City, Ward
+from parindex.analytics import indicators
+from parindex.base import periods
+from parindex.base.models import City, Ward
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY0 = date(2024, 1, 20)  # Tết 2024 (08-14/02) falls inside the random histories

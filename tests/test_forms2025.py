@@ -28,11 +28,12 @@ from dossiers.models import (
     Status,
 )
 from dossiers.workflow import WorkflowError
-from parindex import indicators, periods
-from parindex.reports.bieu06 import ReportMeta, find_total_row, write_bieu06
-from parindex.reports.dossier_log import write_log
-from parindex.reports.figures import Scope, figures
-from parindex.reports.sheets import write_late
+from parindex.analytics import indicators
+from parindex.analytics.reports.bieu06 import ReportMeta, find_total_row, write_bieu06
+from parindex.analytics.reports.dossier_log import write_log
+from parindex.analytics.reports.figures import Scope, figures
+from parindex.analytics.reports.sheets import write_late
+from parindex.base import periods
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 

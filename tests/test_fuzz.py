@@ -32,14 +32,14 @@ from hypothesis import strategies as st
 from dossiers import petitions, workflow
 from dossiers.models import PetitionSource, PetitionType
 from dossiers.views import rating_token
-from parindex import access, periods
-from parindex.jobs.models import Job, JobKind
-from parindex.reports import views as report_views
-from parindex.reports.figures import Scope
-from parindex.reports.sent import mark_sent
+from parindex.analytics.reports import views as report_views
+from parindex.analytics.reports.figures import Scope
+from parindex.analytics.reports.sent import mark_sent
+from parindex.analytics.targets import create_default_targets
+from parindex.base import access, periods
+from parindex.base.jobs.models import Job, JobKind
 from parindex.staffing.demo import load_demo_staffing
 from parindex.staffing.models import Cover, Holding, Recruitment
-from parindex.targets import create_default_targets
 from tasks import plans
 from tasks.demo import load_default_criteria
 from tasks.models import Component, Criterion

@@ -13,8 +13,9 @@ from django.db.models import F, Q
 from bench import generate_load
 from dossiers import calendar, deadlines
 from dossiers.models import ApologyLetter, CodeCounter, Dossier, DossierEvent, Hop, Rating, Status
-from parindex import indicators, periods
-from parindex.models import City, Membership, Ward
+from parindex.analytics import indicators
+from parindex.base import periods
+from parindex.base.models import City, Membership, Ward
 from tasks.models import Plan
 
 END = date(2024, 6, 28)

@@ -1,4 +1,4 @@
-"""parindex.htmx: an htmx swap gets the fragment; a plain request, a boosted link and a history restore
+"""parindex.base.htmx: an htmx swap gets the fragment; a plain request, a boosted link and a history restore
 get the whole page; every such answer varies on HX-Request."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django_htmx.middleware import HtmxMiddleware
 
-from parindex.htmx import wants_fragment
+from parindex.base.htmx import wants_fragment
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 

@@ -12,11 +12,11 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from dossiers.models import Dossier
-from parindex.jobs.models import Job, JobKind
-from parindex.models import FormToken
-from parindex.reports.figures import Scope
-from parindex.reports.models import SentReport
-from parindex.reports.sent import NumberTaken, mark_sent
+from parindex.analytics.reports.figures import Scope
+from parindex.analytics.reports.models import SentReport
+from parindex.analytics.reports.sent import NumberTaken, mark_sent
+from parindex.base.jobs.models import Job, JobKind
+from parindex.base.models import FormToken
 from parindex.staffing.models import Official
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import VN

@@ -14,10 +14,10 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from dossiers.models import Dossier, DossierEvent, Status
-from parindex.reports import imports
-from parindex.reports.figures import Scope
-from parindex.reports.workbook import build_report
-from parindex.reports.xlsx import clean_text
+from parindex.analytics.reports import imports
+from parindex.analytics.reports.figures import Scope
+from parindex.analytics.reports.workbook import build_report
+from parindex.base.xlsx import clean_text
 from tests.form_tokens import form_token
 from tests.test_reports_scenario import *  # noqa: F403
 from tests.test_reports_scenario import MARCH, make_month
@@ -58,7 +58,7 @@ def _snapshot(ward) -> dict:
 def test_round_trip_export_import_export_gives_the_same_dossiers(
     ward, other_ward, officer_datdai, chairperson, catalogue, make_user
 ):
-    from parindex.models import Role, Ward
+    from parindex.base.models import Role, Ward
 
     make_month(ward, officer_datdai)
     first = _export(ward)

@@ -18,15 +18,15 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from dossiers import facts
 from dossiers.buckets import BUCKETS, bucket_queryset
 from dossiers.models import ApologyLetter, Dossier, Field, Hop, Procedure, Rating, Status
-from parindex import periods
-from parindex.indicators import (
+from parindex.analytics.indicators import (
     COUNT_BUCKETS,
     DossierCounts,
     dossier_counts,
     ratio,
     service_counts,
 )
-from parindex.models import City, Ward
+from parindex.base import periods
+from parindex.base.models import City, Ward
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 _codes = itertools.count(1)

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from parindex import periods
-from parindex.indicators import INDICATORS, Ratio, monthly_trend, summary
-from parindex.models import Ward
-from parindex.targets import YearTarget, create_default_targets
+from parindex.analytics.indicators import INDICATORS, Ratio, monthly_trend, summary
+from parindex.analytics.targets import YearTarget, create_default_targets
+from parindex.base import periods
+from parindex.base.models import Ward
 from tests.test_indicators import MARCH, _bulk, fields_, scenario  # noqa: F401
 
 

@@ -119,7 +119,7 @@ def test_admin_changes_the_volume_only_with_history(
     client, ward, other_ward, birth, officer_tuphap, make_user
 ):
     from dossiers.models import LogCounter
-    from parindex.models import Role
+    from parindex.base.models import Role
 
     admin_user = make_user("quantri", role=Role.ADMIN, city=ward.city, full_name="Quản Trị")
     admin_user.is_staff = True

@@ -15,13 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from parindex import uploads
-from parindex.jobs import services
-from parindex.jobs.models import Job, JobKind, JobStatus
-from parindex.reports import jobs as report_jobs
-from parindex.reports.bieu06 import find_total_row
-from parindex.reports.figures import Scope
-from parindex.reports.models import SentReport
+from parindex.analytics.reports import jobs as report_jobs
+from parindex.analytics.reports.bieu06 import find_total_row
+from parindex.analytics.reports.figures import Scope
+from parindex.analytics.reports.models import SentReport
+from parindex.base import uploads
+from parindex.base.jobs import services
+from parindex.base.jobs.models import Job, JobKind, JobStatus
 from tests.form_tokens import form_token
 from tests.test_reports_scenario import *  # noqa: F403
 from tests.test_reports_scenario import MARCH
@@ -250,7 +250,7 @@ def test_confirmed_import_runs_as_a_job_and_its_copy_is_deleted(client, chairper
 def test_import_failing_at_the_second_row_writes_nothing(chairperson, ward, catalogue, media, monkeypatch):
     from dossiers import workflow
     from dossiers.models import Dossier, DossierEvent
-    from parindex.reports import imports
+    from parindex.analytics.reports import imports
     from tests.test_imports import PROVINCIAL_ROWS, _provincial
 
     real = imports._apply_row

@@ -20,9 +20,10 @@ from dossiers.fact_models import AgencyDayFact
 from dossiers.models import PetitionSource, PetitionType
 from dossiers.petition_views import ORDER as PETITION_ORDER
 from dossiers.petition_views import PAGE_SIZE
-from parindex import indicators, periods
+from parindex.analytics import indicators
 from parindex.api import tokens
 from parindex.api.models import Scope
+from parindex.base import periods
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parindex.models import Role
+from parindex.base.models import Role
 
 LOGIN = "/accounts/login/"
 PASSWORD = "matkhau-demo-2026"

@@ -75,7 +75,7 @@ def gateway(settings):
     server = HTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    settings.SMS_BACKEND = "parindex.sms.HttpBackend"
+    settings.SMS_BACKEND = "parindex.base.sms.HttpBackend"
     settings.SMS_GATEWAY_URL = "http://127.0.0.1:{}/send".format(server.server_port)
     settings.SMS_GATEWAY_KEY = "k-123"
     yield handler
@@ -241,7 +241,7 @@ def test_a_broken_template_is_logged_failed_and_the_move_stands(
 
 
 def test_send_notice_is_one_call_that_never_raises(make_dossier, business, settings):
-    settings.SMS_BACKEND = "parindex.sms.LogBackend"
+    settings.SMS_BACKEND = "parindex.base.sms.LogBackend"
     d = make_dossier(
         business, at(2024, 3, 4, 9), applicant_phone=PHONE, notify_consent=True, notify_channel="sms"
     )

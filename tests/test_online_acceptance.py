@@ -11,10 +11,11 @@ from freezegun import freeze_time
 
 from dossiers import deadlines, digests, workflow, worklists
 from dossiers.models import Channel, Dossier, OfficerDigest, OnlineSubmission
-from parindex import indicators, periods
+from parindex.analytics import indicators
 from parindex.api import tokens
 from parindex.api.models import Scope
-from parindex.models import Membership
+from parindex.base import periods
+from parindex.base.models import Membership
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 from tests.form_tokens import form_token

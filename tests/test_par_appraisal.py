@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from parindex.models import Role
+from parindex.base.models import Role
 from tasks import criteria
 from tasks.models import Appraisal, AppraisalState, Component, Criterion, EvidenceStage
 from tasks.queries import par_totals

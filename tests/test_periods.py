@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from parindex import periods
-from parindex.periods import PeriodError, period_from_query
+from parindex.base import periods
+from parindex.base.periods import PeriodError, period_from_query
 
 TODAY = date(2023, 5, 31)
 

@@ -1,5 +1,5 @@
 """One period vocabulary: every screen, the API and the export command read the same query string
-(``parindex.periods``) and answer the same period; bad input is a Vietnamese message, never a 500."""
+(``parindex.base.periods``) and answer the same period; bad input is a Vietnamese message, never a 500."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from parindex import periods
 from parindex.api import tokens
 from parindex.api.models import Scope
-from parindex.periods import PeriodError, PeriodForm, parse_period, period_from_query, period_to_query
+from parindex.base import periods
+from parindex.base.periods import PeriodError, PeriodForm, parse_period, period_from_query, period_to_query
 
 TODAY = date(2024, 5, 20)
 

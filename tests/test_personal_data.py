@@ -16,10 +16,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from dossiers import privacy, workflow
-from parindex.models import AccessLog, Membership, Role
-from parindex.periods import custom
-from parindex.reports.figures import Scope
-from parindex.reports.sent import mark_sent
+from parindex.analytics.reports.figures import Scope
+from parindex.analytics.reports.sent import mark_sent
+from parindex.base.models import AccessLog, Membership, Role
+from parindex.base.periods import custom
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 

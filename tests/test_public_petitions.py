@@ -22,7 +22,7 @@ from dossiers.models import (
     PetitionStatus,
     PetitionType,
 )
-from parindex.models import AccessLog, FormToken
+from parindex.base.models import AccessLog, FormToken
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 from tests.form_tokens import form_token

@@ -9,8 +9,8 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from dossiers import workflow
-from parindex import indicators
-from parindex.periods import year_to_date
+from parindex.analytics import indicators
+from parindex.base.periods import year_to_date
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 

@@ -309,7 +309,7 @@ def test_two_servers_share_exports_imports_and_sessions_and_a_dead_workers_job_i
     world.manage(
         "shell",
         "-c",
-        "from django.utils import timezone; from parindex.jobs.models import Job; "
+        "from django.utils import timezone; from parindex.base.jobs.models import Job; "
         "Job.objects.filter(pk='{}').update(status='running', attempts=1, heartbeat_at=timezone.now(), "
         "worker='{}:{}')".format(job_path.strip("/").split("/")[-1], socket.gethostname(), worker.pid),
     )

@@ -14,13 +14,13 @@ from python_calamine import CalamineWorkbook
 
 from dossiers import workflow
 from dossiers.models import Channel, Procedure
-from parindex import indicators
-from parindex.indicators import DossierCounts
-from parindex.reports.bieu06 import find_total_row
-from parindex.reports.figures import BIEU06_COLUMNS, Scope
-from parindex.reports.models import ImmutableError, SentReport
-from parindex.reports.sent import live_differences, mark_sent
-from parindex.reports.workbook import build_report
+from parindex.analytics import indicators
+from parindex.analytics.indicators import DossierCounts
+from parindex.analytics.reports.bieu06 import find_total_row
+from parindex.analytics.reports.figures import BIEU06_COLUMNS, Scope
+from parindex.analytics.reports.models import ImmutableError, SentReport
+from parindex.analytics.reports.sent import live_differences, mark_sent
+from parindex.analytics.reports.workbook import build_report
 from tests.form_tokens import form_token
 from tests.test_reports_scenario import *  # noqa: F403
 from tests.test_reports_scenario import HOSTILE_NAMES, MARCH, at
@@ -306,8 +306,8 @@ def test_only_leaders_mark_sent_and_other_wards_cannot_see_the_file(
 def test_indicator_sheet_lists_every_indicator_with_target_and_status(march, ward, city):
     from decimal import Decimal
 
-    from parindex.indicators import INDICATORS
-    from parindex.targets import YearTarget
+    from parindex.analytics.indicators import INDICATORS
+    from parindex.analytics.targets import YearTarget
 
     YearTarget.objects.create(city=city, year=2023, indicator="on_time_rate", threshold=Decimal("90"))
     ws = load_workbook(io.BytesIO(_build(Scope.for_ward(ward))))["Chỉ số"]

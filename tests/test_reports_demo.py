@@ -10,11 +10,12 @@ from django.db import transaction
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from parindex import demo, periods
-from parindex.models import Ward
-from parindex.reports.bieu06 import find_total_row
-from parindex.reports.figures import Scope
-from parindex.reports.workbook import build_report
+from parindex import demo
+from parindex.analytics.reports.bieu06 import find_total_row
+from parindex.analytics.reports.figures import Scope
+from parindex.analytics.reports.workbook import build_report
+from parindex.base import periods
+from parindex.base.models import Ward
 
 PERIOD = periods.custom(date(2023, 1, 1), date(2023, 5, 31))
 

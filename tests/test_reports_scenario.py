@@ -13,7 +13,7 @@ import pytest
 
 from dossiers import workflow
 from dossiers.models import Channel, Procedure
-from parindex.periods import Period
+from parindex.base.periods import Period
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 

@@ -13,9 +13,9 @@ from freezegun import freeze_time
 from dossiers import facts, workflow
 from dossiers.fact_models import DayFact
 from dossiers.models import Channel, Dossier, Procedure
-from parindex import periods
-from parindex.jobs.models import Job, JobKind, JobStatus, Notification
-from parindex.reports.schedule import period_due
+from parindex.analytics.reports.schedule import period_due
+from parindex.base import periods
+from parindex.base.jobs.models import Job, JobKind, JobStatus, Notification
 from tasks import plans
 from tests.dossiers_fixtures import at
 from tests.test_reports_scenario import *  # noqa: F403

@@ -1,5 +1,5 @@
-"""One scoping rule (parindex.access.ward_scope_q) behind every ``for_user`` and the scoped admin;
-the "may this user do X" predicates of parindex.access by role; "overdue task" written once.
+"""One scoping rule (parindex.base.access.ward_scope_q) behind every ``for_user`` and the scoped admin;
+the "may this user do X" predicates of parindex.base.access by role; "overdue task" written once.
 
 Three wards: Bình Hưng (BH) and Phú Thủy (PTH) of Phan Thiết, Tân An (TA) of La Gi. Each scoped
 model gets one row per ward, and each role must find exactly the rows of its wards.
@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from dossiers import petitions
 from dossiers.models import CodeScheme, Dossier, Petition, PetitionSource, PetitionSubject, PetitionType
-from parindex import access
-from parindex.jobs.models import Job, JobKind, Notification
-from parindex.models import Role, Ward
+from parindex.base import access
+from parindex.base.jobs.models import Job, JobKind, Notification
+from parindex.base.models import Role, Ward
 from parindex.staffing.models import Official, Position
 from tasks.models import Plan, Task, TaskStatus
 from tests.dossiers_fixtures import *  # noqa: F403
@@ -40,7 +40,7 @@ def people(make_user, ward, other_ward, far_ward, officer_datdai, chairperson, c
     }
 
 
-# Who finds the rows of which wards: the rule in words (parindex/access.py's docstring).
+# Who finds the rows of which wards: the rule in words (parindex/base/access.py's docstring).
 EXPECTED = {
     "officer": {"BH"},
     "chairperson": {"BH"},
@@ -209,7 +209,7 @@ def test_overdue_property_and_queryset_agree(ward):
 
 # -- the predicates, by role ------------------------------------------------------------------------
 
-# Each predicate of parindex/access.py about ward BH (city PT): who may. Roles not listed: may not.
+# Each predicate of parindex/base/access.py about ward BH (city PT): who may. Roles not listed: may not.
 PREDICATES = {
     "can_read_ward": {"officer", "chairperson", "city_viewer", "administrator", "superuser"},
     "can_handle_dossiers": {"officer", "chairperson"},

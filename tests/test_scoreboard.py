@@ -13,8 +13,8 @@ from openpyxl import Workbook, load_workbook
 
 from dossiers import workflow
 from dossiers.models import Channel
-from parindex.models import Role
-from parindex.service_index_data import OfficialScore, ServiceIndexEntry
+from parindex.analytics.service_index_data import OfficialScore, ServiceIndexEntry
+from parindex.base.models import Role
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 from tests.form_tokens import form_token

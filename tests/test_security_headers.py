@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from dossiers import workflow
 from dossiers.views import rating_token
-from parindex.reports.figures import Scope
-from parindex.reports.sent import mark_sent
+from parindex.analytics.reports.figures import Scope
+from parindex.analytics.reports.sent import mark_sent
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 from tests.test_reports_scenario import MARCH

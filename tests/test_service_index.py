@@ -9,10 +9,10 @@ import pytest
 
 from dossiers import petitions, workflow
 from dossiers.models import Channel, PetitionSatisfaction, PetitionSource, PetitionType, Rating
-from parindex import service_index as si
-from parindex.indicators import ratio
-from parindex.periods import month, quarter, year
-from parindex.service_index_data import ServiceIndexEntry, ServiceIndexWeight, WhenEmpty
+from parindex.analytics import service_index as si
+from parindex.analytics.indicators import ratio
+from parindex.analytics.service_index_data import ServiceIndexEntry, ServiceIndexWeight, WhenEmpty
+from parindex.base.periods import month, quarter, year
 from tests.dossiers_fixtures import *  # noqa: F403
 from tests.dossiers_fixtures import at
 

@@ -9,9 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from parindex import workload
-from parindex.names import full_name
-from parindex.periods import custom
+from parindex.analytics import workload
+from parindex.base.names import full_name
+from parindex.base.periods import custom
 from parindex.staffing import queries, services
 from parindex.staffing.demo import load_demo_staffing
 from parindex.staffing.models import Cover, Holding, Official, Position, Recruitment
@@ -522,7 +522,7 @@ def test_staffing_export_beyond_a_screenful_is_a_job_scoped_to_its_ward(
 
     from openpyxl import load_workbook
 
-    from parindex.jobs.models import Job, JobKind, JobStatus
+    from parindex.base.jobs.models import Job, JobKind, JobStatus
 
     settings.MEDIA_ROOT, settings.EXPORT_INLINE_ROWS = tmp_path, 1
     client.force_login(city_viewer)

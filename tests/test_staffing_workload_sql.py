@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from django.db.models import Count, Q
 
 from dossiers.models import Dossier, DossierEvent, Status
-from parindex import workload
-from parindex.periods import custom
+from parindex.analytics import workload
+from parindex.base.periods import custom
 from parindex.staffing import services
 from tests.test_staffing import JAN_1, _at, dossier, procedure  # noqa: F401
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from dossiers.models import Field
-from parindex.targets import (
+from parindex.analytics.targets import (
     YearTarget,
     assess,
     create_default_targets,

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from parindex.models import AccessLog
+from parindex.base.models import AccessLog
 from tasks import plans
 from tasks.models import Component, Evidence, TaskStatus
 

@@ -243,7 +243,7 @@ def test_export_writes_formula_like_text_as_text(client, plan, chairperson):
 def test_plan_export_beyond_a_screenful_is_a_job_of_the_ward_with_the_filtered_rows(
     client, plan, chairperson, officer_other_ward, settings, tmp_path, django_assert_max_num_queries
 ):
-    from parindex.jobs.models import Job, JobKind, JobStatus
+    from parindex.base.jobs.models import Job, JobKind, JobStatus
 
     settings.MEDIA_ROOT, settings.EXPORT_INLINE_ROWS = tmp_path, 1
     for code, component in (
@@ -272,7 +272,7 @@ def test_plan_export_beyond_a_screenful_is_a_job_of_the_ward_with_the_filtered_r
     with django_assert_max_num_queries(6):
         job.status, job.attempts = JobStatus.QUEUED, 0
         job.save()
-        from parindex.jobs.services import Progress
+        from parindex.base.jobs.services import Progress
         from tasks.jobs import _export_plan
 
         _export_plan(job, Progress(job))

@@ -20,8 +20,8 @@ from openpyxl import Workbook
 
 from dossiers.catalogue_xlsx import COLUMNS as CATALOGUE_COLUMNS
 from dossiers.models import Dossier, Procedure
-from parindex import uploads
-from parindex.reports import imports
+from parindex.analytics.reports import imports
+from parindex.base import uploads
 from tasks import plans
 from tasks.models import Component, Criterion, Evidence, Task, TaskStatus
 from tests.dossiers_fixtures import *  # noqa: F403
@@ -99,7 +99,7 @@ def no_openpyxl(monkeypatch):
         calls.append(args)
         raise AssertionError("openpyxl reached")
 
-    for module in ("parindex.reports.imports", "tasks.excel", "dossiers.catalogue_xlsx"):
+    for module in ("parindex.analytics.reports.imports", "tasks.excel", "dossiers.catalogue_xlsx"):
         monkeypatch.setattr(module + ".load_workbook", refuse)
     return calls
 

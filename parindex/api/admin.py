@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from parindex.access import visible_ward_ids
-from parindex.admin_scope import ScopedAdmin
 from parindex.api import tokens
 from parindex.api.models import ApiCall, ApiToken, ProgressEntry, StatusMapping
-from parindex.models import Ward
+from parindex.base.access import visible_ward_ids
+from parindex.base.admin_scope import ScopedAdmin
+from parindex.base.models import Ward
 
 
 @admin.register(ApiToken)

@@ -27,8 +27,8 @@ from dossiers import workflow
 from dossiers.forms import validate_id_number, validate_phone
 from dossiers.models import Channel, Dossier, DossierEvent, OnlineSubmission, Procedure, Status
 from parindex.api.models import WAITING, ProgressEntry, StatusMapping
-from parindex.models import Ward
-from parindex.periods import Period, local_zone
+from parindex.base.models import Ward
+from parindex.base.periods import Period, local_zone
 
 DATE_FORMAT = "%Y%m%d%H%M%S"
 MAX_RECORDS = 5000

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.models import Status
-from parindex.models import Ward
+from parindex.base.models import Ward
 
 TOKEN_PREFIX = "pit_"
 

@@ -250,7 +250,7 @@ class PeriodQuery(Schema):
     kind: str | None = Field(
         None, max_length=20, description="ytd, month, quarter, year, custom, official_*."
     )
-    # Text, not numbers and dates: ``parindex.periods.period_from_query`` reads them as every screen
+    # Text, not numbers and dates: ``parindex.base.periods.period_from_query`` reads them as every screen
     # does, so a bad month is the screens' message (400 bad_period), not a schema error.
     year: str | None = Field(None, max_length=6, description="2000-2100.")
     month: str | None = Field(None, max_length=6, description="1-12 (kind month, official_month).")

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from parindex import throttle
 from parindex.api.models import ApiToken, hash_token, new_raw_token
+from parindex.base import throttle
 
 
 @transaction.atomic

@@ -26,7 +26,7 @@ from dossiers import moves, privacy, workflow
 from dossiers.filters import DossierFilterSet
 from dossiers.forms import MOVE_FORMS, DossierForm, OnlineSubmissionForm
 from dossiers.models import Dossier, Field, OnlineSubmission, Procedure, Rating, Status
-from parindex import indicators
+from parindex.analytics import indicators
 from parindex.api import exchange, tokens
 from parindex.api.errors import ApiError, ErrorOut, form_errors, in_language
 from parindex.api.models import ApiToken, IdempotencyKey
@@ -47,8 +47,8 @@ from parindex.api.schemas import (
     SubmissionIn,
     SubmissionOut,
 )
-from parindex.models import Ward
-from parindex.periods import PeriodError, period_from_query
+from parindex.base.models import Ward
+from parindex.base.periods import PeriodError, period_from_query
 
 # Bounded so that no database backend overflows on an absurd id.
 DossierId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -17,8 +17,8 @@ from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 
-from parindex.models import Ward
-from parindex.names import full_name
+from parindex.base.models import Ward
+from parindex.base.names import full_name
 from parindex.staffing import services
 from parindex.staffing.models import (
     Cover,

@@ -8,8 +8,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from parindex import periods
-from parindex.models import Ward
+from parindex.base import periods
+from parindex.base.models import Ward
 from parindex.staffing.models import SUGGESTED_OFFICES, Official, RecruitmentStatus
 
 User = get_user_model()
@@ -106,7 +106,7 @@ class RecruitmentForm(forms.Form):
 
 
 class PeriodForm(periods.PeriodForm):
-    """The shared period picker (``parindex.periods``) and the day the post table describes."""
+    """The shared period picker (``parindex.base.periods``) and the day the post table describes."""
 
     on = date_field(_("Số liệu vị trí tại ngày"), required=False)
 

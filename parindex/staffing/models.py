@@ -20,8 +20,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from parindex.models import Ward
-from parindex.scoping import WardScopedQuerySet
+from parindex.base.models import Ward
+from parindex.base.scoping import WardScopedQuerySet
 
 # Offices of a ward since the two-tier reform of 07/2025; offered as suggestions, stored as text
 # because the organisation chart is data that the province may change again.

@@ -8,7 +8,7 @@ CONTRACT (the dashboards and the indicator engine call these; keep the names):
   its holders, who covers it since when, and its open recruitment; four queries.
 
 The workload per official (dossiers and plan tasks per person) reads the other domain apps, so it
-is analytics: ``parindex/workload.py``.
+is analytics: ``parindex/analytics/workload.py``.
 
 Every function runs a fixed number of SQL queries whatever the number of posts, people, dossiers
 or tasks: counts are grouped subqueries, lists come through filtered prefetches.

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from parindex.models import Ward
+from parindex.base.models import Ward
 from parindex.staffing.models import (
     OPEN_RECRUITMENT,
     Cover,

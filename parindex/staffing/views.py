@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from parindex import idempotency
-from parindex.access import can_lead, current_ward
-from parindex.audit import changes
-from parindex.models import Ward
+from parindex.base import idempotency
+from parindex.base.access import can_lead, current_ward
+from parindex.base.audit import changes
+from parindex.base.models import Ward
 from parindex.staffing import services
 from parindex.staffing.forms import (
     AppointForm,

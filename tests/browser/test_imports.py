@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from dossiers.models import Dossier
-from parindex.jobs import services
-from parindex.jobs.models import Job, JobKind, JobStatus
+from parindex.base.jobs import services
+from parindex.base.jobs.models import Job, JobKind, JobStatus
 from tests.test_imports import PROVINCIAL_ROWS, _provincial
 from tests.test_reports_scenario import *  # noqa: F403
 

@@ -8,7 +8,7 @@ import pytest
 from dossiers import workflow
 from dossiers.demo import load_catalogue
 from dossiers.models import Channel, Procedure
-from parindex.models import AccessLog
+from parindex.base.models import AccessLog
 from tests.dossiers_fixtures import at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from parindex import indicators
-from parindex.indicators import DossierCounts
-from parindex.reports.bieu06 import find_total_row
+from parindex.analytics import indicators
+from parindex.analytics.indicators import DossierCounts
+from parindex.analytics.reports.bieu06 import find_total_row
 from tests.test_reports_scenario import *  # noqa: F403
 from tests.test_reports_scenario import MARCH
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from dossiers import workflow
 from dossiers.demo import load_catalogue_documents
 from dossiers.models import Dossier
-from parindex.targets import create_default_targets
+from parindex.analytics.targets import create_default_targets
 from tasks import plans
 from tasks.models import Component, TaskStatus
 from tests.dossiers_fixtures import *  # noqa: F403

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from dossiers import calendar, facts
 from dossiers.models import Dossier, Field
-from parindex import indicators, periods
-from parindex.models import Ward
+from parindex.analytics import indicators
+from parindex.base import periods
+from parindex.base.models import Ward
 
 SHOWN = 20
 

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from parindex import uploads
+from parindex.base import uploads
 
 
 class Command(BaseCommand):

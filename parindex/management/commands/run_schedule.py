@@ -20,8 +20,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from dossiers import reminders as dossier_reminders
-from parindex.jobs.services import prune, sweep_stale
-from parindex.reports.schedule import period_due, start_monthly_reports
+from parindex.analytics.reports.schedule import period_due, start_monthly_reports
+from parindex.base.jobs.services import prune, sweep_stale
 from tasks import reminders as task_reminders
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dossiers.models import Dossier
 from parindex import demo
-from parindex.models import Ward
+from parindex.base.models import Ward
 
 
 class Command(BaseCommand):

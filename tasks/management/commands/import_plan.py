@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from parindex.models import Ward
+from parindex.base.models import Ward
 from tasks import excel, importing
 
 

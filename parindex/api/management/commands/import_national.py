@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from parindex.api import exchange
-from parindex.models import Ward
+from parindex.base.models import Ward
 
 
 class Command(BaseCommand):
