@@ -415,9 +415,13 @@ def parse_wrk(output: str) -> dict:
 
 
 def bench_http(city: dict, duration: int, connections: int) -> dict:
+    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from dossiers.models import Dossier
+    from dossiers.views import CREATE_PURPOSE
+    from parindex.base import idempotency
+    from parindex.base.models import FormToken
 
     wrk = shutil.which("wrk")
     if not wrk:
@@ -447,6 +451,7 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
     )
     base = "http://127.0.0.1:{}".format(port)
     result = {"workers": 2, "connections": connections, "duration_s": duration}
+    run_key = secrets.token_hex(6)
     try:
         for _ in range(100):
             try:
@@ -466,14 +471,30 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
                 "sets=1",
             ]
         )
+        # The counter form carries a one-time token (parindex/base/idempotency.py): a token sent twice
+        # leads to the first dossier, none is refused as a form error. Each request of each wrk
+        # thread sends its own token, issued beforehand to the officer: "<run>-<thread>-<n>".
+        per_thread = max(2000, duration * 300)
+        officer = get_user_model().objects.get(username="{}_001_motcua".format(prefix))
+        FormToken.objects.bulk_create(
+            FormToken(key=key, user=officer, purpose=CREATE_PURPOSE, created_at=now)
+            for key in ["{}-probe".format(run_key)]
+            + ["{}-{}-{}".format(run_key, t, n) for t in (1, 2) for n in range(1, per_thread + 1)]
+        )
         scripts = {
             "ward_dashboard": 'wrk.headers["Cookie"] = "sessionid={}"\n'.format(dashboard_session),
             "dossier_create": (
                 'wrk.method = "POST"\n'
-                'wrk.body = "{}"\n'
                 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
                 'wrk.headers["Cookie"] = "sessionid={}; csrftoken={}"\n'
-            ).format(body, officer_session, csrf),
+                "local threads = 0\n"
+                'function setup(thread) threads = threads + 1; thread:set("tid", threads) end\n'
+                "local n = 0\n"
+                "function request()\n"
+                "  n = n + 1\n"
+                '  return wrk.format(nil, nil, nil, "{}&{}={}-" .. tid .. "-" .. n)\n'
+                "end\n"
+            ).format(officer_session, csrf, body, idempotency.FIELD, run_key),
         }
         ward_id = city["ward_ids"][0]
         from parindex.base.models import Ward
@@ -509,7 +530,11 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
                     "-X",
                     "POST" if "POST" in script else "GET",
                 ]
-                + (["--data", body] if "POST" in script else [])
+                + (
+                    ["--data", body + "&{}={}-probe".format(idempotency.FIELD, run_key)]
+                    if "POST" in script
+                    else []
+                )
                 + [
                     "-H",
                     "Cookie: sessionid={}; csrftoken={}".format(
@@ -547,9 +572,13 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
             entry["probe_status"] = int(probe.stdout or 0)
             if name == "dossier_create":
                 entry["dossiers_created"] = Dossier.objects.filter(ward_id=ward_id).count() - before
+                entry["tokens_left"] = FormToken.objects.filter(
+                    key__startswith=run_key + "-", used_at__isnull=True
+                ).count()
             entry["errors"] = entry["non_2xx_3xx"] + entry["socket_errors"]
             result[name] = entry
     finally:
+        FormToken.objects.filter(key__startswith=run_key + "-", used_at__isnull=True).delete()
         server.terminate()
         try:
             server.wait(timeout=20)

@@ -168,6 +168,12 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     elif ward is not None and params.get("list") == FOR_OTHERS:
         # The counter's own work: what it received for other units (their registers hold them).
         qs = qs.received_for_others(ward)
+    elif ward is not None and ward.id in visible_ward_ids(request.user):
+        # The ward's register alone: the user's scope (their wards OR their counters' receptions)
+        # adds nothing to ``ward = X`` for a visible ward, and ANDed with it PostgreSQL estimates
+        # ~1% of the ward's rows and sorts all 10k of them instead of reading the (ward,
+        # received_at, id) index backwards: 43 ms -> 2 ms for a page at 1M.
+        qs = Dossier.objects.filter(ward=ward)
     elif ward is not None:
         qs = qs.filter(ward=ward)
     base = qs

@@ -658,3 +658,23 @@ def test_dashboard_block_shows_vacancies_covers_and_busiest(ward, demo):
     assert "Phan Minh Khoa (từ 01/01/2023)" in html
     assert "Đang tổ chức thi tuyển" in html
     assert "?from=2023-01-01&amp;to=2023-05-31" in html
+
+
+def test_vacancy_counts_sum_covers_per_ward_in_one_query(
+    ward, other_ward, culture, people, django_assert_num_queries
+):
+    # culture: quota 2, one holder, one cover -> vacant 1, covered 1; finance: quota 1, vacant
+    phuc, khoa = people("Trương Văn Phúc", "Phan Minh Khoa")
+    services.appoint(official=phuc, position=culture, start=JAN_1)
+    services.start_cover(official=khoa, position=culture, start=date(2023, 2, 1), note="Phân công")
+    services.create_position(ward=ward, title="Tài chính - Kế toán", quota=1, valid_from=JAN_1)
+    services.create_position(ward=other_ward, title="Văn phòng - Thống kê", quota=3, valid_from=JAN_1)
+
+    with django_assert_num_queries(1):
+        counts = queries.vacancy_counts([ward.id, other_ward.id], date(2023, 5, 31))
+
+    assert counts == {
+        ward.id: VacancyCounts(quota=3, filled=1, vacant=2, covered=1),
+        other_ward.id: VacancyCounts(quota=3, filled=0, vacant=3, covered=0),
+    }
+    assert counts[ward.id].uncovered == 1

@@ -103,10 +103,17 @@ def _vacancy(quota: int, filled: int, covers: int) -> VacancyCounts:
 def vacancy_counts(ward_ids, on: date) -> dict[int, VacancyCounts]:
     """Per ward, the posts in force on ``on``: one query (posts with two counted subqueries)."""
     rows = _annotate_vacancy(Position.objects.filter(ward_id__in=list(ward_ids)).valid_on(on), on)
-    result: dict[int, VacancyCounts] = {}
+    # Plain integers per ward, one VacancyCounts each at the end (the city page's 1,000 posts
+    # were 2,000 dataclass constructions and additions: 15 of its 23 ms at 1M).
+    sums: dict[int, list[int]] = {}
     for ward_id, quota, filled, covers in rows.values_list("ward_id", "quota", "n_filled", "n_covers"):
-        result[ward_id] = result.get(ward_id, VacancyCounts()) + _vacancy(quota, filled, covers)
-    return result
+        vacant = max(quota - filled, 0)
+        total = sums.setdefault(ward_id, [0, 0, 0, 0])
+        total[0] += quota
+        total[1] += filled
+        total[2] += vacant
+        total[3] += min(covers, vacant)
+    return {ward_id: VacancyCounts(*total) for ward_id, total in sums.items()}
 
 
 def position_table(ward_id: int, on: date) -> list[PositionRow]:
