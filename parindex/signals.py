@@ -46,7 +46,7 @@ def ensure_admin_group() -> Group:
 
 @receiver(post_migrate)
 def _sync_admin_group(sender, **kwargs):
-    if sender.name == "parindex":
+    if sender.label == "parindex":  # the base app (parindex/base), which holds the organisation's models
         ensure_admin_group()
 
 
@@ -55,7 +55,7 @@ def _create_cache_tables(sender, using: str = "default", **kwargs):
     # A separate `createcachetable` step run without the production settings left no table, and
     # every public rating then failed. The production table is created whatever cache this run
     # uses (DEBUG keeps a memory cache), and so is any other database cache configured.
-    if sender.name == "parindex":
+    if sender.label == "parindex":  # the base app (parindex/base), which holds the organisation's models
         call_command("createcachetable", settings.DATABASE_CACHE_TABLE, database=using, verbosity=0)
         call_command("createcachetable", database=using, verbosity=0)
 
