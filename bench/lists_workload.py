@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     from bench.run import median_ms
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parindex.settings")
     import django
 
