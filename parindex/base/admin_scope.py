@@ -164,7 +164,10 @@ class ScopedAdmin:
         return super().history_view(request, object_id, extra_context)
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
+        return self.in_scope(request, super().get_queryset(request))
+
+    def in_scope(self, request, qs):
+        """``qs`` narrowed to what this administrator may see (superusers: all; no admin right: none)."""
         if request.user.is_superuser:
             return qs
         if not may_use_admin(request.user):
@@ -273,13 +276,7 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
     def _history_rows(self, request):
         history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
-        qs = history.all()
-        if request.user.is_superuser:
-            return qs
-        if not may_use_admin(request.user):
-            return qs.none()
-        query = self.scope_q(request)
-        return qs if query is None else qs.filter(query)
+        return self.in_scope(request, history.all())
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
         qs = super().get_history_queryset(request, history_manager, pk_name, object_id)
