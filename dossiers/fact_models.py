@@ -5,8 +5,8 @@ Every column is a *flow* of its day: the dossiers newly received or resolved on 
 the change of the end-of-day stock of open (``open_delta``), overdue (``overdue_delta``) and overdue
 without a timely apology (``overdue_no_letter_delta``) dossiers. A period's figures are sums over
 its days; the stock at the end of a day is the sum of the deltas up to it (months before it from
-the monthly table, its month's days from the daily one). Ratings and apology letters are rows of
-their own with a (ward, date) index and are counted from them.
+the monthly table, its month's days from the daily one). Ratings count on the day they were given;
+apology letters are rows of their own with a (ward, date) index and are counted from them.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ FLOW_COLUMNS = (
     "resolved_late",
     "resolved_late_no_letter",
     "electronic_result",
+    "rated",  # ratings given on the day, counted where the rating was given (its ward and field)
+    "rated_satisfied",  # of those, "very satisfied" or "satisfied"
 )
 STOCK_COLUMNS = ("open_delta", "overdue_delta", "overdue_no_letter_delta")
 COLUMNS = FLOW_COLUMNS + STOCK_COLUMNS
@@ -51,6 +53,8 @@ class _Counts(models.Model):
     resolved_late = models.IntegerField(default=0)
     resolved_late_no_letter = models.IntegerField(default=0)
     electronic_result = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    rated_satisfied = models.IntegerField(default=0)
     open_delta = models.IntegerField(default=0)
     overdue_delta = models.IntegerField(default=0)
     overdue_no_letter_delta = models.IntegerField(default=0)

@@ -2,7 +2,8 @@
 period's figures are sums over its days instead of a scan of its dossiers (docs/performance.md).
 
 Each dossier *contributes* a few counts to the facts (``contribution``): +1 to its channel on its
-reception day, +1 to before / on time / late on its resolution day, and the changes of the end-of-day stocks: +1 open on the reception day and -1 on the
+reception day, +1 to before / on time / late on its resolution day, +1 rated (and satisfied) on
+the day of its rating, and the changes of the end-of-day stocks: +1 open on the reception day and -1 on the
 resolution day; +1 overdue on the first day it is open with its due moment (the one in force at
 the end of that day) on an earlier day, -1 when that stops (resolved, paused, due moment moved).
 The rules are ``dossiers.deadlines``' and the engine's (``parindex/analytics/indicators.py``), applied to one
@@ -34,6 +35,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from dossiers import deadlines
+from dossiers.buckets import SATISFIED_VALUES
 from dossiers.fact_models import (
     AGENCY_COLUMNS,
     AGENCY_PREFIX,
@@ -129,15 +131,22 @@ def contribution(
     has_hop: bool,
     has_letter: bool,
     late_hops: Iterable[tuple[int, datetime | None]] = (),
+    rating: tuple[int, int, datetime, bool] | None = None,
 ) -> Counter:
     """What one dossier adds to the facts: {(ward_id, field_id, day, column): n}, and to the
     lateness by agency {(ward_id, agency_id, day, "agency_" + column): n}.
 
     ``row`` has the ``_ROW`` values; ``changes`` its due changes as (effective_at, id, due_at);
     ``has_letter`` a timely apology letter; ``late_hops`` its hops returned late, as
-    (agency_id, returned_at)."""
+    (agency_id, returned_at); ``rating`` its rating as (ward_id, field_id, rated_at, satisfied)."""
     out: Counter = Counter()
     ward, field = row["ward_id"], row["field_id"]
+    if rating is not None:
+        # Where and when the rating was given (the rating row keeps its own ward and field).
+        rated_ward, rated_field, rated_at, satisfied = rating
+        out[(rated_ward, rated_field, _day(rated_at), "rated")] += 1
+        if satisfied:
+            out[(rated_ward, rated_field, _day(rated_at), "rated_satisfied")] += 1
     late_hops = list(late_hops)
     agencies = sorted({agency for agency, _returned in late_hops})
 
@@ -238,7 +247,15 @@ def _rows(dossiers) -> Iterator[tuple[int, Counter]]:
     rows = list(
         dossiers.order_by()
         .annotate(has_hop=Exists(Hop.objects.filter(dossier_id=OuterRef("pk"))), has_letter=Exists(timely))
-        .values(*_ROW, "has_hop", "has_letter")
+        .values(
+            *_ROW,
+            "has_hop",
+            "has_letter",
+            "rating__ward_id",
+            "rating__field_id",
+            "rating__rated_at",
+            "rating__value",
+        )
     )
     changes: dict[int, list[tuple]] = defaultdict(list)
     # Only a dossier whose due moment changed after its reception day has a history to read.
@@ -265,6 +282,14 @@ def _rows(dossiers) -> Iterator[tuple[int, Counter]]:
                 has_hop=row["has_hop"],
                 has_letter=row["has_letter"],
                 late_hops=late_hops.get(row["id"], ()),
+                rating=None
+                if row["rating__rated_at"] is None
+                else (
+                    row["rating__ward_id"],
+                    row["rating__field_id"],
+                    row["rating__rated_at"],
+                    row["rating__value"] in SATISFIED_VALUES,
+                ),
             ),
         )
 

@@ -1072,6 +1072,7 @@ def rate(dossier: Dossier, *, value: str, source: str, at: datetime, comment: st
             by=by,
             note=rating.get_value_display(),
         )
+    facts.refresh([locked.pk])
     return rating
 
 

@@ -386,9 +386,19 @@ def test_counts_take_one_query_whatever_the_size(
     with django_assert_num_queries(1):
         counts = dossier_counts(ids, periods.quarter(2024, 1))
     assert sum(c.received for c in counts.values()) > 0
-    # 3 queries: the dossier aggregate, apology letters, ratings.
-    with django_assert_num_queries(3):
+    # 2 queries: the facts (ratings included) and the apology letters.
+    with django_assert_num_queries(2):
         service_counts(ids, periods.quarter(2024, 1))
+    # A running period too: its stock in progress is the facts' stock at the end of today.
+    noon = datetime(2024, 2, 20, 12, tzinfo=VN)
+    with django_assert_num_queries(1):
+        running = dossier_counts(ids, periods.quarter(2024, 1), now=noon)
+    assert sum(c.received for c in running.values()) == sum(
+        c.received for c in dossier_counts(ids, periods.quarter(2024, 1), now=noon, live=True).values()
+    )
+    # In the minutes before midnight a move may already be dated tomorrow: counted live.
+    with django_assert_num_queries(2):
+        dossier_counts(ids, periods.quarter(2024, 1), now=datetime(2024, 2, 20, 23, 58, tzinfo=VN))
 
 
 # --- Property test: identities on random histories ----------------------------------------------

@@ -304,6 +304,22 @@ def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, dat
     return {key: dict(zip(names, values, strict=True)) for key, values in totals.items()}
 
 
+def _stock_day(period: Period, now: datetime | None) -> date | None:
+    """The day whose end-of-day stock in the facts is ``period``'s stock in progress at its end:
+    its last day once it has ended, else today (see ``_fact_cells``); None in the minutes before
+    midnight when a move may already be dated tomorrow (count the open dossiers live)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    today = calendar.local_date(now)
+    if period.end < today:
+        return period.end
+    if calendar.local_date(now + settings.CLOCK_SKEW) != today:
+        return None
+    return today
+
+
 def _fact_cells(
     ward_ids: Iterable[int],
     period: Period,
@@ -312,20 +328,22 @@ def _fact_cells(
     now: datetime | None = None,
 ) -> dict[tuple[int, int], tuple[DossierCounts, ServiceCounts]]:
     """``_cells`` from the facts (dossiers/facts.py): the flows summed over the period's days, the
-    stock carried over from the end of the day before it, and the stock in progress at its end:
-    from the facts once the period has ended, else counted live from the open dossiers and judged
-    today, with the engine's own conditions (one more query)."""
-    from django.utils import timezone
+    stock carried over from the end of the day before it, and the stock in progress at its end.
 
+    A period not yet ended is judged today (``deadlines.judged_at``: overdue when the due moment
+    fell on an earlier day), which is exactly the facts' stock at the end of today: no moment
+    after now is ever recorded (the workflow refuses them beyond ``CLOCK_SKEW``), so the dossiers
+    open at the period's end are the ones open at the end of today. Only in the minutes before
+    midnight, when a move may already be dated tomorrow within the skew, are they counted live
+    from the open dossiers (one more query)."""
     ward_ids = list(ward_ids)
-    today = calendar.local_date(now or timezone.now())
-    ended = period.end < today
     before = period.start - timedelta(days=1)
-    sums = _fact_sums(
-        ward_ids, field_id, (period.start, period.end), [before, period.end] if ended else [before]
-    )
+    at_end = _stock_day(period, now)
+    counted_live = at_end is None
+    stocks = [before] if counted_live else [before, at_end]
+    sums = _fact_sums(ward_ids, field_id, (period.start, period.end), stocks)
     live = {}
-    if not ended:
+    if counted_live:
         qs = conditions_by_bucket(period, now=now)
         rows = (
             accepted_dossiers(ward_ids, field_id)
@@ -348,15 +366,15 @@ def _fact_cells(
 
         new = (get("f_new_online"), get("f_new_in_person"), get("f_new_post"))
         carried = get("s0_open_delta")
-        if ended:
+        if counted_live:
+            row = live.get(key, {})
+            open_, overdue, missing = row.get("n", 0), row.get("overdue", 0), row.get("missing", 0)
+        else:
             open_, overdue, missing = (
                 get("s1_open_delta"),
                 get("s1_overdue_delta"),
                 get("s1_overdue_no_letter_delta"),
             )
-        else:
-            row = live.get(key, {})
-            open_, overdue, missing = row.get("n", 0), row.get("overdue", 0), row.get("missing", 0)
         counts = DossierCounts(
             received=carried + sum(new),
             received_online=new[0],
@@ -380,6 +398,8 @@ def _fact_cells(
             electronic_result=get("f_electronic_result"),
             needs_apology=get("f_resolved_late") + overdue,
             apology_missing=get("f_resolved_late_no_letter") + missing,
+            rated=get("f_rated"),
+            rated_satisfied=get("f_rated_satisfied"),
         )
         result[key] = (counts, service)
     # A bucket the facts do not hold yet (one added to ``SERVICE_BUCKETS`` without a facts column)
@@ -453,17 +473,17 @@ def service_counts(
 ) -> dict[tuple[int, int], tuple[DossierCounts, ServiceCounts]]:
     """Biểu 06 and service counts per (ward, field), ratings and apology letters included.
 
-    Three queries (four for a period not yet ended): the facts (``_fact_cells``; ``live=True``: the
-    dossier aggregate), apology letters (distinct dossiers) and ratings, each grouped by (ward,
-    field).
+    Two queries: the facts (``_fact_cells``, ratings included) and the apology letters (distinct
+    dossiers), each grouped by (ward, field); ``live=True``: the dossier aggregate, the letters and
+    the ratings counted from their rows.
     """
     ward_ids = list(ward_ids)
     if live or _live():
         cells = _cells(ward_ids, period, field_id=field_id, now=now)
+        _add_ratings(cells, ward_ids, period, field_id)
     else:
         cells = _fact_cells(ward_ids, period, field_id=field_id, now=now)
     _add_letters(cells, ward_ids, period, field_id)
-    _add_ratings(cells, ward_ids, period, field_id)
     return cells
 
 
@@ -763,12 +783,12 @@ def _fact_lateness_by_agency(
     ward_ids: Iterable[int], period: Period, *, now: datetime | None = None
 ) -> list[AgencyLateness]:
     from django.db.models import Sum
-    from django.utils import timezone
 
     ward_ids = list(ward_ids)
-    ended = period.end < calendar.local_date(now or timezone.now())
+    at_end = _stock_day(period, now)
+    from_facts = at_end is not None  # the stock at the period's end (else counted live below)
     in_period = Q(day__gte=period.start, day__lte=period.end)
-    up_to_end = Q(day__lte=period.end)
+    up_to_end = Q(day__lte=at_end or period.end)
     rows = (
         AgencyDayFact.objects.filter(ward_id__in=ward_ids, day__lte=period.end)
         .order_by()
@@ -785,18 +805,18 @@ def _fact_lateness_by_agency(
     result: dict[int | None, AgencyLateness] = {}
     with_hop = 0
     for r in rows:
-        late = (r["resolved"] or 0) + ((r["overdue"] or 0) if ended else 0)
-        with_hop += (r["resolved_once"] or 0) + ((r["overdue_once"] or 0) if ended else 0)
+        late = (r["resolved"] or 0) + ((r["overdue"] or 0) if from_facts else 0)
+        with_hop += (r["resolved_once"] or 0) + ((r["overdue_once"] or 0) if from_facts else 0)
         if r["hops"] or late:
             result[r["agency_id"]] = AgencyLateness(
                 r["agency_id"], r["agency__name"], r["hops"] or 0, r["in_time"] or 0, late
             )
-    if ended:
+    if from_facts:
         counts = sum(dossier_counts(ward_ids, period, now=now).values(), DossierCounts())
         total_late = counts.resolved_late + counts.in_progress_overdue
     else:
-        # Resolved late from the daily facts; the overdue stock of a running period is judged
-        # today, from the open dossiers (one aggregate, then their late hops per agency).
+        # Resolved late from the daily facts; the overdue stock, in the minutes before midnight,
+        # from the open dossiers (one aggregate, then their late hops per agency).
         sums = _fact_sums(ward_ids, None, (period.start, period.end), [])
         total_late = sum(int(cell.get("f_resolved_late", 0)) for cell in sums.values())
         qs = conditions_by_bucket(period, now=now)
