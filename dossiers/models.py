@@ -596,6 +596,11 @@ class Dossier(models.Model):
                 condition=Q(received_by_ward__isnull=False),
                 name="dossier_counter_received",
             ),
+            # The dossiers resolved after their due moment (a few percent of a ward's register),
+            # for the "apology" worklist's closed-late part: 9.3 -> 1.3 ms at 1M (docs/performance.md).
+            models.Index(
+                fields=["ward"], condition=Q(resolved_at__gt=F("due_at")), name="dossier_ward_closed_late"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -37,7 +37,7 @@ from dossiers import (
     worklists,
 )
 from dossiers.exports import COLUMNS as REGISTER_COLUMNS
-from dossiers.exports import RegisterExporter
+from dossiers.exports import RegisterExporter, screen_rows
 from dossiers.filters import FILTER_KEYS, DossierFilterSet
 from dossiers.forms import (
     MOVE_FORMS,
@@ -215,12 +215,14 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
                 d, at=drill_info["end_at"], judge=drill_info["judge"], due=d.as_of_due
             )
             d.as_of_status_label = Status(d.as_of_status).label if d.as_of_status else ""
+    screen = screen_rows(rows, as_of=bool(drill_info))
     query = params.copy()
     for key in PAGE_KEYS:
         query.pop(key, None)
     fragment = wants_fragment(request)
     context = {
         "page": page,
+        "rows": screen,
         "columns": REGISTER_COLUMNS,
         "form": form,
         # the tabs are outside the htmx fragment: their counts are computed for full pages only
