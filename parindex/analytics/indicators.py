@@ -306,19 +306,12 @@ def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, dat
 
 def _stock_day(period: Period, now: datetime | None) -> date | None:
     """The day whose end-of-day stock in the facts is ``period``'s stock in progress at its end:
-    its last day once it has ended, else today (see ``_fact_cells``); None in the minutes before
-    midnight when a move may already be dated tomorrow (count the open dossiers live)."""
-    from django.conf import settings
+    its last day once it has ended; None while it runs (counted live from the open dossiers: a
+    judged ``now`` may lie before moments already recorded, and then today's stock is not the
+    stock at the period's end)."""
     from django.utils import timezone
 
-    now = now or timezone.now()
-    today = calendar.local_date(now)
-    if period.end < today:
-        return period.end
-    # A running period's stock is counted live: a history may hold moments after ``now`` (a
-    # judged ``now`` in the past), and then today's stock is not the stock at the period's end.
-    del settings
-    return None
+    return period.end if period.end < calendar.local_date(now or timezone.now()) else None
 
 
 def _fact_cells(
@@ -331,12 +324,8 @@ def _fact_cells(
     """``_cells`` from the facts (dossiers/facts.py): the flows summed over the period's days, the
     stock carried over from the end of the day before it, and the stock in progress at its end.
 
-    A period not yet ended is judged today (``deadlines.judged_at``: overdue when the due moment
-    fell on an earlier day), which is exactly the facts' stock at the end of today: no moment
-    after now is ever recorded (the workflow refuses them beyond ``CLOCK_SKEW``), so the dossiers
-    open at the period's end are the ones open at the end of today. Only in the minutes before
-    midnight, when a move may already be dated tomorrow within the skew, are they counted live
-    from the open dossiers (one more query)."""
+    A period not yet ended has its stock in progress counted live from the open dossiers and
+    judged today (``_stock_day``; one more query)."""
     ward_ids = list(ward_ids)
     before = period.start - timedelta(days=1)
     at_end = _stock_day(period, now)
