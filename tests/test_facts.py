@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -223,10 +224,15 @@ class RandomHistories(HypothesisTestCase):
         # it runs is judged after the history's last moment.
         last = _last_moment()
         for period in some_periods:
-            # Once after the period has ended, once while it runs (now inside it or after it).
-            for now in (NOW, max(period.start_at + timedelta(minutes=now_offset), last)):
+            # Once after the period has ended, once while it runs (now inside it or after it):
+            # given by the caller (a running period's stock counted live) and as the clock's
+            # (its stock from the facts at the end of today).
+            running = max(period.start_at + timedelta(minutes=now_offset), last)
+            for now in (NOW, running):
                 assert indicators.facts_differences(ward_ids, period, now=now) == [], (period, now)
                 assert indicators.facts_differences([self.ward.id], period, now=now) == [], (period, now)
+            with mock.patch("django.utils.timezone.now", return_value=running):
+                assert indicators.facts_differences(ward_ids, period) == [], (period, running)
         kept = _day_facts()
         facts.rebuild()
         assert _day_facts() == kept

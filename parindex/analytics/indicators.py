@@ -205,113 +205,111 @@ def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, dat
     """Sums of the facts per (ward, field): the flow columns over the days ``flows`` (first, last)
     and, for each day of ``stocks``, the stock columns summed up to it (its end-of-day stock).
 
-    One query: whole months from the monthly table, the other days from the daily table (UNION ALL
-    of the two grouped sums, added up here). Written as SQL text from the tables' metadata: as a
-    queryset its ~50 filtered sums took Django longer to compile than PostgreSQL to run."""
+    One query: whole months from the monthly table, the other days from the daily table. Each
+    (table, span of days) is its own grouped branch summing only its own columns (the stocks sum
+    three columns over all the months before, the flows ~20 over the period's), the branches
+    joined by UNION ALL and added up per (ward, field) by an outer GROUP BY. Written as SQL text
+    from the tables' metadata: as a queryset its ~50 sums took Django longer to compile than
+    PostgreSQL to run."""
     from django.db import connection
 
     if not ward_ids:
         return {}
     adapt = connection.ops.adapt_datefield_value
+    quote = connection.ops.quote_name
     first, last = flows
     m_first = first if first.day == 1 else _month_after(first)
     m_end = _month_after(last) if _month_after(last) - timedelta(days=1) == last else last.replace(day=1)
     whole = m_first < m_end  # whole months m_first .. m_end (exclusive) inside the flow days
-    # Conditions as (sql, params) on the table's own date column ("{d}"); None: no row counts.
     ranges = [(first, m_first - timedelta(days=1)), (m_end, last)] if whole else [(first, last)]
     ranges = [(a, b) for a, b in ranges if a <= b]
 
-    def days_between(spans: list[tuple[date, date]]):
-        if not spans:
-            return None
+    # Branches as (model, condition on its date column "{d}" with params, {output name: column}).
+    branches: list[tuple[type, str, list, dict[str, str]]] = []
+
+    def days_between(spans: list[tuple[date, date]]) -> tuple[str, list]:
         sql = " OR ".join("({d} >= %s AND {d} <= %s)" for _ in spans)
         return "(" + sql + ")", [adapt(v) for span in spans for v in span]
 
-    day_flow = days_between(ranges)
-    month_flow = ("({d} >= %s AND {d} < %s)", [adapt(m_first), adapt(m_end)]) if whole else None
-    day_aggs: dict[str, tuple | None] = {}
-    month_aggs: dict[str, tuple | None] = {}
-    for c in FLOW_COLUMNS:
-        day_aggs["f_" + c] = (c, day_flow) if day_flow else None
-        month_aggs["f_" + c] = (c, month_flow) if month_flow else None
-    day_spans, month_last = list(ranges), m_end if whole else first
+    flow_names = {"f_" + c: c for c in FLOW_COLUMNS}
+    if ranges:
+        branches.append((DayFact, *days_between(ranges), flow_names))
+    if whole:
+        branches.append((MonthFact, "{d} >= %s AND {d} < %s", [adapt(m_first), adapt(m_end)], flow_names))
     for i, day in enumerate(stocks):
         # Up to the end of ``day``: the months before its month, then its month's days (or only
         # months when it is a month's last day).
+        names = {"s{}_{}".format(i, c): c for c in STOCK_COLUMNS}
         if _month_after(day) - timedelta(days=1) == day:
-            months, days = ("{d} < %s", [adapt(_month_after(day))]), None
+            branches.append((MonthFact, "{d} < %s", [adapt(_month_after(day))], names))
         else:
-            months = ("{d} < %s", [adapt(day.replace(day=1))])
-            days = days_between([(day.replace(day=1), day)])
-            day_spans.append((day.replace(day=1), day))
-        month_last = max(month_last, _month_after(day))
-        for c in STOCK_COLUMNS:
-            name = "s{}_{}".format(i, c)
-            day_aggs[name] = (c, days) if days else None
-            month_aggs[name] = (c, months)
-    names = list(day_aggs)
+            branches.append((MonthFact, "{d} < %s", [adapt(day.replace(day=1))], names))
+            branches.append((DayFact, *days_between([(day.replace(day=1), day)]), names))
+    names = [name for *_, columns in branches for name in columns]
+    names = list(dict.fromkeys(names))
+    aliases = {name: "c{}".format(n) for n, name in enumerate(names)}
+    # The ward ids written into the text as integers (int() makes them safe to): a province's
+    # 150 ids as placeholders in each branch made the driver's placeholder conversion of this
+    # one statement cost more than its aggregation.
+    wards_sql = ", ".join(str(int(w)) for w in ward_ids)
     selects, params = [], []
-    for model, date_field, aggs, where in (
-        (DayFact, "day", day_aggs, days_between(day_spans)),
-        (MonthFact, "month", month_aggs, ("{d} < %s", [adapt(month_last)])),
-    ):
-        if where is None:
-            continue
+    for model, condition, condition_params, columns in branches:
         opts = model._meta
-        quote = connection.ops.quote_name
-        d = quote(opts.get_field(date_field).column)
-        ward, field_ = quote(opts.get_field("ward").column), quote(opts.get_field("field").column)
-        columns = []
-        for name in names:
-            agg = aggs[name]
-            if agg is None:
-                columns.append("0")
-            else:
-                column, (condition, condition_params) = agg
-                columns.append(
-                    "SUM(CASE WHEN {} THEN {} END)".format(
-                        condition.format(d=d), quote(opts.get_field(column).column)
-                    )
-                )
-                params += condition_params
-        filters = [
-            "{} IN ({})".format(ward, ", ".join(["%s"] * len(ward_ids))),
-            "(" + where[0].format(d=d) + ")",
+        d = quote(opts.get_field("day" if model is DayFact else "month").column)
+        values = [
+            "SUM({}) AS {}".format(quote(opts.get_field(columns[name]).column), aliases[name])
+            if name in columns
+            else "0 AS {}".format(aliases[name])
+            for name in names
         ]
-        params += [*ward_ids, *where[1]]
+        filters = [
+            "{} IN ({})".format(quote(opts.get_field("ward").column), wards_sql),
+            "(" + condition.format(d=d) + ")",
+        ]
+        params += condition_params
         if field_id is not None:
-            filters.append("{} = %s".format(field_))
+            filters.append("{} = %s".format(quote(opts.get_field("field").column)))
             params.append(field_id)
         selects.append(
-            "SELECT {ward}, {field}, {columns} FROM {table} WHERE {filters} GROUP BY {ward}, {field}".format(
-                ward=ward,
-                field=field_,
-                columns=", ".join(columns),
+            "SELECT {ward} AS w, {field} AS f, {values} FROM {table} WHERE {filters} GROUP BY {ward}, {field}".format(
+                ward=quote(opts.get_field("ward").column),
+                field=quote(opts.get_field("field").column),
+                values=", ".join(values),
                 table=quote(opts.db_table),
                 filters=" AND ".join(filters),
             )
         )
-    # Tuples added up per (ward, field), named once per cell: the city page gets wards x fields
-    # rows of ~30 sums from each table.
-    totals: dict[tuple[int, int], list[int]] = {}
+    sql = "SELECT w, f, {} FROM ({}) AS branches GROUP BY w, f".format(
+        ", ".join("SUM({})".format(aliases[name]) for name in names), " UNION ALL ".join(selects)
+    )
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
-        for row in cursor.fetchall():
-            key = (row[0], row[1])
-            values = [v or 0 for v in row[2:]]
-            cell = totals.get(key)
-            totals[key] = values if cell is None else [a + b for a, b in zip(cell, values, strict=True)]
-    return {key: dict(zip(names, values, strict=True)) for key, values in totals.items()}
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {(row[0], row[1]): dict(zip(names, (v or 0 for v in row[2:]), strict=True)) for row in rows}
 
 
 def _stock_day(period: Period, now: datetime | None) -> date | None:
-    """The day whose end-of-day stock in the facts is ``period``'s stock in progress at its end:
-    its last day once it has ended; None while it runs (counted live from the open dossiers: a
-    judged ``now`` may lie before moments already recorded, and then today's stock is not the
-    stock at the period's end)."""
+    """The day whose end-of-day stock in the facts is ``period``'s stock in progress at its end,
+    or None when it must be counted live from the open dossiers.
+
+    Once the period has ended: its last day. While it runs and ``now`` is the clock's (None):
+    today, because the engine judges a running period on today's start, which is how the facts
+    judge the stock at the end of today, and because the workflow records no moment later than
+    now + ``CLOCK_SKEW`` (``workflow``), so every moment before the period's end is already in
+    today's facts. Counted live in the skew's minutes before midnight (a move may already be
+    dated tomorrow) and for a ``now`` given by the caller: a judged moment in the past may lie
+    before moments already recorded, and then today's stock is not the stock at the period's end."""
+    from django.conf import settings
     from django.utils import timezone
 
-    return period.end if period.end < calendar.local_date(now or timezone.now()) else None
+    clock = now is None
+    now = now or timezone.now()
+    today = calendar.local_date(now)
+    if period.end < today:
+        return period.end
+    if clock and calendar.local_date(now + settings.CLOCK_SKEW) == today:
+        return today
+    return None
 
 
 def _fact_cells(
@@ -324,8 +322,8 @@ def _fact_cells(
     """``_cells`` from the facts (dossiers/facts.py): the flows summed over the period's days, the
     stock carried over from the end of the day before it, and the stock in progress at its end.
 
-    A period not yet ended has its stock in progress counted live from the open dossiers and
-    judged today (``_stock_day``; one more query)."""
+    A period not yet ended has its stock in progress from the facts at the end of today, or, when
+    ``_stock_day`` says so, counted live from the open dossiers (one more query)."""
     ward_ids = list(ward_ids)
     before = period.start - timedelta(days=1)
     at_end = _stock_day(period, now)

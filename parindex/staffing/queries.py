@@ -102,7 +102,7 @@ def _vacancy(quota: int, filled: int, covers: int) -> VacancyCounts:
 
 def vacancy_counts(ward_ids, on: date) -> dict[int, VacancyCounts]:
     """Per ward, the posts in force on ``on``: one query (posts with two counted subqueries)."""
-    rows = _annotate_vacancy(Position.objects.filter(ward_id__in=list(ward_ids)).valid_on(on), on)
+    rows = _annotate_vacancy(Position.objects.filter(ward_id__in=list(ward_ids)).valid_on(on), on).order_by()
     # Plain integers per ward, one VacancyCounts each at the end (the city page's 1,000 posts
     # were 2,000 dataclass constructions and additions: 15 of its 23 ms at 1M).
     sums: dict[int, list[int]] = {}
