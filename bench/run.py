@@ -182,6 +182,28 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def calibration() -> dict:
+    """The machine's own speed, so that runs on different machines can be compared: a pure-Python
+    loop of 10M additions and a PostgreSQL sum over 5M generated rows (medians of 3, ms)."""
+    from django.db import connection
+
+    def python_loop():
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        return total
+
+    def sql_loop():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sum(i) FROM generate_series(1, 5000000) AS i")
+            return cursor.fetchone()
+
+    return {
+        "python_10m_additions_ms": median_ms(python_loop, n=3, warmup=0),
+        "postgres_sum_5m_rows_ms": median_ms(sql_loop, n=3, warmup=1),
+    }
+
+
 def profile_get(client, url: str, limit: int = 30) -> str:
     """cProfile of one request (after a warm-up): the functions by own time, then by cumulative
     time, as text (``--profile``)."""
@@ -794,6 +816,7 @@ def main() -> None:
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
             "python": platform.python_version(),
             "postgres": pg_version.split(" on ")[0],
+            "calibration": calibration(),
         },
         "dossiers_in_table": total_rows,
         "sizes": {},
