@@ -248,7 +248,7 @@ def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, dat
     names = [name for *_, columns in branches for name in columns]
     names = list(dict.fromkeys(names))
     aliases = {name: "c{}".format(n) for n, name in enumerate(names)}
-    # The ward ids written into the text as integers (int() makes them safe to): a province's
+    # The ward ids written into the text as integers (int() keeps the text safe): a province's
     # 150 ids as placeholders in each branch made the driver's placeholder conversion of this
     # one statement cost more than its aggregation.
     wards_sql = ", ".join(str(int(w)) for w in ward_ids)
@@ -256,6 +256,7 @@ def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, dat
     for model, condition, condition_params, columns in branches:
         opts = model._meta
         d = quote(opts.get_field("day" if model is DayFact else "month").column)
+        ward, field_ = quote(opts.get_field("ward").column), quote(opts.get_field("field").column)
         values = [
             "SUM({}) AS {}".format(quote(opts.get_field(columns[name]).column), aliases[name])
             if name in columns
@@ -263,17 +264,17 @@ def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, dat
             for name in names
         ]
         filters = [
-            "{} IN ({})".format(quote(opts.get_field("ward").column), wards_sql),
+            "{} IN ({})".format(ward, wards_sql),
             "(" + condition.format(d=d) + ")",
         ]
         params += condition_params
         if field_id is not None:
-            filters.append("{} = %s".format(quote(opts.get_field("field").column)))
+            filters.append("{} = %s".format(field_))
             params.append(field_id)
         selects.append(
             "SELECT {ward} AS w, {field} AS f, {values} FROM {table} WHERE {filters} GROUP BY {ward}, {field}".format(
-                ward=quote(opts.get_field("ward").column),
-                field=quote(opts.get_field("field").column),
+                ward=ward,
+                field=field_,
                 values=", ".join(values),
                 table=quote(opts.db_table),
                 filters=" AND ".join(filters),
