@@ -41,7 +41,7 @@ from unidecode import unidecode
 
 from dossiers import calendar, facts
 from dossiers.demo import load_catalogue
-from dossiers.fact_models import DayFact, DossierFact, MonthFact
+from dossiers.fact_models import AgencyDayFact, DayFact, DossierFact, MonthFact, YearFact
 from dossiers.models import (
     Agency,
     ApologyLetter,
@@ -893,7 +893,7 @@ def cleanup(city_code: str, out=None) -> bool:
                         ward_ids,
                     )
                 placeholders = ",".join(["%s"] * len(ward_ids))
-                for model in (ApologyLetter, Rating, DayFact, MonthFact):
+                for model in (ApologyLetter, Rating, DayFact, MonthFact, YearFact, AgencyDayFact):
                     run(
                         "DELETE FROM {} WHERE ward_id IN ({})".format(q(model._meta.db_table), placeholders),
                         ward_ids,
@@ -1001,7 +1001,7 @@ class Command(BaseCommand):
         )
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in (DayFact, MonthFact, DossierFact):
+                for model in (DayFact, MonthFact, YearFact, AgencyDayFact, DossierFact):
                     cursor.execute("ANALYZE {}".format(connection.ops.quote_name(model._meta.db_table)))
                 for model, _c, _k in TABLES:
                     cursor.execute("ANALYZE {}".format(connection.ops.quote_name(model._meta.db_table)))

@@ -628,17 +628,18 @@ def table_sizes() -> dict:
     TOAST), in MB, for the whole database (every city of the run)."""
     from django.db import connection
 
-    from dossiers.fact_models import DayFact, DossierFact, MonthFact
+    from dossiers.fact_models import AgencyDayFact, DayFact, DossierFact, MonthFact, YearFact
     from dossiers.models import Dossier, DossierEvent
 
+    tables = (DayFact, MonthFact, YearFact, AgencyDayFact, DossierFact)
     out = {}
     with connection.cursor() as cursor:
-        for model in (Dossier, DossierEvent, DayFact, MonthFact, DossierFact):
+        for model in (Dossier, DossierEvent, *tables):
             table = model._meta.db_table
             cursor.execute("SELECT pg_total_relation_size(%s), count(*) FROM {}".format(table), [table])
             size, rows = cursor.fetchone()
             out[table] = {"mb": round(size / 2**20, 1), "rows": rows}
-    facts = sum(out[m._meta.db_table]["mb"] for m in (DayFact, MonthFact, DossierFact))
+    facts = sum(out[m._meta.db_table]["mb"] for m in tables)
     out["facts_mb"] = round(facts, 1)
     out["facts_to_dossiers"] = round(facts / out[Dossier._meta.db_table]["mb"], 3)
     return out

@@ -1,11 +1,12 @@
-"""The facts tables (``dossiers/facts.py`` keeps them): per (ward, field, day) and per (ward, field,
-month) counts, and each dossier's current contribution to them.
+"""The facts tables (``dossiers/facts.py`` keeps them): per (ward, field) and day, month and year
+counts, and each dossier's current contribution to them.
 
 Every column is a *flow* of its day: the dossiers newly received or resolved on that day, and
 the change of the end-of-day stock of open (``open_delta``), overdue (``overdue_delta``) and overdue
 without a timely apology (``overdue_no_letter_delta``) dossiers. A period's figures are sums over
-its days; the stock at the end of a day is the sum of the deltas up to it (months before it from
-the monthly table, its month's days from the daily one). Ratings count on the day they were given;
+its days; the stock at the end of a day is the sum of the deltas up to it (the years before it from
+the yearly table, its year's months before it from the monthly one, its month's days from the
+daily one). Ratings count on the day they were given;
 apology letters are rows of their own with a (ward, date) index and are counted from them.
 """
 
@@ -89,6 +90,21 @@ class MonthFact(_Counts):
 
     def __str__(self) -> str:
         return "{} {} {}".format(self.ward_id, self.field_id, self.month)
+
+
+class YearFact(_Counts):
+    """One (ward, field, calendar year): the sum of its months (``year`` is its 1 January). A stock
+    carried over from years before sums a few rows per (ward, field) instead of every month."""
+
+    year = models.DateField()
+
+    class Meta:
+        verbose_name = "facts of a year"
+        constraints = [models.UniqueConstraint(fields=["ward", "field", "year"], name="yearfact_unique")]
+        indexes = [models.Index(fields=["ward", "year"], name="yearfact_ward_year")]
+
+    def __str__(self) -> str:
+        return "{} {} {}".format(self.ward_id, self.field_id, self.year.year)
 
 
 class DossierFact(models.Model):

@@ -44,6 +44,7 @@ from dossiers.fact_models import (
     DayFact,
     DossierFact,
     MonthFact,
+    YearFact,
 )
 from dossiers.models import ApologyLetter, Dossier, DueChange, Hop, Outcome, Status
 from parindex.base.periods import local_zone, start_of_day
@@ -345,6 +346,7 @@ def _upsert(
 def _apply(delta: Counter) -> None:
     days: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     months: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    years: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     agency_days: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (ward, field, day, column), n in delta.items():
         if not n:
@@ -354,8 +356,10 @@ def _apply(delta: Counter) -> None:
             continue
         days[(ward, field, day)][column] += n
         months[(ward, field, day.replace(day=1))][column] += n
+        years[(ward, field, day.replace(month=1, day=1))][column] += n
     _upsert(DayFact, "day", days)
     _upsert(MonthFact, "month", months)
+    _upsert(YearFact, "year", years)
     _upsert(AgencyDayFact, "day", agency_days, group_column="agency_id", columns=AGENCY_COLUMNS)
 
 
@@ -441,7 +445,12 @@ def rebuild(
         dossiers = dossiers.filter(ward_id__in=ward_ids)
     if start is None and end is None:
         with transaction.atomic():
-            tables = [DayFact.objects.all(), MonthFact.objects.all(), AgencyDayFact.objects.all()]
+            tables = [
+                DayFact.objects.all(),
+                MonthFact.objects.all(),
+                YearFact.objects.all(),
+                AgencyDayFact.objects.all(),
+            ]
             for rows in tables:
                 (rows if ward_ids is None else rows.filter(ward_id__in=ward_ids)).delete()
             DossierFact.objects.filter(dossier__in=dossiers).delete()
@@ -461,29 +470,36 @@ def rebuild(
 
 
 def rollup_differences(ward_ids: list[int]) -> list[str]:
-    """The (ward, field, month) rows of the monthly table that differ from the sum of their days."""
+    """The (ward, field) rows of the monthly table that differ from the sum of their days, and of
+    the yearly table that differ from the sum of their months."""
     from django.db.models import Sum
-    from django.db.models.functions import TruncMonth
+    from django.db.models.functions import TruncMonth, TruncYear
 
-    days = (
-        DayFact.objects.filter(ward_id__in=ward_ids)
-        .annotate(m=TruncMonth("day"))
-        .order_by()
-        .values("ward_id", "field_id", "m")
-        .annotate(**{c: Sum(c) for c in COLUMNS})
-    )
-    summed = {(r["ward_id"], r["field_id"], r["m"]): tuple(r[c] for c in COLUMNS) for r in days}
-    months = {
-        (r[0], r[1], r[2]): tuple(r[3:])
-        for r in MonthFact.objects.filter(ward_id__in=ward_ids).values_list(
-            "ward_id", "field_id", "month", *COLUMNS
-        )
-    }
     zero = (0,) * len(COLUMNS)
-    return [
-        "monthly rollup ward {} field {} {:%m/%Y}: {} != sum of days {}".format(
-            key[0], key[1], key[2], months.get(key, zero), summed.get(key, zero)
+
+    def differences(model, key: str, parts, truncate, label: str, what: str, shown: str) -> list[str]:
+        summed_rows = (
+            parts.filter(ward_id__in=ward_ids)
+            .annotate(k=truncate)
+            .order_by()
+            .values("ward_id", "field_id", "k")
+            .annotate(**{c: Sum(c) for c in COLUMNS})
         )
-        for key in sorted(set(summed) | set(months))
-        if months.get(key, zero) != summed.get(key, zero)
-    ]
+        summed = {(r["ward_id"], r["field_id"], r["k"]): tuple(r[c] for c in COLUMNS) for r in summed_rows}
+        stored = {
+            (r[0], r[1], r[2]): tuple(r[3:])
+            for r in model.objects.filter(ward_id__in=ward_ids).values_list(
+                "ward_id", "field_id", key, *COLUMNS
+            )
+        }
+        return [
+            "{} rollup ward {} field {} {}: {} != sum of {} {}".format(
+                label, k[0], k[1], format(k[2], shown), stored.get(k, zero), what, summed.get(k, zero)
+            )
+            for k in sorted(set(summed) | set(stored))
+            if stored.get(k, zero) != summed.get(k, zero)
+        ]
+
+    return differences(
+        MonthFact, "month", DayFact.objects, TruncMonth("day"), "monthly", "days", "%m/%Y"
+    ) + differences(YearFact, "year", MonthFact.objects, TruncYear("month"), "yearly", "months", "%Y")

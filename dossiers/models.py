@@ -1455,4 +1455,4 @@ class OnlineSubmission(models.Model):
 
 
 # The facts tables maintained on write (dossiers/facts.py).
-from dossiers.fact_models import DayFact, DossierFact, MonthFact  # noqa: E402, F401
+from dossiers.fact_models import DayFact, DossierFact, MonthFact, YearFact  # noqa: E402, F401

@@ -28,7 +28,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from bench import generate_load
 from dossiers import calendar, facts, workflow
 from dossiers.demo import load_catalogue
-from dossiers.fact_models import COLUMNS, DayFact, MonthFact
+from dossiers.fact_models import COLUMNS, DayFact, MonthFact, YearFact
 from dossiers.models import (
     Agency,
     ApologyLetter,
@@ -69,7 +69,7 @@ STEPS = (
 step = st.tuples(st.sampled_from(STEPS), st.integers(1, 60 * 24 * 12))
 history = st.lists(
     st.tuples(
-        st.integers(0, 70),  # reception day after DAY0
+        st.integers(-45, 70),  # reception day after DAY0 (from 06/12/2023: across a year's end)
         st.integers(0, 23 * 60 + 59),  # minute of that day
         st.sampled_from(CODES),
         st.sampled_from([Channel.IN_PERSON, Channel.ONLINE, Channel.POST]),
@@ -83,13 +83,18 @@ history = st.lists(
 
 @st.composite
 def a_period(draw) -> periods.Period:
-    kind = draw(st.sampled_from(["month", "official_month", "custom"]))
-    if kind == "month":
-        month = draw(st.integers(0, 4))
-        return periods.month(2024, 1 + month)
-    if kind == "official_month":
-        return periods.official_month(2024, draw(st.integers(2, 5)))
-    start = DAY0 + timedelta(days=draw(st.integers(-5, 90)))
+    kind = draw(st.sampled_from(["month", "official_month", "year", "custom"]))
+    if kind == "month":  # 12/2023 to 05/2024
+        month = draw(st.integers(-1, 4))
+        return periods.month(2024, 1 + month) if month >= 0 else periods.month(2023, 12)
+    if kind == "official_month":  # 15/12/2023-14/01/2024 to 15/04-14/05/2024
+        return periods.official_month(2024, draw(st.integers(1, 5)))
+    if kind == "year":  # whole years (the yearly facts) and a year to date
+        return draw(
+            st.sampled_from([periods.year(2023), periods.year(2024)])
+            | st.integers(0, 120).map(lambda n: periods.year_to_date(DAY0 + timedelta(days=n)))
+        )
+    start = DAY0 + timedelta(days=draw(st.integers(-50, 90)))
     return periods.custom(start, start + timedelta(days=draw(st.integers(0, 60))))
 
 
@@ -293,6 +298,16 @@ def test_check_names_a_difference_and_rebuild_repairs_it(history_made, ward, cap
     call_command("facts", "rebuild", "--ward", "BH")
     call_command("facts", "check")
     assert "agree" in capsys.readouterr().out
+    # The yearly table is checked against its months the same way.
+    year = YearFact.objects.filter(ward=ward, year=date(2024, 1, 1), new_in_person__gt=0).first()
+    assert year is not None
+    YearFact.objects.filter(pk=year.pk).update(new_in_person=year.new_in_person + 2)
+    with pytest.raises(CommandError, match="differences"):
+        call_command("facts", "check")
+    assert "yearly rollup ward {} field {} 2024: ".format(ward.id, year.field_id) in capsys.readouterr().err
+    call_command("facts", "rebuild", "--ward", "BH")
+    call_command("facts", "check")
+    assert "agree" in capsys.readouterr().out
 
 
 def test_rebuild_of_some_days_and_bad_arguments(history_made, ward):
@@ -312,6 +327,7 @@ def test_dossiers_written_directly_have_no_facts_until_rebuilt(history_made, war
     assert Dossier.objects.filter(ward=ward).count() == 4
     DayFact.objects.all().delete()
     MonthFact.objects.all().delete()
+    YearFact.objects.all().delete()
     march = periods.month(2024, 3)
     assert indicators.dossier_counts([ward.id], march) == {}
     facts.rebuild()
@@ -390,3 +406,43 @@ def test_the_migration_adds_the_ratings_already_given(history_made, ward):
     assert _day_facts() == with_ratings
     facts.refresh([done.pk])
     assert _day_facts() == with_ratings
+
+
+def test_the_migration_fills_the_years_from_the_months(history_made, ward, django_assert_num_queries):
+    """dossiers/0022 fills the yearly table from the monthly one; a year period then reads one
+    row per (ward, field) and agrees with the engine."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    workflow.receive(
+        ward=ward,
+        procedure=history_made[0].procedure,
+        channel=Channel.ONLINE,
+        received_at=datetime(2023, 12, 28, 9, tzinfo=VN),
+        applicant_name="Lê Thị Cúc",
+        by=history_made[0].created_by,
+    )
+    rows = ("ward_id", "field_id", "year", *COLUMNS)
+    kept = sorted(YearFact.objects.values_list(*rows))
+    assert [
+        (r[2], r[3 + COLUMNS.index("new_online")]) for r in kept if r[3 + COLUMNS.index("new_online")]
+    ] == [(date(2023, 1, 1), 1)]
+    YearFact.objects.all().delete()
+    migration = importlib.import_module("dossiers.migrations.0022_facts_years")
+    migration.fill(apps, type("Editor", (), {"connection": connection})())
+    assert sorted(YearFact.objects.values_list(*rows)) == kept
+    assert facts.rollup_differences([ward.id]) == []
+    for period in (
+        periods.year(2023),
+        periods.year(2024),
+        periods.custom(date(2023, 12, 1), date(2024, 3, 31)),
+    ):
+        assert indicators.facts_differences([ward.id], period) == [], period
+    counts = indicators.dossier_counts([ward.id], periods.year(2024))
+    total = sum(counts.values(), indicators.DossierCounts())
+    # the one received in December 2023 is carried over into 2024, still open, with the four of March
+    assert (total.carried_over, total.received, total.resolved, total.in_progress) == (1, 5, 1, 4)
+    with django_assert_num_queries(1):
+        indicators.dossier_counts([ward.id], periods.year(2024))

@@ -64,7 +64,7 @@ from dossiers.buckets import (
     conditions_by_bucket,
     for_handling_q,
 )
-from dossiers.fact_models import FLOW_COLUMNS, STOCK_COLUMNS, AgencyDayFact, DayFact, MonthFact
+from dossiers.fact_models import FLOW_COLUMNS, STOCK_COLUMNS, AgencyDayFact, DayFact, MonthFact, YearFact
 from dossiers.models import Dossier, Hop, Outcome, Petition, Rating, Status
 from parindex.analytics.definitions import INDICATORS, IndicatorDef
 from parindex.analytics.reports import bieu06
@@ -197,65 +197,120 @@ def _live() -> bool:
     return getattr(settings, "INDICATORS_LIVE", False)
 
 
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
 def _month_after(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
+def _year_start(day: date) -> date:
+    return day.replace(month=1, day=1)
+
+
+def _year_after(day: date) -> date:
+    return date(day.year + 1, 1, 1)
+
+
+# The date column of each facts table.
+_DATE_FIELD = {DayFact: "day", MonthFact: "month", YearFact: "year"}
+
+
 def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, date], stocks: list[date]):
     """Sums of the facts per (ward, field): the flow columns over the days ``flows`` (first, last)
-    and, for each day of ``stocks``, the stock columns summed up to it (its end-of-day stock).
+    and, for each day of ``stocks`` (ascending), the stock columns summed up to it (its end-of-day
+    stock).
 
-    One query: whole months from the monthly table, the other days from the daily table. Each
-    (table, span of days) is its own grouped branch summing only its own columns (the stocks sum
-    three columns over all the months before, the flows ~20 over the period's), the branches
-    joined by UNION ALL and added up per (ward, field) by an outer GROUP BY. Written as SQL text
-    from the tables' metadata: as a queryset its ~50 sums took Django longer to compile than
-    PostgreSQL to run."""
+    One query. A span of days is read as its whole years from the yearly table, its whole months
+    from the monthly one and its other days from the daily one; each (table, spans) is one grouped
+    branch summing only the columns read over it, the branches joined by UNION ALL and added up
+    per (ward, field) by an outer GROUP BY. The first stock sums the years, months and days before
+    it; each later one is the one before it plus the deltas of the days between them, so a stock
+    at the period's end reads the period's own rows (in the flows' branches) instead of all the
+    months before once more. Written as SQL text from the tables' metadata: as a queryset its ~50
+    sums took Django longer to compile than PostgreSQL to run."""
     from django.db import connection
 
     if not ward_ids:
         return {}
     adapt = connection.ops.adapt_datefield_value
     quote = connection.ops.quote_name
+
+    def ranges(model, spans: list[tuple[date, date]], *, inclusive: bool) -> tuple:
+        """One table's rows whose date lies in one of ``spans`` (the end inclusive for days, the
+        first day of the next month or year for the other tables)."""
+        test = "({d} >= %s AND {d} <= %s)" if inclusive else "({d} >= %s AND {d} < %s)"
+        sql = " OR ".join(test for _ in spans)
+        return (model, "(" + sql + ")", tuple(adapt(v) for span in spans for v in span))
+
+    def whole(first: date, last: date, start, after) -> tuple[date, date]:
+        """The whole months (or years) inside ``first`` to ``last``: [lo, hi), empty if lo >= hi."""
+        lo = first if start(first) == first else after(first)
+        hi = after(last) if after(last) - timedelta(days=1) == last else start(last)
+        return lo, hi
+
+    def cover(first: date, last: date) -> list[tuple]:
+        """The days ``first`` to ``last``: whole years from the yearly table, whole months from
+        the monthly one, the other days from the daily one."""
+        days, months, years = [], [], []
+        y_lo, y_hi = whole(first, last, _year_start, _year_after)
+        pieces = [(first, last)]
+        if y_lo < y_hi:
+            years.append((y_lo, y_hi))
+            pieces = [(first, y_lo - timedelta(days=1)), (y_hi, last)]
+        for a, b in pieces:
+            if a > b:
+                continue
+            m_lo, m_hi = whole(a, b, _month_start, _month_after)
+            if m_lo < m_hi:
+                months.append((m_lo, m_hi))
+                days += [(x, y) for x, y in ((a, m_lo - timedelta(days=1)), (m_hi, b)) if x <= y]
+            else:
+                days.append((a, b))
+        parts = [ranges(DayFact, days, inclusive=True)] if days else []
+        if months:
+            parts.append(ranges(MonthFact, months, inclusive=False))
+        if years:
+            parts.append(ranges(YearFact, years, inclusive=False))
+        return parts
+
+    def up_to(day: date) -> list[tuple]:
+        """Every day up to ``day``: the years before its year, then its year's days (as months
+        and days), or only years when it is a year's last day."""
+        if _year_after(day) - timedelta(days=1) == day:
+            return [(YearFact, "{d} < %s", (adapt(_year_after(day)),))]
+        return [(YearFact, "{d} < %s", (adapt(_year_start(day)),)), *cover(_year_start(day), day)]
+
+    # {(model, condition on its date column "{d}", params): {output name: column}}
+    branches: dict[tuple, dict[str, str]] = {}
+
+    def read(parts: list[tuple], columns: dict[str, str]) -> None:
+        for part in parts:
+            branches.setdefault(part, {}).update(columns)
+
     first, last = flows
-    m_first = first if first.day == 1 else _month_after(first)
-    m_end = _month_after(last) if _month_after(last) - timedelta(days=1) == last else last.replace(day=1)
-    whole = m_first < m_end  # whole months m_first .. m_end (exclusive) inside the flow days
-    ranges = [(first, m_first - timedelta(days=1)), (m_end, last)] if whole else [(first, last)]
-    ranges = [(a, b) for a, b in ranges if a <= b]
-
-    # Branches as (model, condition on its date column "{d}" with params, {output name: column}).
-    branches: list[tuple[type, str, list, dict[str, str]]] = []
-
-    def days_between(spans: list[tuple[date, date]]) -> tuple[str, list]:
-        sql = " OR ".join("({d} >= %s AND {d} <= %s)" for _ in spans)
-        return "(" + sql + ")", [adapt(v) for span in spans for v in span]
-
-    flow_names = {"f_" + c: c for c in FLOW_COLUMNS}
-    if ranges:
-        branches.append((DayFact, *days_between(ranges), flow_names))
-    if whole:
-        branches.append((MonthFact, "{d} >= %s AND {d} < %s", [adapt(m_first), adapt(m_end)], flow_names))
+    read(cover(first, last), {"f_" + c: c for c in FLOW_COLUMNS})
     for i, day in enumerate(stocks):
-        # Up to the end of ``day``: the months before its month, then its month's days (or only
-        # months when it is a month's last day).
-        names = {"s{}_{}".format(i, c): c for c in STOCK_COLUMNS}
-        if _month_after(day) - timedelta(days=1) == day:
-            branches.append((MonthFact, "{d} < %s", [adapt(_month_after(day))], names))
-        else:
-            branches.append((MonthFact, "{d} < %s", [adapt(day.replace(day=1))], names))
-            branches.append((DayFact, *days_between([(day.replace(day=1), day)]), names))
-    names = [name for *_, columns in branches for name in columns]
-    names = list(dict.fromkeys(names))
+        if i == 0:
+            read(up_to(day), {"s0_" + c: c for c in STOCK_COLUMNS})
+        elif day > stocks[i - 1]:
+            read(
+                cover(stocks[i - 1] + timedelta(days=1), day),
+                {"d{}_{}".format(i, c): c for c in STOCK_COLUMNS},
+            )
+        elif day < stocks[i - 1]:
+            raise ValueError("stocks must be in ascending order")
+    names = list(dict.fromkeys(name for columns in branches.values() for name in columns))
     aliases = {name: "c{}".format(n) for n, name in enumerate(names)}
     # The ward ids written into the text as integers (int() keeps the text safe): a province's
     # 150 ids as placeholders in each branch made the driver's placeholder conversion of this
     # one statement cost more than its aggregation.
     wards_sql = ", ".join(str(int(w)) for w in ward_ids)
     selects, params = [], []
-    for model, condition, condition_params, columns in branches:
+    for (model, condition, condition_params), columns in branches.items():
         opts = model._meta
-        d = quote(opts.get_field("day" if model is DayFact else "month").column)
+        d = quote(opts.get_field(_DATE_FIELD[model]).column)
         ward, field_ = quote(opts.get_field("ward").column), quote(opts.get_field("field").column)
         values = [
             "SUM({}) AS {}".format(quote(opts.get_field(columns[name]).column), aliases[name])
@@ -286,7 +341,16 @@ def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, dat
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return {(row[0], row[1]): dict(zip(names, (v or 0 for v in row[2:]), strict=True)) for row in rows}
+    result = {}
+    for row in rows:
+        sums = dict(zip(names, (v or 0 for v in row[2:]), strict=True))
+        for i in range(1, len(stocks)):  # each later stock: the one before plus its deltas
+            for c in STOCK_COLUMNS:
+                sums["s{}_{}".format(i, c)] = sums["s{}_{}".format(i - 1, c)] + sums.pop(
+                    "d{}_{}".format(i, c), 0
+                )
+        result[(row[0], row[1])] = sums
+    return result
 
 
 def _stock_day(period: Period, now: datetime | None) -> date | None:
