@@ -117,9 +117,10 @@ def vacancy_counts(ward_ids, on: date) -> dict[int, VacancyCounts]:
 
 
 def position_table(ward_id: int, on: date) -> list[PositionRow]:
-    """The ward's posts in force on ``on``. Four queries: posts with counts, then holders, covers
-    and open recruitments each in one prefetch."""
-    positions = _annotate_vacancy(Position.objects.filter(ward_id=ward_id).valid_on(on), on)
+    """The ward's posts in force on ``on``. Four queries: the posts, then holders, covers and open
+    recruitments each in one prefetch; a post's counts are its holdings and covers in force, the
+    rows ``_annotate_vacancy`` counts (its two subqueries cost more to compile than to run)."""
+    positions = Position.objects.filter(ward_id=ward_id).valid_on(on)
     positions = positions.order_by("sort_order", "office", "title").prefetch_related(
         Prefetch(
             "holdings",
@@ -143,7 +144,9 @@ def position_table(ward_id: int, on: date) -> list[PositionRow]:
     )
     rows = []
     for p in positions:
-        counts = _vacancy(p.quota, p.n_filled, p.n_covers)
+        counts = _vacancy(
+            p.quota, len({h.pk for h in p.current_holdings}), len({c.pk for c in p.current_covers})
+        )
         rows.append(
             PositionRow(
                 position=p,
