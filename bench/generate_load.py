@@ -941,6 +941,26 @@ def cleanup(city_code: str, out=None) -> bool:
     return True
 
 
+def remove_dossiers(ids: list[int]) -> int:
+    """Delete the dossiers ``ids`` of a load city with every row that refers to them, then rebuild
+    their wards' facts (the HTTP bench's creations: without this each run adds ~2,500 dossiers to
+    the ward every later run measures). The portal itself never deletes a dossier (its events
+    are PROTECTed); this is for load data only. Returns the number of dossiers deleted."""
+    dossiers = Dossier.objects.filter(id__in=ids)
+    ward_ids = sorted(set(dossiers.values_list("ward_id", flat=True)))
+    if Ward.objects.filter(id__in=ward_ids).exclude(city__code__startswith=PREFIX).exists():
+        raise CommandError("only dossiers of a {}* city can be removed".format(PREFIX))
+    with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
+        for relation in Dossier._meta.related_objects:
+            if relation.field.concrete and relation.related_model is not Dossier:
+                manager = relation.related_model._base_manager
+                manager.filter(**{relation.field.name + "__in": ids}).delete()
+        n = Dossier._base_manager.filter(id__in=ids).delete()[1].get(Dossier._meta.label, 0)
+        Dossier.history.model.objects.filter(id__in=ids).delete()
+    facts.rebuild(ward_ids=ward_ids)
+    return n
+
+
 class Command(BaseCommand):
     help = "Sinh dữ liệu thử tải (hồ sơ, nhiệm vụ, nhân sự) cho một tỉnh giả lập; --cleanup để xóa."
 

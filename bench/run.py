@@ -474,6 +474,7 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
     base = "http://127.0.0.1:{}".format(port)
     result = {"workers": 2, "connections": connections, "duration_s": duration}
     run_key = secrets.token_hex(6)
+    last_id = None  # the newest dossier before the creation run
     try:
         for _ in range(100):
             try:
@@ -537,6 +538,7 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
             "ward_workload": workload_path,
             "dossier_create": "/dossiers/new/",
         }
+        last_id = Dossier.objects.order_by("-id").values_list("id", flat=True).first() or 0
         for name, script in scripts.items():
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
                 lua.write(script)
@@ -600,7 +602,6 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
             entry["errors"] = entry["non_2xx_3xx"] + entry["socket_errors"]
             result[name] = entry
     finally:
-        FormToken.objects.filter(key__startswith=run_key + "-", used_at__isnull=True).delete()
         server.terminate()
         try:
             server.wait(timeout=20)
@@ -608,6 +609,16 @@ def bench_http(city: dict, duration: int, connections: int) -> dict:
             server.kill()
         log.close()
         os.unlink(log.name)
+        FormToken.objects.filter(key__startswith=run_key + "-").delete()
+        # The dossiers the creation run logged (and its probe's) are removed with their facts, so
+        # that the next run measures the same ward's lists and dashboards on the same data.
+        if last_id is not None:
+            from bench.generate_load import remove_dossiers
+
+            created = list(
+                Dossier.objects.filter(id__gt=last_id, created_by=officer).values_list("id", flat=True)
+            )
+            result["dossiers_removed_after"] = remove_dossiers(created)
     return result
 
 

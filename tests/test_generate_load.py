@@ -3,7 +3,8 @@ removes exactly it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,6 +20,7 @@ from parindex.base.models import City, Membership, Ward
 from tasks.models import Plan
 
 END = date(2024, 6, 28)
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _generate(**extra):
@@ -112,3 +114,49 @@ def test_load_data_reconciles_through_the_engine_and_cleanup_removes_it(ward):
 def test_city_code_must_carry_the_load_prefix(db):
     with pytest.raises(CommandError):
         call_command(generate_load.Command(), city="PT", cleanup=True)
+
+
+def test_remove_dossiers_takes_the_benchs_creations_and_their_facts_away(ward, officer_datdai):
+    """The HTTP bench logs dossiers through the counter form; ``remove_dossiers`` deletes them with
+    their events and rebuilds the ward's facts, so the next run measures the same data."""
+    from dossiers import workflow
+    from dossiers.fact_models import DayFact
+    from dossiers.models import Channel, Procedure
+
+    _generate()
+    load_ward = Ward.objects.filter(city__code="LOADTEST").order_by("code").first()
+    officer = get_user_model().objects.get(username="loadtest_001_motcua")
+    kept = sorted(DayFact.objects.filter(ward=load_ward).values_list("field_id", "day", "new_in_person"))
+    made = workflow.receive(
+        ward=load_ward,
+        procedure=Procedure.objects.get(code="2.000815"),
+        channel=Channel.IN_PERSON,
+        received_at=datetime(2024, 6, 28, 9, tzinfo=VN),
+        applicant_name="Nguyễn Văn Tải",
+        by=officer,
+    )
+    workflow.start(made, by=officer, at=datetime(2024, 6, 28, 10, tzinfo=VN))
+    assert (
+        sorted(DayFact.objects.filter(ward=load_ward).values_list("field_id", "day", "new_in_person")) != kept
+    )
+    assert generate_load.remove_dossiers([made.id]) == 1
+    assert not Dossier.objects.filter(id=made.id).exists()
+    assert not DossierEvent.objects.filter(dossier_id=made.id).exists()
+    assert not Dossier.history.model.objects.filter(id=made.id).exists()
+    assert (
+        sorted(DayFact.objects.filter(ward=load_ward).values_list("field_id", "day", "new_in_person")) == kept
+    )
+    assert indicators.facts_differences([load_ward.id], periods.month(2024, 6)) == []
+    # Never a real ward's dossier.
+    real = workflow.receive(
+        ward=ward,
+        procedure=Procedure.objects.get(code="2.000815"),
+        channel=Channel.IN_PERSON,
+        received_at=datetime(2024, 6, 28, 9, tzinfo=VN),
+        applicant_name="Trần Thị Bình",
+        by=officer_datdai,
+    )
+    with pytest.raises(CommandError):
+        generate_load.remove_dossiers([real.id])
+    assert Dossier.objects.filter(id=real.id).exists()
+    call_command(generate_load.Command(), city="LOADTEST", cleanup=True)
