@@ -112,6 +112,8 @@ def test_demo_reproduces_the_article_and_is_idempotent(ward, chairperson, office
         ward.id: VacancyCounts(quota=15, filled=12, vacant=3, covered=3)
     }
     rows = {r.position.title: r for r in queries.position_table(ward.id, date(2023, 5, 31))}
+    # The ward dashboard's vacancies card is the table's totals (no second query): the same.
+    assert sum((r.counts for r in rows.values()), VacancyCounts()) == VacancyCounts(15, 12, 3, 3)
     assert rows["Văn phòng - Thống kê"].vacant == 2
     assert rows["Văn hóa - Xã hội"].vacant == 1
     assert sorted(c.official.full_name for c in rows["Văn phòng - Thống kê"].covers) == [
@@ -427,7 +429,8 @@ def test_staffing_queries_do_not_grow_with_the_data(
     # 1: posts with holder and cover counts as subqueries.
     with django_assert_num_queries(1):
         counts = queries.vacancy_counts([ward.id], date(2023, 3, 31))
-    # 4: posts with counts; then current holders, current covers, open recruitments (prefetches).
+    # 4: posts; then current holders, current covers, open recruitments (prefetches), which give
+    # each post's counts.
     with django_assert_num_queries(4):
         table = queries.position_table(ward.id, date(2023, 3, 31))
     # 4: officials with their open tasks; posts held and covered (prefetches); one statement for
@@ -437,6 +440,7 @@ def test_staffing_queries_do_not_grow_with_the_data(
 
     assert counts[ward.id] == VacancyCounts(quota=2 * size + 2, filled=size, vacant=size + 2, covered=2)
     assert len(table) == 2
+    assert sum((r.counts for r in table), VacancyCounts()) == counts[ward.id]
     assert len(rows) == size
     assert sum(r.dossiers_received for r in rows) == size
 

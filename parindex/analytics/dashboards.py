@@ -321,7 +321,11 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     ward = _ward(request)
     form = _period_form(request)
     period, period_error = form.period, form.error or None
-    result = summary([ward.id], period)
+    staffing = _staffing_block(ward, period)
+    # The vacancies card counts the posts the staffing block lists (no second query for them); a
+    # ward without posts has none, as ``vacancy_counts`` leaves it out.
+    vacancies = {ward.id: staffing["staffing_totals"]} if staffing["staffing_rows"] else {}
+    result = summary([ward.id], period, vacancies=vacancies)
     indicators = result.wards.get(ward.id) or WardIndicators(ward.id, period)
     fields = {f.id: f for f in Field.objects.all()}
     drill = Drill(period, ward.code)
@@ -339,7 +343,6 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
         )
         if r.denominator
     ]
-    staffing = _staffing_block(ward, period)
     plan = indicators.plan
     par = indicators.par
     context = {

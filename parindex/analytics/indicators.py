@@ -72,7 +72,7 @@ from parindex.analytics.targets import assess, target_rows
 from parindex.base.models import Ward
 from parindex.base.numbers import Ratio, ratio
 from parindex.base.periods import Period, local_zone, months_of
-from parindex.staffing.queries import vacancy_counts
+from parindex.staffing.queries import VacancyCounts, vacancy_counts
 from tasks.queries import par_totals, plan_counts
 
 if TYPE_CHECKING:
@@ -745,12 +745,16 @@ class IndicatorSummary:
     total: WardIndicators
 
 
-def summary(ward_ids: Iterable[int], period: Period) -> IndicatorSummary:
+def summary(
+    ward_ids: Iterable[int], period: Period, *, vacancies: dict[int, VacancyCounts] | None = None
+) -> IndicatorSummary:
     """Every indicator per ward and in total for ``period``; targets of the period's end year.
 
-    Fixed number of queries whatever the data and the number of wards (8): the wards; the dossier
-    aggregate, apology letters and ratings (``service_counts``); the year targets; the reform plan
-    counts; the PAR self-assessment totals; the staffing vacancies.
+    Fixed number of queries whatever the data and the number of wards (7): the wards; the facts
+    sums and the apology letters (``service_counts``); the year targets; the reform plan counts;
+    the PAR self-assessment totals; the staffing vacancies on the period's last day, unless the
+    caller gives them (``vacancies``, per ward: the ward page sums them from its position table,
+    the same posts and the same arithmetic).
     """
 
     ward_ids = list(ward_ids)
@@ -785,7 +789,8 @@ def summary(ward_ids: Iterable[int], period: Period) -> IndicatorSummary:
         if ward_id in result:
             result[ward_id].par = par
 
-    vacancies = vacancy_counts(ward_ids, period.end)
+    if vacancies is None:
+        vacancies = vacancy_counts(ward_ids, period.end)
     for ward_id, counts in vacancies.items():
         if ward_id in result:
             result[ward_id].vacancies = counts
