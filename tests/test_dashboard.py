@@ -156,19 +156,21 @@ def test_dashboards_take_a_fixed_number_of_queries(
     assert Dossier.objects.count() == n_dossiers
     client.force_login(city_viewer)
     query = {"kind": "quarter", "year": "2024", "quarter": "1", "ward": "W0"}
-    # Exactly, on both data sizes (so they cannot grow with the data). Ward dashboard (19):
+    # Exactly, on both data sizes (so they cannot grow with the data). Ward dashboard (18):
     # session, user, membership (3); visible wards, the ?ward= lookup, its scope check (3);
     # staffing block (1 here: no posts, so no prefetches); summary (5: facts sums, apology
-    # letters, targets, plan counts, PAR totals; the vacancies are the staffing block's);
+    # letters, targets, plan counts, PAR totals; the ward is the page's, the vacancies the
+    # staffing block's);
     # fields (1); the trend from the facts (1); received for other units (1); the context
     # processor's current ward (1); the ward chosen with ?ward= kept in the session (3:
     # savepoint, update, release).
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         assert client.get(reverse("dashboard"), query).status_code == 200
-    # City dashboard (14): session, user, membership (3); visible wards, the ?ward= lookup, the
-    # wards shown (3); summary (6); received for other units, grouped by ward (1); the context
+    # City dashboard (13): session, user, membership (3); visible wards, the wards shown (2);
+    # summary (6: facts sums, apology letters, targets, plan counts, PAR totals, vacancies; the
+    # wards are the page's); received for other units, grouped by ward (1); the context
     # processor's current ward (1); the session is not written again (the same ward).
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         assert client.get(reverse("city_dashboard"), query).status_code == 200
 
 

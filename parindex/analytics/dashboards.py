@@ -325,7 +325,7 @@ def ward_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     # The vacancies card counts the posts the staffing block lists (no second query for them); a
     # ward without posts has none, as ``vacancy_counts`` leaves it out.
     vacancies = {ward.id: staffing["staffing_totals"]} if staffing["staffing_rows"] else {}
-    result = summary([ward.id], period, vacancies=vacancies)
+    result = summary([ward.id], period, wards=[ward], vacancies=vacancies)
     indicators = result.wards.get(ward.id) or WardIndicators(ward.id, period)
     fields = {f.id: f for f in Field.objects.all()}
     drill = Drill(period, ward.code)
@@ -469,7 +469,7 @@ def city_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     wards = list(Ward.objects.filter(id__in=visible_ward_ids(request.user)).select_related("city"))
     if not wards:
         raise Http404("ward")
-    result = summary([w.id for w in wards], period)
+    result = summary([w.id for w in wards], period, wards=wards)
     # the counters' own work for other units (never in Biểu 06 here): one grouped query
     for_others = received_for_others([w.id for w in wards], period)
     city_drill = Drill(period, None)

@@ -746,7 +746,11 @@ class IndicatorSummary:
 
 
 def summary(
-    ward_ids: Iterable[int], period: Period, *, vacancies: dict[int, VacancyCounts] | None = None
+    ward_ids: Iterable[int],
+    period: Period,
+    *,
+    wards: list[Ward] | None = None,
+    vacancies: dict[int, VacancyCounts] | None = None,
 ) -> IndicatorSummary:
     """Every indicator per ward and in total for ``period``; targets of the period's end year.
 
@@ -754,11 +758,13 @@ def summary(
     sums and the apology letters (``service_counts``); the year targets; the reform plan counts;
     the PAR self-assessment totals; the staffing vacancies on the period's last day, unless the
     caller gives them (``vacancies``, per ward: the ward page sums them from its position table,
-    the same posts and the same arithmetic).
+    the same posts and the same arithmetic). A caller that has the ``Ward`` rows already (both
+    dashboards) gives them as ``wards`` (then ``ward_ids`` are theirs), one query fewer.
     """
 
-    ward_ids = list(ward_ids)
-    wards = list(Ward.objects.filter(id__in=ward_ids).only("id", "city_id"))
+    if wards is None:
+        wards = list(Ward.objects.filter(id__in=list(ward_ids)).only("id", "city_id"))
+    ward_ids = [w.id for w in wards]
     year = period.end.year
     result = {w.id: WardIndicators(w.id, period) for w in wards}
     total = WardIndicators(None, period)
