@@ -217,6 +217,26 @@ def _year_after(day: date) -> date:
 _DATE_FIELD = {DayFact: "day", MonthFact: "month", YearFact: "year"}
 
 
+def _fact_where(model, ward_ids: list[int], condition: str, params, field_id: int | None) -> tuple[str, list]:
+    """The WHERE of one statement over a facts table: the wards, ``condition`` on the table's date
+    column (written ``{d}``, with its ``params``) and the field when one is given. The ward ids go
+    into the text as integers (int() keeps the text safe): a province's 150 ids as placeholders in
+    each branch made the driver's placeholder conversion cost more than the aggregation."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    opts = model._meta
+    filters = [
+        "{} IN ({})".format(quote(opts.get_field("ward").column), ", ".join(str(int(w)) for w in ward_ids)),
+        "(" + condition.format(d=quote(opts.get_field(_DATE_FIELD[model]).column)) + ")",
+    ]
+    params = list(params)
+    if field_id is not None:
+        filters.append("{} = %s".format(quote(opts.get_field("field").column)))
+        params.append(field_id)
+    return " AND ".join(filters), params
+
+
 def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, date], stocks: list[date]):
     """Sums of the facts per (ward, field): the flow columns over the days ``flows`` (first, last)
     and, for each day of ``stocks`` (ascending), the stock columns summed up to it (its end-of-day
@@ -303,14 +323,9 @@ def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, dat
             raise ValueError("stocks must be in ascending order")
     names = list(dict.fromkeys(name for columns in branches.values() for name in columns))
     aliases = {name: "c{}".format(n) for n, name in enumerate(names)}
-    # The ward ids written into the text as integers (int() keeps the text safe): a province's
-    # 150 ids as placeholders in each branch made the driver's placeholder conversion of this
-    # one statement cost more than its aggregation.
-    wards_sql = ", ".join(str(int(w)) for w in ward_ids)
     selects, params = [], []
     for (model, condition, condition_params), columns in branches.items():
         opts = model._meta
-        d = quote(opts.get_field(_DATE_FIELD[model]).column)
         ward, field_ = quote(opts.get_field("ward").column), quote(opts.get_field("field").column)
         values = [
             "SUM({}) AS {}".format(quote(opts.get_field(columns[name]).column), aliases[name])
@@ -318,21 +333,11 @@ def _fact_sums(ward_ids: list[int], field_id: int | None, flows: tuple[date, dat
             else "0 AS {}".format(aliases[name])
             for name in names
         ]
-        filters = [
-            "{} IN ({})".format(ward, wards_sql),
-            "(" + condition.format(d=d) + ")",
-        ]
-        params += condition_params
-        if field_id is not None:
-            filters.append("{} = %s".format(field_))
-            params.append(field_id)
+        where, where_params = _fact_where(model, ward_ids, condition, condition_params, field_id)
+        params += where_params
         selects.append(
-            "SELECT {ward} AS w, {field} AS f, {values} FROM {table} WHERE {filters} GROUP BY {ward}, {field}".format(
-                ward=ward,
-                field=field_,
-                values=", ".join(values),
-                table=quote(opts.db_table),
-                filters=" AND ".join(filters),
+            "SELECT {ward} AS w, {field} AS f, {values} FROM {table} WHERE {where} GROUP BY {ward}, {field}".format(
+                ward=ward, field=field_, values=", ".join(values), table=quote(opts.db_table), where=where
             )
         )
     sql = "SELECT w, f, {} FROM ({}) AS branches GROUP BY w, f".format(
@@ -1158,39 +1163,32 @@ def _fact_trend(ward_ids: Iterable[int], months: list[Period], field_id: int | N
     if ward_ids:
         adapt = connection.ops.adapt_datefield_value
         quote = connection.ops.quote_name
-        whole = [m for m in months if m.start.day == 1 and _month_after(m.start) - timedelta(days=1) == m.end]
-        clipped = [m for m in months if m not in whole]
-        wards_sql = ", ".join(str(int(w)) for w in ward_ids)
-        selects, params = [], []
-        for model, condition, condition_params in (
-            (
-                MonthFact,
-                "{d} IN ({})".format(", ".join(["%s"] * len(whole)), d="{d}"),
-                [m.start for m in whole],
-            ),
+        whole, clipped = [], []
+        for m in months:
+            is_whole = m.start.day == 1 and _month_after(m.start) - timedelta(days=1) == m.end
+            (whole if is_whole else clipped).append(m)
+        parts = [
+            (MonthFact, "{d} IN (" + ", ".join(["%s"] * len(whole)) + ")", [m.start for m in whole]),
             (
                 DayFact,
                 " OR ".join("({d} >= %s AND {d} <= %s)" for _ in clipped),
                 [v for m in clipped for v in (m.start, m.end)],
             ),
-        ):
+        ]
+        selects, params = [], []
+        for model, condition, condition_params in parts:
             if not condition_params:
                 continue
             opts = model._meta
             column = {name: quote(opts.get_field(name).column) for name in FLOW_COLUMNS}
-            d = quote(opts.get_field(_DATE_FIELD[model]).column)
-            filters = [
-                "{} IN ({})".format(quote(opts.get_field("ward").column), wards_sql),
-                "(" + condition.format(d=d) + ")",
-            ]
-            params += [adapt(v) for v in condition_params]
-            if field_id is not None:
-                filters.append("{} = %s".format(quote(opts.get_field("field").column)))
-                params.append(field_id)
+            where, where_params = _fact_where(
+                model, ward_ids, condition, [adapt(v) for v in condition_params], field_id
+            )
+            params += where_params
             selects.append(
                 "SELECT {d} AS k, SUM({a}) + SUM({b}) + SUM({c}) AS n, SUM({r}) AS r, SUM({t1}) + SUM({t2}) AS t "
-                "FROM {table} WHERE {filters} GROUP BY {d}".format(
-                    d=d,
+                "FROM {table} WHERE {where} GROUP BY {d}".format(
+                    d=quote(opts.get_field(_DATE_FIELD[model]).column),
                     a=column["new_online"],
                     b=column["new_in_person"],
                     c=column["new_post"],
@@ -1198,7 +1196,7 @@ def _fact_trend(ward_ids: Iterable[int], months: list[Period], field_id: int | N
                     t1=column["resolved_before"],
                     t2=column["resolved_on_time"],
                     table=quote(opts.db_table),
-                    filters=" AND ".join(filters),
+                    where=where,
                 )
             )
         with connection.cursor() as cursor:

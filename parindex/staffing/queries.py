@@ -144,9 +144,7 @@ def position_table(ward_id: int, on: date) -> list[PositionRow]:
     )
     rows = []
     for p in positions:
-        counts = _vacancy(
-            p.quota, len({h.pk for h in p.current_holdings}), len({c.pk for c in p.current_covers})
-        )
+        counts = _vacancy(p.quota, len(p.current_holdings), len(p.current_covers))
         rows.append(
             PositionRow(
                 position=p,
